@@ -1,0 +1,44 @@
+# Two commands from a fresh clone:  make lab   |   make test
+# Everything runs from .venv, created here on first use and refreshed only when
+# requirements.txt or pyproject.toml change.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PORT     ?= 4566
+LAB_PORT ?= 8888
+
+.PHONY: lab test setup serve doctor lock clean strip-outputs bench
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "labkit needs Python >= 3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(PY) -m labkit.lab_launcher --port $(PORT) --lab-port $(LAB_PORT)
+
+test: $(STAMP)
+	$(PY) -m tests.run_suites
+
+serve: $(STAMP)
+	$(VENV)/bin/labkit serve --port $(PORT)
+
+doctor: $(STAMP)
+	$(VENV)/bin/labkit doctor
+
+bench: $(STAMP)
+	$(PY) -m bench.run_all
+
+strip-outputs: $(STAMP)
+	$(PY) -m labkit.notebook_outputs --strip notebooks labs solutions
+
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | grep -v '^labkit' > requirements.lock.tmp && echo "review requirements.lock.tmp, then merge it into requirements.txt"
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

@@ -1,0 +1,120 @@
+"""Which backend the notebooks talk to, and boto3 clients for it.
+
+Contract (README "Backends"):
+  * ``AWS_ENDPOINT_URL`` set            -> that endpoint (embedded or LocalStack);
+  * ``LABKIT_BACKEND=embedded|localstack|aws`` chooses explicitly;
+  * nothing set                         -> the embedded backend ``make lab`` started on
+    127.0.0.1:4566, or, if none answers there, one this process starts for itself.
+The ``aws`` backend refuses to run unless ``LABKIT_AWS_CONFIRM=1``.
+
+Learner code stays plain boto3: ``connect()`` only puts the endpoint, a region and (for
+emulators) dummy credentials into the environment, which boto3 honours natively.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import urllib.request
+from dataclasses import dataclass
+
+BACKENDS = ("embedded", "localstack", "aws")
+DEFAULT_EMBEDDED_URL = "http://127.0.0.1:4566"
+DEFAULT_REGION = "us-east-1"
+
+
+class BackendError(RuntimeError):
+    """The chosen backend cannot be used; the message says what to do."""
+
+
+@dataclass
+class Backend:
+    name: str                 # embedded | localstack | aws
+    endpoint_url: str | None  # None for real AWS
+    region: str = DEFAULT_REGION
+    started_here: bool = False
+
+    @property
+    def is_emulated(self) -> bool:
+        return self.name != "aws"
+
+    def client(self, service: str, **kwargs):
+        import boto3
+
+        kwargs.setdefault("region_name", self.region)
+        if self.endpoint_url:
+            kwargs.setdefault("endpoint_url", self.endpoint_url)
+        return boto3.client(service, **kwargs)
+
+    def health(self, timeout: float = 2.0) -> dict | None:
+        """The backend's health document, or None if it does not answer."""
+        if not self.endpoint_url:
+            return None
+        path = "/_labkit/health" if self.name == "embedded" else "/_localstack/health"
+        return fetch_json(self.endpoint_url + path, timeout)
+
+
+def fetch_json(url: str, timeout: float = 2.0) -> dict | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return json.loads(resp.read())
+    except (OSError, ValueError):
+        return None
+
+
+def resolve(environ: dict[str, str] | None = None) -> Backend:
+    """Decide the backend from the environment, without starting anything."""
+    env = os.environ if environ is None else environ
+    region = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION
+    choice = (env.get("LABKIT_BACKEND") or "").strip().lower()
+    endpoint = (env.get("AWS_ENDPOINT_URL") or "").strip() or None
+    if choice and choice not in BACKENDS:
+        raise BackendError(f"LABKIT_BACKEND={choice!r} is not one of {', '.join(BACKENDS)}.")
+    if choice == "aws":
+        if env.get("LABKIT_AWS_CONFIRM") != "1":
+            raise BackendError(
+                "LABKIT_BACKEND=aws creates real, billed resources in your AWS account. "
+                "Set LABKIT_AWS_CONFIRM=1 to confirm, and run `labkit teardown` afterwards.")
+        if endpoint:
+            raise BackendError("LABKIT_BACKEND=aws but AWS_ENDPOINT_URL is set: unset one of them.")
+        return Backend("aws", None, region)
+    if choice == "localstack":
+        return Backend("localstack", endpoint or "http://localhost:4566", region)
+    return Backend("embedded", endpoint or DEFAULT_EMBEDDED_URL, region)
+
+
+_started = None  # the ServerProcess this Python process started, if any
+
+
+def connect(start_if_missing: bool = True) -> Backend:
+    """Resolve the backend, make sure it answers, and point boto3 at it via the environment."""
+    global _started
+    backend = resolve()
+    if backend.name == "embedded" and backend.health() is None:
+        explicit = bool(os.environ.get("AWS_ENDPOINT_URL"))
+        if explicit or not start_if_missing:
+            raise BackendError(
+                f"No embedded backend answers at {backend.endpoint_url}. Start one with "
+                f"`labkit serve` (or `make lab`), or unset AWS_ENDPOINT_URL.")
+        from labkit.emulator.server import ServerProcess
+
+        _started = ServerProcess().start()
+        atexit.register(_started.stop)
+        backend = Backend("embedded", _started.url, backend.region, started_here=True)
+    elif backend.name == "localstack" and backend.health() is None:
+        raise BackendError(
+            f"LocalStack does not answer at {backend.endpoint_url}. Start it with "
+            f"`docker compose up -d localstack` (see README, Backends).")
+    _export(backend)
+    return backend
+
+
+def _export(backend: Backend) -> None:
+    os.environ["LABKIT_BACKEND"] = backend.name
+    os.environ.setdefault("AWS_DEFAULT_REGION", backend.region)
+    if backend.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = backend.endpoint_url
+        # Emulators accept any credentials; never let a learner's real keys leak to them.
+        os.environ["AWS_ACCESS_KEY_ID"] = "test"
+        os.environ["AWS_SECRET_ACCESS_KEY"] = "test"
+        os.environ.pop("AWS_SESSION_TOKEN", None)

@@ -1,0 +1,1 @@
+"""One module per `labkit` verb (see labkit/cli.py)."""

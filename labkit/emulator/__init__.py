@@ -1,0 +1,1 @@
+"""The embedded backend: moto in server mode, our patches, a real Lambda runtime, pollers."""

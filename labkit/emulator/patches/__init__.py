@@ -1,0 +1,35 @@
+"""Patches where moto differs from AWS. One file per AWS behaviour restored.
+
+Every patch module defines:
+  NAME        short id, used by LABKIT_DISABLE_PATCHES (comma-separated) to prove its test
+              fails without it;
+  AWS_BEHAVIOUR  the AWS documentation sentence (or facts.md line) it restores;
+  apply(ctx)  installs the patch. ctx is the running EmbeddedServer (runtime, pollers, clock).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+
+# Order matters only where a patch builds on another; keep it explicit and readable.
+PATCH_MODULES: list[str] = [
+    # filled in by the runtime and event-source work; each name is a module in this package
+]
+
+
+def disabled_patches() -> set[str]:
+    raw = os.environ.get("LABKIT_DISABLE_PATCHES", "")
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def apply_all(ctx) -> list[str]:
+    """Apply every patch not disabled; return the names applied."""
+    skip = disabled_patches()
+    applied = []
+    for module_name in PATCH_MODULES:
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        if module.NAME in skip:
+            continue
+        module.apply(ctx)
+        applied.append(module.NAME)
+    return applied

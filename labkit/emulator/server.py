@@ -1,0 +1,287 @@
+"""The embedded backend: one HTTP endpoint for every service, like LocalStack.
+
+moto answers the AWS APIs; our patches correct it where it differs from AWS; components
+(the Lambda runtime, event-source pollers, the alarm evaluator, ...) run beside it in the
+same process and share its in-memory state.
+
+Two ways to run it:
+  * in-process: ``EmbeddedServer(port=0).start()`` (one per process: moto's state is global);
+  * as a subprocess: ``ServerProcess.start()``: fully isolated, on its own port. Tests and
+    grading use this.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+READY_PREFIX = "LABKIT READY "
+SERVICES = [
+    "lambda", "sqs", "sns", "dynamodb", "dynamodbstreams", "stepfunctions", "events",
+    "logs", "cloudwatch", "iam", "s3", "sts",
+]
+
+
+class Component(Protocol):
+    """Something that runs beside moto: the Lambda runtime, a poller, an evaluator."""
+
+    name: str
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def reset(self) -> None: ...
+    def health(self) -> dict[str, Any]: ...
+
+
+def _quiet_dummy_credentials() -> None:
+    # moto's own boto3 calls (Step Functions -> Lambda) need some credentials and a region.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@dataclass
+class EmbeddedServer:
+    """moto + patches + components, served on one port of this process."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    components: list[Any] = field(default_factory=list)
+    applied_patches: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._httpd = None
+        self._thread: threading.Thread | None = None
+        self.started_at = time.time()
+
+    # -- lifecycle -------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def add_component(self, component: Any) -> Any:
+        self.components.append(component)
+        return component
+
+    def component(self, name: str) -> Any:
+        for c in self.components:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def start(self) -> "EmbeddedServer":
+        from werkzeug.serving import make_server
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication, MotoRequestHandler, create_backend_app,
+        )
+        from labkit.emulator import patches
+
+        _quiet_dummy_credentials()
+        moto_app = DomainDispatcherApplication(create_backend_app)
+        self._httpd = make_server(
+            self.host, self.port, self._wrap(moto_app), threaded=True,
+            request_handler=MotoRequestHandler,
+        )
+        self.port = self._httpd.server_address[1]
+        # Handlers inside workers and moto's Step Functions interpreter call back here.
+        os.environ["MOTO_PORT"] = str(self.port)
+        os.environ["LABKIT_SERVER_URL"] = self.url
+        _enable_step_functions_execution()
+        self.applied_patches = patches.apply_all(self)
+        for c in self.components:
+            c.start()
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="labkit-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        for c in reversed(self.components):
+            try:
+                c.stop()
+            except Exception as exc:  # keep stopping the rest
+                print(f"labkit: stopping {c.name} failed: {exc}", file=sys.stderr)
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def reset(self) -> None:
+        """Wipe every service's state and every execution environment."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        for c in self.components:
+            c.reset()
+        moto_api_backend.reset()
+        _enable_step_functions_execution()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "backend": "embedded",
+            "version": _labkit_version(),
+            "url": self.url,
+            "uptime_s": round(time.time() - self.started_at, 1),
+            "services": {name: "running" for name in SERVICES},
+            "patches": self.applied_patches,
+            "components": {c.name: c.health() for c in self.components},
+        }
+
+    # -- HTTP ------------------------------------------------------------------------
+    def _wrap(self, moto_app):
+        """Answer our own routes; pass every AWS request to moto."""
+
+        def app(environ, start_response):
+            path = environ.get("PATH_INFO", "")
+            method = environ.get("REQUEST_METHOD", "GET")
+            if path in ("/_labkit/health", "/_localstack/health", "/health"):
+                body = self.health()
+                if path == "/_localstack/health":
+                    body = {"services": body["services"], "edition": "labkit-embedded",
+                            "version": body["version"], "labkit": body}
+                return _json_response(start_response, 200, body)
+            if path == "/_labkit/reset" and method == "POST":
+                self.reset()
+                return _json_response(start_response, 200, {"reset": True})
+            return moto_app(environ, start_response)
+
+        return app
+
+
+def _json_response(start_response, status: int, body: dict) -> list[bytes]:
+    data = json.dumps(body, default=str).encode()
+    start_response(f"{status} OK", [("Content-Type", "application/json"),
+                                    ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _enable_step_functions_execution() -> None:
+    # moto only interprets state machines (real ASL, Task -> Lambda) when told to.
+    from moto.core.config import default_user_config
+
+    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+    default_user_config.setdefault("lambda", {})["use_docker"] = False
+
+
+def _labkit_version() -> str:
+    from labkit import __version__
+
+    return __version__
+
+
+# -- subprocess mode -------------------------------------------------------------------
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class ServerProcess:
+    """An embedded backend in its own process: isolated state, its own port."""
+
+    def __init__(self, port: int = 0, host: str = DEFAULT_HOST, env: dict[str, str] | None = None,
+                 log_path: str | None = None):
+        self.host, self.requested_port = host, port
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self.url: str | None = None
+
+    def start(self, timeout: float = 60.0) -> "ServerProcess":
+        env = dict(os.environ if self.env is None else self.env)
+        env.pop("AWS_ENDPOINT_URL", None)  # the server never talks to another backend
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "labkit.emulator.server", "--host", self.host,
+             "--port", str(self.requested_port)],
+            stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=True,
+        )
+        ready = _read_ready_line(self.proc, timeout)
+        self.url = ready
+        return self
+
+    @property
+    def port(self) -> int:
+        assert self.url
+        return int(self.url.rsplit(":", 1)[1])
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            import signal
+
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=10)
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _read_ready_line(proc: subprocess.Popen, timeout: float) -> str:
+    """The child prints one READY line with its real URL once it is serving."""
+    result: list[str] = []
+
+    def reader():
+        for raw in proc.stdout:  # type: ignore[union-attr]
+            line = raw.decode(errors="replace").strip()
+            if line.startswith(READY_PREFIX):
+                result.append(line[len(READY_PREFIX):])
+                return
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    t.join(timeout)
+    if not result:
+        proc.kill()
+        raise RuntimeError(f"labkit server did not become ready within {timeout:.0f}s "
+                           f"(exit code {proc.poll()})")
+    # keep draining stdout so the child never blocks on a full pipe
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    return result[0]
+
+
+def serve_forever(host: str, port: int) -> None:
+    """Run until SIGTERM/SIGINT; print the READY line once serving."""
+    import signal
+
+    server = EmbeddedServer(host=host, port=port).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print(f"{READY_PREFIX}{server.url}", flush=True)
+    try:
+        stop.wait()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m labkit.emulator.server")
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    a = parser.parse_args()
+    serve_forever(a.host, a.port)
