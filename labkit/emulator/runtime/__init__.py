@@ -1,0 +1,92 @@
+"""The Lambda runtime of the embedded backend: real handler code, no Docker.
+
+An *execution environment* is one worker OS process running AWS's own runtime client
+(``python -m awslambdaric module.handler``) against our Lambda Runtime API server
+(runtime_api.py). Environments are pooled per function version (pool.py): init runs once
+per environment, warm environments are reused, idle ones are reaped, each runs one
+invocation at a time, and concurrency = number of environments (capped by the account
+limit and by reserved concurrency). Logs (handler output + START/END/REPORT) go to the
+CloudWatch Logs group ``/aws/lambda/NAME`` in moto's logs backend.
+
+Python API (other components build on it; keep it stable)
+---------------------------------------------------------
+The runtime is the server component named ``"lambda-runtime"``::
+
+    runtime = ctx.component("lambda-runtime")      # ctx = the running EmbeddedServer
+
+    runtime.invoke(function_name_or_arn: str, payload: bytes, *,
+                   qualifier: str | None = None,
+                   invocation_type: str = "RequestResponse") -> InvokeResult
+        Runs the handler and returns its result. ``invocation_type`` is
+        "RequestResponse" (wait for the result), "Event" (queue it, AWS async retry
+        semantics, return at once with an empty payload) or "DryRun" (check only).
+        Raises ``Throttled`` when no execution environment may be started (reserved
+        concurrency or account concurrency limit reached) and ``FunctionNotFound`` when
+        the function/qualifier does not exist.
+
+    runtime.add_listener(fn)
+        ``fn(event: dict)`` is called after every invoke and every throttle with keys
+        function_name (str), duration_ms (float), error (bool), throttled (bool),
+        cold (bool), concurrent (int: the function's concurrent executions when the
+        invocation started, including itself), timestamp (float, epoch seconds).
+        Listener exceptions are swallowed (printed) so they never break an invoke.
+
+    runtime.force_cold_start(function_name: str) -> int
+        Kills the function's idle and busy environments (busy invocations fail like a
+        crashed sandbox); returns how many were stopped. The next invoke cold-starts.
+
+    runtime.health() -> dict
+        {"functions": {name: {"environments": n, "busy": n, "provisioned": n}, ...},
+         "cpu_share": "emulated" | "off", "memory_limit": "enforced" | "off", ...}
+
+Environment variables: LABKIT_LAMBDA_IDLE_SECONDS (idle reaping, default 300),
+LABKIT_LAMBDA_ACCOUNT_CONCURRENCY (default 1000), LABKIT_LAMBDA_CPU_SHARE=0 (turn the
+CPU-share emulation off), LABKIT_LAMBDA_MEMORY_LIMIT=0 (turn memory enforcement off).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COMPONENT_NAME = "lambda-runtime"
+
+
+@dataclass
+class InvokeResult:
+    """What one invocation returned, as the Invoke API would report it."""
+
+    payload: bytes                 # the handler's JSON result, or the AWS error document
+    function_error: str | None     # "Unhandled" when the function failed, else None
+    log_tail: str                  # last 4 KB of this invocation's log (plain text)
+    request_id: str
+    duration_ms: float             # handler run time (the REPORT line's Duration)
+    cold: bool                     # True when this invocation started a new environment
+
+
+class Throttled(Exception):
+    """No execution environment may be started: AWS answers 429 TooManyRequestsException.
+
+    ``reason`` is AWS's Reason field, e.g. "ReservedFunctionConcurrentInvocationLimitExceeded"
+    or "ConcurrentInvocationLimitExceeded".
+    """
+
+    def __init__(self, reason: str, message: str = "Rate Exceeded."):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class FunctionNotFound(Exception):
+    """The function (or the qualifier) does not exist: AWS answers 404 ResourceNotFoundException."""
+
+
+def __getattr__(name: str):
+    # The component class lives in service.py; import it lazily so this module stays
+    # importable (for InvokeResult/Throttled) without pulling in moto.
+    if name == "LambdaRuntime":
+        from labkit.emulator.runtime.service import LambdaRuntime
+
+        return LambdaRuntime
+    raise AttributeError(name)
+
+
+__all__ = ["COMPONENT_NAME", "InvokeResult", "Throttled", "FunctionNotFound", "LambdaRuntime"]
