@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Browser-test tooling lives apart from the learner's venv (see requirements-browser.txt).
+BROWSER_TOOLS := .browser-tools
+BROWSER_STAMP := $(BROWSER_TOOLS)/.installed
 PORT     ?= 4566
 LAB_PORT ?= 8888
 
@@ -22,8 +25,12 @@ $(STAMP): requirements.txt pyproject.toml
 lab: $(STAMP)
 	$(PY) -m labkit.lab_launcher --port $(PORT) --lab-port $(LAB_PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER_STAMP)
 	$(PY) -m tests.run_suites
+
+$(BROWSER_STAMP): requirements-browser.txt | $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(BROWSER_TOOLS) -r requirements-browser.txt
+	@touch $(BROWSER_STAMP)
 
 serve: $(STAMP)
 	$(VENV)/bin/labkit serve --port $(PORT)
@@ -41,4 +48,4 @@ lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^labkit' > requirements.lock.tmp && echo "review requirements.lock.tmp, then merge it into requirements.txt"
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-output
+	rm -rf $(VENV) $(BROWSER_TOOLS) .pytest_cache test-output

@@ -23,17 +23,25 @@ SUITES: list[tuple[str, list[str]]] = [
     ("runtime", ["-n", "2"]),
     ("grading", ["-n", "2"]),
     ("notebooks", ["-n", "2"]),
+    ("lab", []),
     ("browser", []),
 ]
 
 
+# Suites whose tools live outside the learner's venv (see Makefile: BROWSER_TOOLS).
+SUITE_PYTHONPATH = {"browser": ROOT / ".browser-tools"}
+
+
 def run_suite(name: str, extra: list[str]) -> dict:
     folder = ROOT / "tests" / name
+    env = dict(os.environ)
+    if name in SUITE_PYTHONPATH:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SUITE_PYTHONPATH[name]), env.get("PYTHONPATH")]))
     junit = OUT / f"{name}.xml"
     cmd = [sys.executable, "-m", "pytest", str(folder), "-q", f"--junitxml={junit}", *extra]
     print(f"\n=== suite {name}: {' '.join(cmd[3:])}", flush=True)
     started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env)
     elapsed = time.monotonic() - started
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     if junit.exists():

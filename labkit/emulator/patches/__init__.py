@@ -13,6 +13,11 @@ import os
 
 # Order matters only where a patch builds on another; keep it explicit and readable.
 PATCH_MODULES: list[str] = [
+    "lambda_runtime",       # runtime engineer: real Lambda execution (must stay first)
+    "dynamodb_atomic_writes",
+    "dynamodb_transaction_tokens",
+    "sqs_event_source",
+    "iam_managed_policies",
     # filled in by the runtime and event-source work; each name is a module in this package
 ]
 

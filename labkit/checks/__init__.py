@@ -1,0 +1,58 @@
+"""Checker cells: ``check("99", "task-2")`` in a lab notebook, ``labkit check`` in a terminal.
+
+Each lab has a module here (``lab_NN_topic.py``) declaring its checks; ``LAB_MODULES`` maps the
+lab number to it. ``check`` runs the *public* scenarios of a task against the learner's handler
+file (in the notebook's folder) and the live backend, records progress locally, and returns a
+report that renders as a table. The grader runs the same checks plus hidden scenarios.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+from labkit.checks.framework import Lab, Target, run_checks
+from labkit.checks.report import CheckReport
+
+LAB_MODULES: dict[str, str] = {
+    "99": "labkit.checks.lab_99_example",
+}
+
+
+def get_lab(lab: str) -> Lab:
+    """The lab for "99", "99_example" or "99_example.ipynb"."""
+    number = Path(str(lab)).name.split("_", 1)[0].split(".", 1)[0]
+    if number not in LAB_MODULES:
+        raise KeyError(f"no checks for lab {lab!r}; labs with checks: {', '.join(LAB_MODULES)}")
+    return importlib.import_module(LAB_MODULES[number]).LAB
+
+
+def lab_for_notebook(path: str | Path) -> Lab | None:
+    try:
+        return get_lab(Path(path).name)
+    except KeyError:
+        return None
+
+
+def check(lab: str, task: str | None = None, folder: str | os.PathLike | None = None,
+          endpoint_url: str | None = None, record: bool = True) -> CheckReport:
+    """Run a task's public checks (all tasks if ``task`` is None) and return the report."""
+    from labkit import backends
+    from labkit.checks import progress
+
+    the_lab = get_lab(lab)
+    specs = the_lab.checks_for(task)
+    handler = Path(folder or os.getcwd()) / the_lab.handler_file
+    hidden_scenarios = sum(s.hidden_count for s in specs)
+    hidden_points = sum(s.points for s in specs if s.hidden_count)
+    report = CheckReport(the_lab, task, [], hidden_scenarios, hidden_points)
+    if not handler.is_file():
+        report.problem = (f"{the_lab.handler_file} not found in {handler.parent}: run the cell "
+                          f"that writes it (%%writefile {the_lab.handler_file}) first.")
+        return report
+    if endpoint_url is None:
+        endpoint_url = backends.connect().endpoint_url
+    report.results = run_checks(specs, Target(str(handler), endpoint_url))
+    if record:
+        progress.record(the_lab, report.results)
+    return report

@@ -1,0 +1,207 @@
+"""Checks: behaviour tests of a learner's code against a live backend, under injected faults.
+
+A lab module declares a ``Lab`` and its checks:
+
+    LAB = Lab("99", "Idempotent payments", handler_file="lab99_payment.py", tasks={...})
+
+    @LAB.check("task-2", "sequential-duplicates", "a resent order is charged once", points=2,
+               hint="...", public={"copies": [2, 1, 3]}, hidden=lambda rng: {...})
+    def sequential_duplicates(s: Scenario) -> None:
+        ...drive s.function(...), then s.expect(condition, observed=..., expected=...)
+
+Each check runs once with its *public* parameters (a fixed fault schedule, what ``check()``
+in the notebook runs) and, at grading time, ``hidden_count`` more times with parameters drawn
+from the instructor's seed. A check passes a run when its function returns; ``Mismatch``
+(raised by ``expect``) is a failure with what was observed and expected; any other exception
+is a failure of the learner's code to behave ("could not complete").
+"""
+from __future__ import annotations
+
+import random
+import traceback
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from labkit.checks.sandbox import Function, Limits
+from labkit.faults import rng as seeded_rng
+
+
+class Mismatch(Exception):
+    def __init__(self, observed: str, expected: str):
+        super().__init__(f"observed {observed}; expected {expected}")
+        self.observed, self.expected = observed, expected
+
+
+@dataclass
+class CheckSpec:
+    lab: str
+    task: str
+    id: str
+    title: str
+    points: int
+    hint: str
+    run: Callable[["Scenario"], None]
+    public: dict[str, Any]
+    hidden: Callable[[random.Random], dict[str, Any]] | None = None
+    hidden_count: int = 2
+
+
+@dataclass
+class CheckResult:
+    lab: str
+    task: str
+    check: str
+    title: str
+    points: int
+    max_points: int
+    passed: bool
+    hidden: bool
+    scenarios: int
+    failed_scenarios: int
+    hint: str
+    observed: str = ""
+    expected: str = ""
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Lab:
+    def __init__(self, number: str, title: str, handler_file: str, notebook: str,
+                 tasks: dict[str, str]):
+        self.number, self.title = number, title
+        self.handler_file, self.notebook = handler_file, notebook
+        self.tasks = tasks
+        self.checks: list[CheckSpec] = []
+
+    def check(self, task: str, check_id: str, title: str, points: int, hint: str,
+              public: dict[str, Any], hidden: Callable[[random.Random], dict] | None = None,
+              hidden_count: int = 2):
+        if task not in self.tasks:
+            raise ValueError(f"lab {self.number} has no task {task!r}")
+
+        def register(fn: Callable[[Scenario], None]) -> Callable[[Scenario], None]:
+            self.checks.append(CheckSpec(self.number, task, check_id, title, points, hint, fn,
+                                         public, hidden, hidden_count if hidden else 0))
+            return fn
+
+        return register
+
+    def checks_for(self, task: str | None = None) -> list[CheckSpec]:
+        if task is not None and task not in self.tasks:
+            raise ValueError(f"lab {self.number} has no task {task!r}; "
+                             f"tasks: {', '.join(self.tasks)}")
+        return [c for c in self.checks if task is None or c.task == task]
+
+    def max_points(self, hidden: bool) -> int:
+        return sum(c.points for c in self.checks if not hidden or c.hidden_count)
+
+
+@dataclass
+class Target:
+    """What checks run against: the learner's handler file and a backend."""
+
+    handler_path: str
+    endpoint_url: str | None
+    drop_root: bool = False      # grading: learner code runs as an unprivileged user
+    limits: Limits = field(default_factory=Limits)
+
+
+class Scenario:
+    """One run of one check: its parameters, fresh names, and the functions it deployed."""
+
+    def __init__(self, spec: CheckSpec, params: dict[str, Any], target: Target):
+        self.spec, self.params, self.target = spec, params, target
+        # every resource a run creates carries this prefix, so runs never see each other
+        self.namespace = f"lab{spec.lab}-{spec.id}-{uuid.uuid4().hex[:8]}"
+        self.evidence: dict[str, Any] = {}
+        self._functions: list[Function] = []
+        self._cleanups: list[Callable[[], None]] = []
+
+    def client(self, service: str):
+        import boto3
+
+        kwargs: dict[str, Any] = {"region_name": "us-east-1"}
+        if self.target.endpoint_url:
+            kwargs.update(endpoint_url=self.target.endpoint_url, aws_access_key_id="test",
+                          aws_secret_access_key="test")
+        return boto3.client(service, **kwargs)
+
+    def function(self, env: dict[str, str], timeout_s: float = 10.0) -> Function:
+        fn = Function(self.target.handler_path, env=env, endpoint_url=self.target.endpoint_url,
+                      timeout_s=timeout_s, limits=self.target.limits,
+                      drop_root=self.target.drop_root)
+        self._functions.append(fn)
+        return fn
+
+    def on_cleanup(self, fn: Callable[[], None]) -> None:
+        self._cleanups.append(fn)
+
+    def expect(self, condition: bool, observed: str, expected: str) -> None:
+        if not condition:
+            raise Mismatch(observed, expected)
+
+    def close(self) -> None:
+        for fn in self._functions:
+            self.evidence.setdefault("function_log_tail", fn.log_tail(2000))
+            fn.close()
+        for cleanup in reversed(self._cleanups):
+            try:
+                cleanup()
+            except Exception:  # best effort: never let cleanup hide the outcome
+                pass
+
+
+def _run_scenario(spec: CheckSpec, params: dict[str, Any], target: Target) -> dict[str, Any]:
+    scenario = Scenario(spec, params, target)
+    outcome: dict[str, Any] = {"params": params, "passed": False}
+    try:
+        spec.run(scenario)
+        outcome["passed"] = True
+    except Mismatch as m:
+        outcome.update(observed=m.observed, expected=m.expected)
+    except Exception as exc:  # noqa: BLE001 - learner code misbehaving must not crash checks
+        outcome.update(observed=f"the check could not complete: {type(exc).__name__}: {exc}",
+                       expected="the scenario to run to the end",
+                       traceback=traceback.format_exc(limit=5))
+    finally:
+        scenario.close()
+    outcome["evidence"] = scenario.evidence
+    return outcome
+
+
+def hidden_params(spec: CheckSpec, seed: str) -> list[dict[str, Any]]:
+    """The hidden scenarios of a check: a function of the instructor's seed only."""
+    assert spec.hidden is not None
+    return [spec.hidden(seeded_rng(seed, spec.lab, spec.id, i)) for i in range(spec.hidden_count)]
+
+
+def run_checks(specs: list[CheckSpec], target: Target, seed: str | None = None,
+               parallel: int = 4) -> list[CheckResult]:
+    """Public results for every check, then hidden ones (aggregated per check) given a seed."""
+    jobs: list[tuple[CheckSpec, bool, dict[str, Any]]] = []
+    for spec in specs:
+        jobs.append((spec, False, spec.public))
+        if seed is not None and spec.hidden is not None:
+            jobs += [(spec, True, p) for p in hidden_params(spec, seed)]
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        outcomes = list(pool.map(lambda job: _run_scenario(job[0], job[2], target), jobs))
+    results: list[CheckResult] = []
+    for spec in specs:
+        for hidden in (False, True):
+            mine = [o for (s, h, _), o in zip(jobs, outcomes) if s is spec and h is hidden]
+            if not mine:
+                continue
+            failed = [o for o in mine if not o["passed"]]
+            first = failed[0] if failed else {}
+            results.append(CheckResult(
+                lab=spec.lab, task=spec.task, check=spec.id, title=spec.title,
+                points=0 if failed else spec.points, max_points=spec.points,
+                passed=not failed, hidden=hidden, scenarios=len(mine),
+                failed_scenarios=len(failed), hint=spec.hint,
+                observed=first.get("observed", ""), expected=first.get("expected", ""),
+                evidence=mine))
+    return results

@@ -1,0 +1,52 @@
+"""A self-paced learner's progress: which tasks passed their public checks, kept locally.
+
+Stored in $LABKIT_HOME/progress.json (default ~/.labkit/progress.json), outside the repo.
+Written atomically (temp file + rename) so an interrupted kernel never corrupts it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from labkit.checks.framework import CheckResult, Lab
+
+
+def progress_path() -> Path:
+    home = os.environ.get("LABKIT_HOME") or os.path.join(os.path.expanduser("~"), ".labkit")
+    return Path(home) / "progress.json"
+
+
+def load() -> dict[str, Any]:
+    try:
+        return json.loads(progress_path().read_text())
+    except (OSError, ValueError):
+        return {"labs": {}}
+
+
+def record(lab: Lab, results: list[CheckResult]) -> None:
+    data = load()
+    tasks = data.setdefault("labs", {}).setdefault(lab.number, {"title": lab.title, "tasks": {}})
+    tasks["title"] = lab.title
+    for task in {r.task for r in results}:
+        mine = [r for r in results if r.task == task and not r.hidden]
+        entry = tasks["tasks"].setdefault(task, {"passed": False})
+        entry.update(last_run=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                     last_score=sum(r.points for r in mine),
+                     max=sum(r.max_points for r in mine))
+        if mine and all(r.passed for r in mine):
+            entry["passed"] = True  # once passed stays passed: progress, not a grade
+            entry.setdefault("first_passed", entry["last_run"])
+    _write(data)
+
+
+def _write(data: dict[str, Any]) -> None:
+    path = progress_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-")
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+    os.replace(tmp, path)

@@ -1,0 +1,135 @@
+"""Memory limit and CPU share of execution environments, enforced from outside.
+
+Memory (AWS: a function that exceeds its MemorySize is stopped, "Runtime exited with
+error: signal: killed", Runtime.ExitError): every few ms the resident memory (VmRSS) of
+each initialising or busy worker is compared with MemorySize; over it, the worker is
+SIGKILLed. Turn off with LABKIT_LAMBDA_MEMORY_LIMIT=0.
+
+CPU share (AWS: "Lambda allocates CPU power in proportion to the amount of memory
+configured"; 1,769 MB = one vCPU): emulated like the kernel's CFS bandwidth control
+(cpu.max quota/period) but from user space, because cgroups are not writable on a laptop
+or a JupyterHub pod: each period (100 ms) a busy worker may use share x period of CPU
+time, measured in ns from /proc/<pid>/task/*/schedstat; once used up it is SIGSTOPped
+until the next period (SIGCONT). Overshoot in one period is paid back in the next, so the
+long-run share is right even though the check runs every few ms. Applied while a worker
+runs an invocation (INIT runs unthrottled). Reported as "emulated" in health(); turn off
+with LABKIT_LAMBDA_CPU_SHARE=0.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+FULL_VCPU_MB = 1769
+PERIOD_S = 0.1
+TICK_S = 0.004
+
+
+def cpu_share(memory_mb: int) -> float:
+    return min(1.0, memory_mb / FULL_VCPU_MB)
+
+
+def cpu_time_s(pid: int) -> float | None:
+    """CPU time used by all threads of ``pid`` (ns precision), None if it is gone."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+    except OSError:
+        return None
+    return total / 1e9
+
+
+class _Budget:
+    __slots__ = ("period_start", "cpu_at_start", "allowance", "stopped")
+
+    def __init__(self, now: float, cpu: float, quota: float):
+        self.period_start, self.cpu_at_start, self.allowance, self.stopped = now, cpu, quota, False
+
+
+class Monitor:
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.memory_mode = "enforced" if os.environ.get("LABKIT_LAMBDA_MEMORY_LIMIT", "1") != "0" else "off"
+        self.cpu_share_mode = "emulated" if os.environ.get("LABKIT_LAMBDA_CPU_SHARE", "1") != "0" else "off"
+        self._stop = threading.Event()
+        self._budgets: dict[int, _Budget] = {}
+        self._thread = threading.Thread(target=self._loop, name="lambda-monitor", daemon=True)
+
+    def start(self) -> None:
+        if self.memory_mode == "off" and self.cpu_share_mode == "off":
+            return
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        tick = 0
+        while not self._stop.wait(TICK_S):
+            tick += 1
+            try:
+                envs = [e for e in self.runtime.environments() if e.alive and e.pid]
+                if self.memory_mode == "enforced" and tick % 3 == 0:
+                    for env in envs:
+                        if env.busy or not env.ready.is_set():
+                            self._check_memory(env)
+                if self.cpu_share_mode == "emulated":
+                    self._share_cpu(envs)
+            except Exception as exc:  # never let the monitor die
+                print(f"labkit lambda-runtime monitor: {exc!r}")
+
+    def _check_memory(self, env) -> None:
+        rss = env.memory_mb("VmRSS")
+        if rss > env.config.memory_mb:
+            env.kill("memory")
+
+    def _share_cpu(self, envs) -> None:
+        now = time.monotonic()
+        seen = set()
+        for env in envs:
+            share = cpu_share(env.config.memory_mb)
+            if share >= 1.0:
+                continue
+            pid = env.pid
+            seen.add(pid)
+            running = env.busy and env.current is not None and not env.current.done.is_set()
+            budget = self._budgets.get(pid)
+            if not running:
+                if budget is not None and budget.stopped:
+                    _signal(pid, signal.SIGCONT)
+                self._budgets.pop(pid, None)
+                continue
+            cpu = cpu_time_s(pid)
+            if cpu is None:
+                continue
+            quota = share * PERIOD_S
+            if budget is None:
+                budget = self._budgets[pid] = _Budget(now, cpu, quota)
+            if now - budget.period_start >= PERIOD_S:
+                # a new period: overshoot of the last one (or unpaid debt) is paid back now
+                overshoot = max(0.0, (cpu - budget.cpu_at_start) - budget.allowance)
+                budget.allowance = quota - overshoot
+                budget.period_start, budget.cpu_at_start = now, cpu
+                if budget.stopped and budget.allowance > 0:
+                    _signal(pid, signal.SIGCONT)
+                    budget.stopped = False
+            elif not budget.stopped and cpu - budget.cpu_at_start >= budget.allowance:
+                _signal(pid, signal.SIGSTOP)
+                budget.stopped = True
+        for pid in list(self._budgets):
+            if pid not in seen:
+                self._budgets.pop(pid, None)
+
+
+def _signal(pid: int, sig) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

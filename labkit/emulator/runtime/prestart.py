@@ -1,0 +1,36 @@
+"""Entry point of a pre-started worker interpreter (see launcher.py).
+
+Imports the runtime client ahead of time, then waits for one assignment on stdin
+(environment variables, code directory, handler) and becomes exactly what
+``python -m awslambdaric <handler>`` would have been: same bootstrap, same handler import
+(which is what Init Duration measures), same Runtime API loop.
+"""
+import json
+import os
+import sys
+
+import awslambdaric.__main__ as ric_main  # noqa: E402  (the expensive part, done early)
+from awslambdaric import bootstrap
+from awslambdaric.lambda_runtime_log_utils import LogFormat
+
+
+def main() -> None:
+    line = sys.stdin.readline()
+    if not line:
+        return  # the launcher went away before assigning us
+    job = json.loads(line)
+    os.environ.clear()
+    os.environ.update(job["env"])
+    os.chdir(job["cwd"])
+    sys.path[0] = job["cwd"]            # what `python -m` puts first: the code directory
+    sys.dont_write_bytecode = True
+    # bootstrap read these at import time, before the function's environment existed
+    bootstrap._AWS_LAMBDA_LOG_FORMAT = LogFormat.from_str(os.environ.get("AWS_LAMBDA_LOG_FORMAT"))
+    bootstrap._AWS_LAMBDA_LOG_LEVEL = bootstrap._get_log_level_from_env_var(
+        os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
+    sys.argv = ["awslambdaric", job["handler"]]
+    ric_main.main(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

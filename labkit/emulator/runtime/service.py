@@ -1,0 +1,383 @@
+"""LambdaRuntime: the "lambda-runtime" server component (interface in __init__.py).
+
+It owns every execution environment, keyed by function version + configuration, and
+counts concurrency per function the way AWS does: concurrent executions = in-flight
+invocations; a function with reserved concurrency may run at most that many; the others
+share the account limit minus all reservations (AWS "Lambda function scaling").
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from typing import Any, Callable
+
+from labkit.emulator.runtime import FunctionNotFound, InvokeResult, Throttled
+from labkit.emulator.runtime import cloudwatch, outcome, report
+from labkit.emulator.runtime.config import DEFAULT_ACCOUNT, FunctionConfig, code_dir_for, from_moto
+from labkit.emulator.runtime.environment import Environment, Invocation
+
+LOG_TAIL_BYTES = 4096
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+class LambdaRuntime:
+    name = "lambda-runtime"
+
+    def __init__(self, server_url: str = ""):
+        self.server_url = server_url or os.environ.get("LABKIT_SERVER_URL", "")
+        self.idle_seconds = _env_float("LABKIT_LAMBDA_IDLE_SECONDS", 300.0)
+        self.account_limit = int(_env_float("LABKIT_LAMBDA_ACCOUNT_CONCURRENCY", 1000))
+        self._lock = threading.RLock()
+        self._idle: dict[tuple, list[Environment]] = defaultdict(list)   # fingerprint -> idle envs
+        self._envs: dict[tuple, set[Environment]] = defaultdict(set)     # function id -> all envs
+        self._inflight: dict[tuple, int] = defaultdict(int)              # function id -> running now
+        self._current_fp: dict[tuple, tuple] = {}                        # (fid, version) -> fingerprint
+        self._listeners: list[Callable[[dict], None]] = []
+        self._stop = threading.Event()
+        self._base_dir = ""
+        self._threads: list[threading.Thread] = []
+        self.launcher = None          # optional pre-started interpreters (launcher.py)
+        self.monitor = None           # memory limit + CPU share (monitor.py)
+        self.async_invoker = None     # InvocationType=Event (async_invoke.py)
+        self.provisioned = None       # provisioned concurrency (provisioned.py)
+
+    # -- component protocol ------------------------------------------------------------------
+    def start(self) -> None:
+        from labkit.emulator.runtime.async_invoke import AsyncInvoker
+        from labkit.emulator.runtime.launcher import Launcher
+        from labkit.emulator.runtime.monitor import Monitor
+        from labkit.emulator.runtime.provisioned import ProvisionedConcurrency
+
+        self.server_url = self.server_url or os.environ.get("LABKIT_SERVER_URL", "")
+        self._base_dir = tempfile.mkdtemp(prefix="labkit-lambda-")
+        self._stop.clear()
+        if os.environ.get("LABKIT_LAMBDA_PRESTART", "1") != "0":
+            self.launcher = Launcher()
+        self.monitor = Monitor(self)
+        self.monitor.start()
+        self.async_invoker = AsyncInvoker(self)
+        self.async_invoker.start()
+        self.provisioned = ProvisionedConcurrency(self)
+        reaper = threading.Thread(target=self._reap_loop, name="lambda-reaper", daemon=True)
+        reaper.start()
+        self._threads.append(reaper)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.async_invoker:
+            self.async_invoker.stop()
+        if self.monitor:
+            self.monitor.stop()
+        self._kill_all()
+        if self.launcher:
+            self.launcher.stop()
+        if self._base_dir:
+            shutil.rmtree(self._base_dir, ignore_errors=True)
+
+    def reset(self) -> None:
+        if self.async_invoker:
+            self.async_invoker.clear()
+        if self.provisioned:
+            self.provisioned.clear()
+        self._kill_all()
+
+    def health(self) -> dict[str, Any]:
+        with self._lock:
+            functions: dict[str, dict[str, int]] = {}
+            for (account, region, name), envs in self._envs.items():
+                live = [e for e in envs if e.alive]
+                functions[name] = {
+                    "environments": len(live),
+                    "busy": sum(1 for e in live if e.busy),
+                    "provisioned": sum(1 for e in live if e.provisioned),
+                    "concurrent": self._inflight.get((account, region, name), 0),
+                }
+        return {
+            "functions": functions,
+            "idle_seconds": self.idle_seconds,
+            "account_concurrency": self.account_limit,
+            "cpu_share": self.monitor.cpu_share_mode if self.monitor else "off",
+            "memory_limit": self.monitor.memory_mode if self.monitor else "off",
+            "prestarted_interpreters": self.launcher is not None,
+            "async_queue": self.async_invoker.depth() if self.async_invoker else 0,
+        }
+
+    # -- public API ---------------------------------------------------------------------------
+    def add_listener(self, fn: Callable[[dict], None]) -> None:
+        self._listeners.append(fn)
+
+    def force_cold_start(self, function_name: str) -> int:
+        """Kill the function's on-demand environments (idle and busy)."""
+        victims = []
+        with self._lock:
+            for (account, region, name), envs in self._envs.items():
+                if name == function_name:
+                    victims += [e for e in envs if not e.provisioned]
+            for env in victims:
+                self._forget(env)
+        for env in victims:
+            env.kill("force_cold_start")
+        return len(victims)
+
+    def invoke(self, function_name_or_arn: str, payload: bytes, *, qualifier: str | None = None,
+               invocation_type: str = "RequestResponse") -> InvokeResult:
+        fn = self.resolve(function_name_or_arn, qualifier)
+        if qualifier is None and ":" in function_name_or_arn.split(":function:")[-1]:
+            qualifier = function_name_or_arn.rsplit(":", 1)[-1]
+        return self.dispatch(fn, payload, qualifier, invocation_type)
+
+    def dispatch(self, fn, payload: bytes, qualifier: str | None, invocation_type: str,
+                 request_id: str | None = None) -> InvokeResult:
+        """Invoke an already-resolved moto function model (used by the moto patches)."""
+        if isinstance(payload, str):
+            payload = payload.encode()
+        request_id = request_id or str(uuid.uuid4())
+        if invocation_type == "DryRun":
+            return InvokeResult(b"", None, "", request_id, 0.0, False)
+        if invocation_type == "Event":
+            assert self.async_invoker is not None, "runtime not started"
+            self.async_invoker.submit(fn, payload, qualifier, request_id)
+            return InvokeResult(b"", None, "", request_id, 0.0, False)
+        if invocation_type != "RequestResponse":
+            raise ValueError(f"InvocationType {invocation_type!r} is not one of "
+                             "RequestResponse, Event, DryRun")
+        return self.invoke_function(fn, payload, qualifier, request_id)
+
+    # -- resolution ---------------------------------------------------------------------------
+    def resolve(self, function_name_or_arn: str, qualifier: str | None = None):
+        """The moto LambdaFunction for a name / partial or full ARN (+ qualifier)."""
+        from moto.awslambda.models import lambda_backends
+
+        account, region, name = DEFAULT_ACCOUNT, _default_region(), function_name_or_arn
+        if name.startswith("arn:"):
+            parts = name.split(":")
+            region, account, name = parts[3], parts[4], parts[6]
+            if len(parts) > 7 and not qualifier:
+                qualifier = parts[7]
+        elif ":" in name:
+            name, qualifier = name.split(":", 1)
+        try:
+            backend = lambda_backends[account][region]
+            return backend._lambdas.get_function_by_name_or_arn_with_qualifier(name, qualifier)
+        except Exception as exc:  # moto raises its own UnknownFunctionException
+            raise FunctionNotFound(f"Function not found: {function_name_or_arn}"
+                                   + (f":{qualifier}" if qualifier else "")) from exc
+
+    # -- one synchronous invocation -------------------------------------------------------------
+    def invoke_function(self, fn, payload: bytes, qualifier: str | None,
+                        request_id: str | None = None) -> InvokeResult:
+        """Run ``payload`` through moto function model ``fn``; raise Throttled when over limits."""
+        request_id = request_id or str(uuid.uuid4())
+        cfg = from_moto(fn)
+        code_dir = code_dir_for(fn, self._base_dir)
+        env, cold, concurrent = self._acquire(cfg, code_dir, fn, qualifier)
+        try:
+            if cold:
+                env.start()
+            inv = Invocation(request_id=request_id, payload=payload or b"{}",
+                             function_arn=cfg.qualified_arn(qualifier), timeout_s=cfg.timeout_s)
+            env.run(inv)
+            result = self._finish(cfg, env, inv, cold)
+        finally:
+            self._release(cfg, env)
+        self._emit(cfg.name, result.duration_ms, result.function_error is not None, False,
+                   result.cold, concurrent)
+        return result
+
+    def _acquire(self, cfg: FunctionConfig, code_dir: str, fn, qualifier: str | None):
+        fid = cfg.function_id
+        with self._lock:
+            self._check_limits(cfg, fn)
+            self._inflight[fid] += 1
+            concurrent = self._inflight[fid]
+            env = self.provisioned.take(cfg, qualifier) if self.provisioned else None
+            if env is None:
+                self._retire_stale(cfg)
+                idle = self._idle[cfg.fingerprint]
+                while idle and env is None:
+                    candidate = idle.pop()          # most recently used first
+                    if candidate.alive:
+                        env = candidate
+            if env is not None:
+                env.busy = True
+                return env, False, concurrent
+            env = Environment(cfg, code_dir, self.server_url, launcher=self.launcher)
+            env.busy = True
+            self._envs[fid].add(env)
+            return env, True, concurrent
+
+    def _check_limits(self, cfg: FunctionConfig, fn) -> None:
+        from moto.awslambda.models import lambda_backends
+
+        fid = cfg.function_id
+        backend = lambda_backends[cfg.account][cfg.region]
+        reservations = {}
+        for other in backend._lambdas.latest():
+            if other.reserved_concurrency not in (None, ""):
+                reservations[other.function_name] = int(other.reserved_concurrency)
+        if cfg.name in reservations:
+            if self._inflight[fid] >= reservations[cfg.name]:
+                self._throttled(cfg, "ReservedFunctionConcurrentInvocationLimitExceeded")
+            return
+        unreserved_capacity = self.account_limit - sum(reservations.values())
+        unreserved_inflight = sum(n for (a, r, name), n in self._inflight.items()
+                                  if a == cfg.account and r == cfg.region and name not in reservations)
+        if unreserved_inflight >= unreserved_capacity:
+            self._throttled(cfg, "ConcurrentInvocationLimitExceeded")
+
+    def _throttled(self, cfg: FunctionConfig, reason: str) -> None:
+        self._emit(cfg.name, 0.0, False, True, False, self._inflight[cfg.function_id])
+        raise Throttled(reason)
+
+    def _release(self, cfg: FunctionConfig, env: Environment) -> None:
+        with self._lock:
+            self._inflight[cfg.function_id] -= 1
+            env.busy = False
+            if not env.alive or env.kill_reason:
+                self._forget(env)
+                doomed = True
+            else:
+                doomed = False
+                if env.provisioned and self.provisioned:
+                    self.provisioned.give_back(env)
+                else:
+                    self._idle[cfg.fingerprint].append(env)
+        if doomed:
+            env.kill(env.kill_reason or "dead")
+            threading.Thread(target=self._bury, args=(env,), daemon=True).start()
+
+    def _bury(self, env: Environment) -> None:
+        env.wait_dead()
+        env.cleanup()
+
+    def _forget(self, env: Environment) -> None:
+        """Remove env from every pool (caller holds the lock)."""
+        self._envs[env.config.function_id].discard(env)
+        if not self._envs[env.config.function_id]:
+            self._envs.pop(env.config.function_id, None)
+        idle = self._idle.get(env.config.fingerprint)
+        if idle and env in idle:
+            idle.remove(env)
+        if env.provisioned and self.provisioned:
+            self.provisioned.forget(env)
+
+    def _retire_stale(self, cfg: FunctionConfig) -> None:
+        """A code/config update means new environments; stop idle ones running the old one."""
+        key = (cfg.function_id, cfg.version)
+        old = self._current_fp.get(key)
+        if old is not None and old != cfg.fingerprint:
+            for env in self._idle.pop(old, []):
+                self._forget(env)
+                env.kill("updated")
+                threading.Thread(target=self._bury, args=(env,), daemon=True).start()
+        self._current_fp[key] = cfg.fingerprint
+
+    # -- logs, REPORT and the answer -------------------------------------------------------------
+    def _finish(self, cfg: FunctionConfig, env: Environment, inv: Invocation, cold: bool) -> InvokeResult:
+        json_logs = cfg.json_logs
+        lines: list[tuple[float, str]] = []
+        now = time.time()
+        first_report = not env.cold_reported
+        init_ms = env.init_ms if (first_report and not env.provisioned) else None
+        if first_report:
+            lines.append((env.created_at, report.init_start_line(json_logs, env.created_at)))
+        before = env.read_log(inv.log_start if inv.delivered.is_set() else None)
+        lines += [(now, line) for line in outcome.split_lines(before)]
+        if inv.failure == "init":
+            lines.append((now, f"INIT_REPORT Init Duration: {env.init_ms or 0:.2f} ms\tPhase: init\t"
+                               f"Status: error\tError Type: {env.init_error_type}"))
+        lines.append((now, report.start_line(inv.request_id, cfg.version, json_logs, now)))
+        lines += [(now, line) for line in outcome.split_lines(env.read_log())]
+
+        function_error: str | None = "Unhandled"
+        max_used = max(env.memory_mb("VmHWM"), env.peak_mb)
+        if inv.failure is None and inv.error_type is None:
+            payload, function_error = inv.result, None
+            if len(payload) > outcome.MAX_RESPONSE_BYTES:
+                payload, function_error = outcome.too_large_document(), "Unhandled"
+        elif inv.failure is None:
+            payload = inv.result
+        elif inv.failure == "init":
+            payload = env.init_error_body or outcome.error_document("Runtime.Unknown", "init failed")
+        elif inv.failure in ("timeout", "init-timeout"):
+            payload = outcome.timeout_document(inv.request_id, cfg.timeout_s)
+            lines.append((now, report.timeout_line(inv.request_id, cfg.timeout_s, now)))
+        else:  # the worker process exited or was killed (crash, SIGKILL, memory)
+            env.wait_dead(5.0)
+            if env.kill_reason == "memory":
+                max_used = cfg.memory_mb
+            payload = outcome.exit_document(inv.request_id, env.exit_code)
+            lines.append((now, outcome.exit_log_line(inv.request_id, env.exit_code)))
+        duration = inv.duration_ms
+        lines.append((now, report.end_line(inv.request_id, json_logs, now)))
+        lines.append((now, report.report_line(inv.request_id, duration, cfg.memory_mb,
+                                              max(1, max_used), init_ms, json_logs, now)))
+        env.cold_reported = True
+        try:
+            cloudwatch.write_lines(cfg.account, cfg.region, cfg.log_group, env.log_stream, lines)
+        except Exception as exc:  # logs must never break an invocation
+            print(f"labkit lambda-runtime: writing logs failed: {exc!r}", file=sys.stderr)
+        tail = "\n".join(message for _, message in lines[-200:]).encode()[-LOG_TAIL_BYTES:]
+        return InvokeResult(payload=payload, function_error=function_error,
+                            log_tail=tail.decode("utf-8", errors="ignore"),
+                            request_id=inv.request_id, duration_ms=duration,
+                            cold=cold and not env.provisioned)
+
+    def _emit(self, function_name: str, duration_ms: float, error: bool, throttled: bool,
+              cold: bool, concurrent: int) -> None:
+        event = {"function_name": function_name, "duration_ms": duration_ms, "error": error,
+                 "throttled": throttled, "cold": cold, "concurrent": concurrent,
+                 "timestamp": time.time()}
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception as exc:
+                print(f"labkit lambda-runtime: listener failed: {exc!r}", file=sys.stderr)
+
+    # -- housekeeping -------------------------------------------------------------------------
+    def environments(self) -> list[Environment]:
+        with self._lock:
+            return [e for envs in self._envs.values() for e in envs]
+
+    def _reap_loop(self) -> None:
+        period = max(0.2, min(5.0, self.idle_seconds / 4))
+        while not self._stop.wait(period):
+            cutoff = time.monotonic() - self.idle_seconds
+            doomed = []
+            with self._lock:
+                for key, idle in list(self._idle.items()):
+                    for env in list(idle):
+                        if not env.alive or env.last_used < cutoff:
+                            doomed.append(env)
+                for env in doomed:
+                    self._forget(env)
+            for env in doomed:
+                env.kill("idle")
+                self._bury(env)
+
+    def _kill_all(self) -> None:
+        with self._lock:
+            envs = [e for group in self._envs.values() for e in group]
+            self._envs.clear()
+            self._idle.clear()
+            self._current_fp.clear()
+        for env in envs:
+            env.kill("reset")
+        for env in envs:
+            self._bury(env)
+
+
+def _default_region() -> str:
+    return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"

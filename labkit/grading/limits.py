@@ -1,0 +1,76 @@
+"""Run a command under resource limits (and, when started as root, as an unprivileged user).
+
+    python -m labkit.grading.limits --as-mb 3072 --cpu-s 300 --fsize-mb 64 [--user nobody] -- CMD...
+
+Learner code (the notebook's kernel, a handler under test) is started through this wrapper:
+it sets the limits on itself and then exec()s the command, so the limits hold for the command
+and everything it starts. A wrapper process is used instead of ``preexec_fn`` because the
+grader is multi-threaded, where ``preexec_fn`` can deadlock.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+
+UNPRIVILEGED_USER = "nobody"
+
+
+def limited_command(cmd: list[str], as_mb: int, cpu_s: int, fsize_mb: int,
+                    drop_root: bool = True) -> list[str]:
+    """The argv that runs ``cmd`` under these limits."""
+    argv = [sys.executable, "-m", "labkit.grading.limits", "--as-mb", str(as_mb),
+            "--cpu-s", str(cpu_s), "--fsize-mb", str(fsize_mb)]
+    if drop_root and os.geteuid() == 0:
+        argv += ["--user", UNPRIVILEGED_USER]
+    return argv + ["--", *cmd]
+
+
+def unprivileged_ids() -> tuple[int, int] | None:
+    """(uid, gid) learner code runs as, or None when we are not root (it runs as us)."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    entry = pwd.getpwnam(UNPRIVILEGED_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def give_to_learner(path: str) -> None:
+    """Let the unprivileged learner user own ``path`` (a work folder), when we are root."""
+    ids = unprivileged_ids()
+    if ids is None:
+        return
+    for root, dirs, files in os.walk(path):
+        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            os.chown(name, *ids)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m labkit.grading.limits")
+    parser.add_argument("--as-mb", type=int, required=True, help="address space limit")
+    parser.add_argument("--cpu-s", type=int, required=True, help="CPU time limit")
+    parser.add_argument("--fsize-mb", type=int, required=True, help="largest file it may write")
+    parser.add_argument("--user", help="drop to this user (only when started as root)")
+    parser.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    mb = 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (args.as_mb * mb, args.as_mb * mb))
+    # soft limit sends SIGXCPU (a clean death the grader can name), hard limit SIGKILL
+    resource.setrlimit(resource.RLIMIT_CPU, (args.cpu_s, args.cpu_s + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (args.fsize_mb * mb, args.fsize_mb * mb))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if args.user and os.geteuid() == 0:
+        import pwd
+
+        entry = pwd.getpwnam(args.user)
+        os.setgroups([])
+        os.setgid(entry.pw_gid)
+        os.setuid(entry.pw_uid)
+    os.execvp(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""JupyterLab in Debian's Chromium, driven by Playwright: what a learner actually sees.
+
+One JupyterLab + one embedded backend per test session, serving a *copy* of the notebooks
+(JupyterLab saves what it runs; the committed notebooks must stay without outputs).
+Screenshots go to test-output/screenshots/ (printed at the end of the session).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from labkit.emulator.server import ServerProcess, port_is_free
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "test-output" / "screenshots"
+# Flags verified on this kind of machine (shared/design.md): no GPU, no network chatter.
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+COPIED = ["notebooks", "labs", "solutions", "tests/notebooks/fixtures"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, deadline_s: float) -> None:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {deadline_s:.0f}s")
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory) -> Path:
+    ws = tmp_path_factory.mktemp("lab-workspace")
+    for rel in COPIED:
+        src = ROOT / rel
+        if src.exists():
+            shutil.copytree(src, ws / rel, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # JupyterLab settings: no "news" popup covering the page in screenshots.
+    settings = ws / ".jupyter-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    return ws
+
+
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory):
+    proc = ServerProcess(log_path=str(tmp_path_factory.mktemp("srv") / "server.log")).start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(workspace, backend, tmp_path_factory):
+    port = _free_port()
+    assert port_is_free("127.0.0.1", port)
+    env = dict(os.environ, AWS_ENDPOINT_URL=backend.url, LABKIT_BACKEND="embedded",
+               AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
+               JUPYTERLAB_SETTINGS_DIR=str(workspace / ".jupyter-settings"), MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env.pop("PYTHONPATH", None)  # kernels use the learner's venv only, as with `make lab`
+    log = open(tmp_path_factory.mktemp("jl") / "jupyterlab.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", "--ServerApp.token=", "--ServerApp.password=",
+         f"--ServerApp.root_dir={workspace}", "--ServerApp.disable_check_xsrf=True"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(url + "/api/status", 90)
+        yield url
+    finally:
+        import signal
+
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run installs it).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    # A tall viewport: full_page screenshots only capture the viewport in JupyterLab.
+    ctx = browser.new_context(viewport={"width": 1280, "height": 2400})
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if SHOTS.exists() and any(SHOTS.iterdir()):
+        print(f"\nbrowser screenshots: {SHOTS}")

@@ -1,0 +1,69 @@
+"""A tiny client for the Jupyter server's own kernel API: what JupyterLab does in the browser.
+
+POST /api/kernels starts a kernel; code runs over the kernel's channels websocket using the
+Jupyter messaging protocol (JSON messages with header / parent_header / content / channel).
+"""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from datetime import datetime, timezone
+
+import websocket  # websocket-client
+
+
+class JupyterServer:
+    def __init__(self, port: int, token: str):
+        self.base = f"http://127.0.0.1:{port}"
+        self.ws_base = f"ws://127.0.0.1:{port}"
+        self.token = token
+
+    def _request(self, method: str, path: str, body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers={
+            "Authorization": f"token {self.token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            raw = resp.read()
+            return json.loads(raw) if raw else None
+
+    def start_kernel(self) -> str:
+        return self._request("POST", "/api/kernels", {"name": "python3"})["id"]
+
+    def kernels(self) -> list[dict]:
+        return self._request("GET", "/api/kernels")
+
+    def execute(self, kernel_id: str, code: str, timeout: float = 120.0) -> dict:
+        """Run code in the kernel; return {"status", "stdout", "error"} once it replied."""
+        ws = websocket.create_connection(
+            f"{self.ws_base}/api/kernels/{kernel_id}/channels?token={self.token}", timeout=timeout)
+        try:
+            msg_id = uuid.uuid4().hex
+            ws.send(json.dumps({
+                "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
+                           "session": uuid.uuid4().hex, "version": "5.3",
+                           "date": datetime.now(timezone.utc).isoformat()},
+                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+                "content": {"code": code, "silent": False, "store_history": False,
+                            "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+            }))
+            stdout, error, status, idle = [], None, None, False
+            deadline = time.monotonic() + timeout
+            # Done when both the shell reply and the iopub "idle" for our request have arrived.
+            while (status is None or not idle) and time.monotonic() < deadline:
+                msg = json.loads(ws.recv())
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind = msg["header"]["msg_type"]
+                if kind == "stream":
+                    stdout.append(msg["content"]["text"])
+                elif kind == "error":
+                    error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
+                elif kind == "execute_reply":
+                    status = msg["content"]["status"]
+                elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                    idle = True
+            return {"status": status, "stdout": "".join(stdout), "error": error}
+        finally:
+            ws.close()

@@ -1,0 +1,140 @@
+"""The helpers lesson notebooks use to read Lambda logs, poll and force cold starts."""
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+import zipfile
+
+import pytest
+
+from labkit.lessons import (
+    force_cold_start, parse_report_line, read_json_lines, read_report_lines, run_prefix,
+    wait_for_json_lines, wait_for_reports, wait_until,
+)
+
+# The shape AWS prints (fields separated by tabs), as shown in the Lambda Developer Guide,
+# "Using CloudWatch Logs with Lambda": Init Duration only on a cold start.
+COLD = ("REPORT RequestId: 3f1c7a9e-0d1b-4c55-9a59-2b8f0f0f0001\tDuration: 147.82 ms\t"
+        "Billed Duration: 148 ms\tMemory Size: 512 MB\tMax Memory Used: 78 MB\t"
+        "Init Duration: 312.45 ms\t")
+WARM = ("REPORT RequestId: 3f1c7a9e-0d1b-4c55-9a59-2b8f0f0f0002\tDuration: 2.50 ms\t"
+        "Billed Duration: 3 ms\tMemory Size: 512 MB\tMax Memory Used: 79 MB\t")
+
+
+def test_parse_cold_report_line_reads_every_field():
+    row = parse_report_line(COLD)
+    assert row["request_id"] == "3f1c7a9e-0d1b-4c55-9a59-2b8f0f0f0001"
+    assert (row["duration_ms"], row["billed_ms"], row["init_ms"]) == (147.82, 148.0, 312.45)
+    assert (row["memory_mb"], row["max_memory_mb"]) == (512.0, 78.0)
+    assert row["cold"] is True
+
+
+def test_parse_warm_report_line_has_no_init_duration():
+    row = parse_report_line(WARM)
+    assert row["duration_ms"] == 2.5 and row["billed_ms"] == 3.0
+    assert row["init_ms"] != row["init_ms"]  # NaN
+    assert row["cold"] is False
+
+
+def test_non_report_lines_are_not_parsed():
+    assert parse_report_line("START RequestId: abc Version: $LATEST") is None
+    assert parse_report_line('{"kind": "processed"}') is None
+
+
+def _put(logs, function_name, messages, when_ms):
+    group = f"/aws/lambda/{function_name}"
+    stream = f"2026/01/01/[$LATEST]{uuid.uuid4().hex}"
+    try:
+        logs.create_log_group(logGroupName=group)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
+        {"timestamp": when_ms + i, "message": m} for i, m in enumerate(messages)])
+    return stream
+
+
+def test_read_report_lines_from_cloudwatch_logs(aws):
+    logs, name = aws("logs"), run_prefix("t-report")
+    now_ms = int(time.time() * 1000)
+    stream = _put(logs, name, ["START RequestId: x Version: $LATEST", "hello", COLD, "END", WARM],
+                  now_ms)
+    frame = read_report_lines(logs, name)
+    assert list(frame["cold"]) == [True, False]
+    assert list(frame["log_stream"]) == [stream, stream]
+    assert frame["billed_ms"].sum() == 151.0
+
+
+def test_since_leaves_out_older_events(aws):
+    logs, name = aws("logs"), run_prefix("t-since")
+    now_ms = int(time.time() * 1000)
+    _put(logs, name, [COLD], now_ms - 60_000)
+    _put(logs, name, [WARM], now_ms)
+    frame = read_report_lines(logs, name, since=(now_ms - 1000) / 1000)
+    assert list(frame["cold"]) == [False]
+
+
+def test_function_never_invoked_has_no_lines(aws):
+    assert len(read_report_lines(aws("logs"), run_prefix("t-none"))) == 0
+
+
+def test_read_json_lines_filters_by_kind(aws):
+    logs, name = aws("logs"), run_prefix("t-json")
+    _put(logs, name, ['{"kind": "processed", "id": "a"}', "not json {", '{"kind": "other"}',
+                      '{"kind": "processed", "id": "b"}', COLD], int(time.time() * 1000))
+    assert list(read_json_lines(logs, name, kind="processed")["id"]) == ["a", "b"]
+    assert len(read_json_lines(logs, name)) == 3
+
+
+def test_wait_for_reports_returns_once_enough_lines_arrived(aws):
+    logs, name = aws("logs"), run_prefix("t-wait")
+    _put(logs, name, [COLD, WARM], int(time.time() * 1000))
+    assert len(wait_for_reports(logs, name, 2, timeout=10)) == 2
+    with pytest.raises(TimeoutError, match="3 REPORT"):
+        wait_for_reports(logs, name, 3, timeout=0.5)
+    with pytest.raises(TimeoutError):
+        wait_for_json_lines(logs, name, 1, kind="processed", timeout=0.5)
+
+
+def test_wait_until_returns_the_first_truthy_value():
+    calls = []
+
+    def third_time():
+        calls.append(1)
+        return len(calls) if len(calls) >= 3 else 0
+
+    assert wait_until(third_time, timeout=10, interval=0.01) == 3
+
+
+def test_wait_until_names_what_it_waited_for():
+    with pytest.raises(TimeoutError, match="the queue to drain"):
+        wait_until(lambda: False, timeout=0.2, interval=0.05, what="the queue to drain")
+
+
+def test_run_prefixes_are_unique():
+    assert len({run_prefix("l00") for _ in range(100)}) == 100
+
+
+def _zip(source: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", source)
+    return buf.getvalue()
+
+
+def test_force_cold_start_changes_configuration_and_keeps_variables(aws):
+    lam, name = aws("lambda"), run_prefix("t-cold")
+    role = aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+    lam.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler",
+                        Role=role["Role"]["Arn"],
+                        Code={"ZipFile": _zip("def handler(e, c):\n    return 1\n")},
+                        Environment={"Variables": {"KEEP": "me"}})
+    first = force_cold_start(lam, name)
+    second = force_cold_start(lam, name)
+    variables = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    assert first != second
+    assert variables == {"KEEP": "me", "LABKIT_COLD_START_NONCE": second}
