@@ -79,7 +79,7 @@ def provisioned_cost(concurrency: int, memory_mb: float, hours: float, arch: str
     _check_memory(memory_mb)
     _tiers(arch)
     # Enabled time is billed in 5-minute steps, rounded up.
-    seconds = hours * 3600
+    seconds = math.ceil(hours * 3600 / p.PC_BILLING_INCREMENT_S) * p.PC_BILLING_INCREMENT_S
     configured = concurrency * memory_mb / 1024 * seconds
     executed = gb_seconds(requests, duration_ms, memory_mb)
     configured_price, executed_price = p.PC_CONFIGURED[arch], p.PC_EXECUTED[arch]
