@@ -101,6 +101,10 @@ def connect(start_if_missing: bool = True) -> Backend:
         _started = ServerProcess().start()
         atexit.register(_started.stop)
         backend = Backend("embedded", _started.url, backend.region, started_here=True)
+    elif backend.name == "aws":
+        from labkit.aws_resources import install_default_tagging
+
+        install_default_tagging()  # plain boto3 create calls get the tags `labkit teardown` finds
     elif backend.name == "localstack" and backend.health() is None:
         raise BackendError(
             f"LocalStack does not answer at {backend.endpoint_url}. Start it with "

@@ -118,10 +118,11 @@ def jupyter_command(lab_port: int, token: str, open_at: str, open_browser: bool,
     return cmd
 
 
-def wait_for_jupyter(proc: subprocess.Popen, lab_port: int, token: str, timeout: float) -> None:
+def wait_for_jupyter(proc: subprocess.Popen, lab_port: int, token: str, timeout: float,
+                     stopping: threading.Event) -> None:
     deadline = time.monotonic() + timeout
     url = f"http://127.0.0.1:{lab_port}/api/status?token={token}"
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stopping.is_set():
         if proc.poll() is not None:
             raise RuntimeError(f"JupyterLab exited with code {proc.returncode} while starting "
                                f"(see the messages above).")
@@ -132,6 +133,8 @@ def wait_for_jupyter(proc: subprocess.Popen, lab_port: int, token: str, timeout:
         except OSError:
             pass
         time.sleep(0.3)
+    if stopping.is_set():
+        return  # Ctrl-C while starting: the caller stops everything
     raise RuntimeError(f"JupyterLab did not answer on port {lab_port} within {timeout:.0f}s.")
 
 
@@ -143,7 +146,7 @@ def stop_tree(proc: subprocess.Popen, grace: float = 15.0) -> None:
         family = [psutil.Process(proc.pid)] + psutil.Process(proc.pid).children(recursive=True)
     except psutil.NoSuchProcess:
         family = []
-    # The parent first: Jupyter shuts its kernels down cleanly on SIGTERM.
+    # Everyone at once: JupyterLab and ipykernel both exit cleanly on SIGTERM.
     for p in family:
         try:
             p.terminate()
@@ -198,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         jupyter = subprocess.Popen(
             jupyter_command(args.lab_port, token, open_at, open_browser=not args.no_browser),
             env=kernel_environment(endpoint), cwd=ROOT, start_new_session=True)
-        wait_for_jupyter(jupyter, args.lab_port, token, args.startup_timeout)
+        wait_for_jupyter(jupyter, args.lab_port, token, args.startup_timeout, stopping)
+        if stopping.is_set():
+            return 130
         print(f"\nlabkit: JupyterLab is ready: http://127.0.0.1:{args.lab_port}/lab/tree/{open_at}"
               f"?token={token}\n"
               f"labkit: notebooks reach the AWS backend at {endpoint} (AWS_ENDPOINT_URL is set).\n"

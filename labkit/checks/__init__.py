@@ -34,6 +34,18 @@ def lab_for_notebook(path: str | Path) -> Lab | None:
         return None
 
 
+def load_handler(lab: str, folder: str | os.PathLike | None = None):
+    """Import the lab's handler file afresh (after you edited and re-ran its cell)."""
+    import importlib.util
+
+    the_lab = get_lab(lab)
+    path = Path(folder or os.getcwd()) / the_lab.handler_file
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
 def check(lab: str, task: str | None = None, folder: str | os.PathLike | None = None,
           endpoint_url: str | None = None, record: bool = True) -> CheckReport:
     """Run a task's public checks (all tasks if ``task`` is None) and return the report."""

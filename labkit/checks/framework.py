@@ -17,6 +17,7 @@ is a failure of the learner's code to behave ("could not complete").
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import traceback
 import uuid
@@ -24,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from labkit.checks.sandbox import Function, Limits
+from labkit.checks.sandbox import Function, Limits, Zygote
 from labkit.faults import rng as seeded_rng
 
 
@@ -108,6 +109,7 @@ class Target:
     endpoint_url: str | None
     drop_root: bool = False      # grading: learner code runs as an unprivileged user
     limits: Limits = field(default_factory=Limits)
+    zygote: Zygote | None = None  # set by run_checks: forks the execution environments
 
 
 class Scenario:
@@ -132,7 +134,7 @@ class Scenario:
 
     def function(self, env: dict[str, str], timeout_s: float = 10.0) -> Function:
         fn = Function(self.target.handler_path, env=env, endpoint_url=self.target.endpoint_url,
-                      timeout_s=timeout_s, limits=self.target.limits,
+                      timeout_s=timeout_s, zygote=self.target.zygote,
                       drop_root=self.target.drop_root)
         self._functions.append(fn)
         return fn
@@ -187,7 +189,9 @@ def run_checks(specs: list[CheckSpec], target: Target, seed: str | None = None,
         jobs.append((spec, False, spec.public))
         if seed is not None and spec.hidden is not None:
             jobs += [(spec, True, p) for p in hidden_params(spec, seed)]
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+    with Zygote(target.limits, target.drop_root) as zygote, \
+            ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        target = dataclasses.replace(target, zygote=zygote)
         outcomes = list(pool.map(lambda job: _run_scenario(job[0], job[2], target), jobs))
     results: list[CheckResult] = []
     for spec in specs:

@@ -1,23 +1,28 @@
-"""One execution environment for a learner's handler, as a process (a tiny Lambda sandbox).
+"""Execution environments for a learner's handler: a zygote process that forks one child per
+environment (a tiny Lambda sandbox).
 
-    python -m labkit.checks.handler_host PATH.py [HANDLER_NAME]
+    python -m labkit.checks.handler_host        (started by labkit.checks.sandbox)
 
-Init: imports the module at PATH once (like Lambda's init phase), then answers one JSON line
-per event read from stdin: {"ok": result} or {"error": {"errorType", "errorMessage"}}.
-The learner's prints go to stderr (the environment's log), never into the protocol.
-The parent enforces the timeout by killing this process, as Lambda kills a timed-out
-environment.
+The zygote imports boto3 and labkit once, then waits on its control socket (the fd named by
+$LABKIT_ZYGOTE_FD, a SOCK_SEQPACKET socket: one message per request and per reply). Each
+request carries the handler path, the function's environment variables and two descriptors:
+the environment's protocol socket and its log file. The zygote forks; the child becomes the
+execution environment: it imports the handler module once (Lambda's init phase), then answers
+one JSON line per event: {"ok": result} or {"error": {"errorType", "errorMessage"}}.
+Forking a warm zygote makes a cold start cost milliseconds instead of a Python start-up plus
+boto3 import, which is what keeps hundreds of check scenarios fast.
 """
 from __future__ import annotations
 
 import importlib.util
 import json
 import os
+import signal
+import socket
 import sys
 import time
 import traceback
 import uuid
-
 
 class Context:
     """The parts of the Lambda context object handlers commonly use."""
@@ -39,33 +44,71 @@ def _error(exc: BaseException) -> dict:
             "stackTrace": traceback.format_exception(exc)[-5:]}
 
 
-def main() -> None:
-    path = sys.argv[1]
-    handler_name = sys.argv[2] if len(sys.argv) > 2 else "handler"
-    timeout_s = float(os.environ.get("LABKIT_HANDLER_TIMEOUT", "10"))
-    protocol = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # print() in learner code lands in the log, not in our protocol
-    sys.stdout = sys.stderr
+def run_environment(protocol: socket.socket, path: str, env: dict[str, str], cwd: str) -> None:
+    """The child: become the function's execution environment and serve events."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    reader = protocol.makefile("r", encoding="utf-8")
+    writer = protocol.makefile("w", encoding="utf-8", buffering=1)
+    timeout_s = float(env.get("LABKIT_HANDLER_TIMEOUT", "10"))
     try:
         spec = importlib.util.spec_from_file_location("learner_handler", path)
         module = importlib.util.module_from_spec(spec)
         sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
         spec.loader.exec_module(module)
-        handler = getattr(module, handler_name)
+        handler = getattr(module, env.get("LABKIT_HANDLER_NAME", "handler"))
     except BaseException as exc:  # init failed: Lambda reports Runtime.ImportModuleError
-        protocol.write(json.dumps({"init_error": _error(exc)}) + "\n")
+        writer.write(json.dumps({"init_error": _error(exc)}) + "\n")
         return
-    protocol.write(json.dumps({"ready": True}) + "\n")
-    function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "learner-function")
-    for line in sys.stdin:
+    writer.write(json.dumps({"ready": True}) + "\n")
+    function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "learner-function")
+    for line in reader:
         event = json.loads(line)
         try:
             result = handler(event, Context(function_name, timeout_s))
             reply = {"ok": json.loads(json.dumps(result, default=str))}
         except BaseException as exc:  # noqa: BLE001 - every failure is the handler's answer
             reply = {"error": _error(exc)}
-        protocol.write(json.dumps(reply) + "\n")
+        writer.write(json.dumps(reply) + "\n")
+
+
+def zygote() -> None:
+    import boto3  # noqa: F401 - imported once here, inherited by every forked environment
+    import botocore.session  # noqa: F401
+
+    import labkit.faults  # noqa: F401
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    control = socket.socket(fileno=int(os.environ.pop("LABKIT_ZYGOTE_FD")))
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(control, 1 << 20, 2)
+        except OSError:
+            return
+        if not msg:
+            return  # the checker went away: so do we
+        request = json.loads(msg)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.setsid()
+                protocol = socket.socket(fileno=fds[0])
+                os.dup2(fds[1], 1)  # the learner's prints and tracebacks go to the log
+                os.dup2(fds[1], 2)
+                sys.stdout = os.fdopen(1, "w", buffering=1)
+                sys.stderr = os.fdopen(2, "w", buffering=1)
+                run_environment(protocol, request["handler"], request["env"], request["cwd"])
+            finally:
+                os._exit(0)
+        for fd in fds:
+            os.close(fd)
+        control.send(json.dumps({"pid": pid}).encode())
 
 
 if __name__ == "__main__":
-    main()
+    zygote()

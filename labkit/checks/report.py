@@ -56,6 +56,8 @@ class CheckReport:
             lines.append(f"  {self._footer()}")
         return "\n".join(lines)
 
+    __repr__ = __str__  # a notebook without HTML (or a terminal) shows the text table
+
     def _repr_html_(self) -> str:
         e = html.escape
         rows = []

@@ -1,17 +1,22 @@
 """Run a learner's handler the way Lambda would, each execution environment its own process.
 
-A ``Function`` owns a pool of environments (``handler_host`` processes): an invocation takes
-an idle one or starts a new one (a cold start), one invocation at a time per environment.
-An invocation that outlives the timeout kills its environment ("Task timed out"); a handler
-that kills its process (os._exit, SIGKILL after a side effect) is reported as ``crashed``.
-Learner code never runs in the checking process: it runs under resource limits
-(labkit.grading.limits), with an environment that holds only what a Lambda function would see.
+A ``Function`` owns a pool of environments: an invocation takes an idle one or starts a new one
+(a cold start), one invocation at a time per environment. An invocation that outlives the
+timeout kills its environment ("Task timed out"); a handler that kills its process (os._exit,
+SIGKILL right after a side effect) is reported as ``crashed``.
+
+Environments are forked from a ``Zygote`` (labkit.checks.handler_host) that runs under
+resource limits (labkit.grading.limits), as an unprivileged user when grading as root, with an
+environment holding only what a Lambda function would see. Learner code never runs in the
+checking process.
 """
 from __future__ import annotations
 
 import json
 import os
 import queue
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +27,7 @@ from typing import Any
 from labkit.faults import at_once
 from labkit.grading.limits import give_to_learner, limited_command
 
-INIT_TIMEOUT_S = 60.0  # generous: a loaded 2-core machine imports boto3 slowly
+INIT_TIMEOUT_S = 60.0  # generous: a loaded 2-core machine imports slowly
 
 
 @dataclass
@@ -50,37 +55,103 @@ class Invocation:
 @dataclass
 class Limits:
     memory_mb: int = 2048
-    cpu_s: int = 120
+    cpu_s: int = 300
     file_mb: int = 16
 
 
+class Zygote:
+    """A warm process that forks execution environments on request."""
+
+    def __init__(self, limits: Limits | None = None, drop_root: bool = False):
+        self.limits = limits or Limits()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        cmd = limited_command([sys.executable, "-m", "labkit.checks.handler_host"],
+                              self.limits.memory_mb, self.limits.cpu_s, self.limits.file_mb,
+                              drop_root=drop_root)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+               "MALLOC_ARENA_MAX": "2", "HOME": "/tmp",
+               "LABKIT_ZYGOTE_FD": str(theirs.fileno())}
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env, cwd="/",
+            pass_fds=(theirs.fileno(),), start_new_session=True)
+        theirs.close()
+        self.control = ours
+        self._lock = threading.Lock()
+        line = _readline_with_timeout(self.proc.stdout, INIT_TIMEOUT_S)
+        if line.strip() != b"ready":
+            self.close()
+            raise RuntimeError("the handler sandbox did not start (is the unprivileged user "
+                               "able to run Python? see labkit.grading.limits)")
+
+    def spawn(self, handler: str, env: dict[str, str], cwd: str, log_fd: int) -> tuple[int, socket.socket]:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        request = json.dumps({"handler": handler, "env": env, "cwd": cwd}).encode()
+        with self._lock:
+            socket.send_fds(self.control, [request], [theirs.fileno(), log_fd])
+            reply = self.control.recv(4096)
+        theirs.close()
+        if not reply:
+            ours.close()
+            raise RuntimeError("the handler sandbox exited")
+        return json.loads(reply)["pid"], ours
+
+    def close(self) -> None:
+        try:
+            self.control.close()
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _readline_with_timeout(stream, timeout: float) -> bytes:
+    box: list[bytes] = []
+    t = threading.Thread(target=lambda: box.append(stream.readline()), daemon=True)
+    t.start()
+    t.join(timeout)
+    return box[0] if box else b""
+
+
 class _Environment:
-    """One handler_host process."""
+    """One forked execution environment."""
 
     def __init__(self, function: "Function"):
-        self.function = function
-        cmd = [sys.executable, "-m", "labkit.checks.handler_host", function.handler_path]
-        limits = function.limits
-        cmd = limited_command(cmd, limits.memory_mb, limits.cpu_s, limits.file_mb,
-                              drop_root=function.drop_root)
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=function.log,
-            cwd=function.workdir, env=function.process_env(), start_new_session=True)
+        self.pid, self.sock = function.zygote.spawn(
+            function.handler_path, function.process_env(), function.workdir,
+            function.log.fileno())
+        self.reader = self.sock.makefile("rb")
         self.replies: queue.Queue = queue.Queue()
+        self._dead = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
         first = self._next(INIT_TIMEOUT_S)
-        if first is None or "init_error" in first:
+        if first is None or "init_error" in first or first.get("timeout"):
             self.kill()
             error = (first or {}).get("init_error") or {"errorType": "Runtime.ExitError",
                                                         "errorMessage": "init did not finish"}
             raise _InitFailed(error)
 
     def _read(self) -> None:
-        for line in self.proc.stdout:  # type: ignore[union-attr]
-            try:
-                self.replies.put(json.loads(line))
-            except ValueError:
-                continue
+        try:
+            for line in self.reader:
+                try:
+                    self.replies.put(json.loads(line))
+                except ValueError:
+                    continue
+        except OSError:
+            pass
+        self._dead.set()
         self.replies.put(None)  # EOF: the process is gone
 
     def _next(self, timeout: float) -> dict | None:
@@ -91,17 +162,15 @@ class _Environment:
 
     def invoke(self, event: Any, timeout_s: float) -> Invocation:
         try:
-            self.proc.stdin.write((json.dumps(event) + "\n").encode())  # type: ignore[union-attr]
-            self.proc.stdin.flush()  # type: ignore[union-attr]
-        except (BrokenPipeError, OSError):
+            self.sock.sendall((json.dumps(event) + "\n").encode())
+        except OSError:
             return Invocation("crashed", error={"errorType": "Runtime.ExitError",
                                                 "errorMessage": "environment had exited"})
         reply = self._next(timeout_s)
         if reply is None:
-            code = self.proc.wait()
             return Invocation("crashed", error={
                 "errorType": "Runtime.ExitError",
-                "errorMessage": f"execution environment exited (code {code}) during the invocation"})
+                "errorMessage": "the execution environment exited during the invocation"})
         if reply.get("timeout"):
             self.kill()
             return Invocation("timeout", error={
@@ -113,20 +182,17 @@ class _Environment:
 
     @property
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return not self._dead.is_set()
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, 9)
-            except ProcessLookupError:
-                pass
-        self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                stream.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
+        try:
+            os.killpg(self.pid, signal.SIGKILL)  # the environment and anything it started
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
 
 
 class _InitFailed(Exception):
@@ -143,9 +209,9 @@ class Function:
     env: dict[str, str] = field(default_factory=dict)
     endpoint_url: str | None = None
     timeout_s: float = 10.0
-    limits: Limits = field(default_factory=Limits)
+    zygote: Zygote | None = None
     workdir: str | None = None
-    drop_root: bool = False  # grading: learner code runs as an unprivileged user
+    drop_root: bool = False  # only used when this function starts its own zygote
 
     def __post_init__(self) -> None:
         self.handler_path = os.path.abspath(self.handler_path)
@@ -153,11 +219,13 @@ class Function:
         self._all: list[_Environment] = []
         self._lock = threading.Lock()
         self._own_workdir = None
+        self._own_zygote = self.zygote is None
+        if self.zygote is None:
+            self.zygote = Zygote(drop_root=self.drop_root)
         if self.workdir is None:
             self._own_workdir = tempfile.TemporaryDirectory(prefix="labkit-fn-")
             self.workdir = self._own_workdir.name
-            if self.drop_root:
-                give_to_learner(self.workdir)
+            give_to_learner(self.workdir)
         self.log = open(os.path.join(self.workdir, "function.log"), "ab")
         self.cold_starts = 0
 
@@ -167,7 +235,6 @@ class Function:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.workdir or "/tmp",
             "LANG": "C.UTF-8",
-            "MALLOC_ARENA_MAX": "2",
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
@@ -185,14 +252,11 @@ class Function:
             environment = self._idle.pop() if self._idle else None
         if environment is None or not environment.alive:
             try:
-                environment = _Environment(self)
+                environment = self._new_environment()
             except _InitFailed as exc:
                 return Invocation("init_error", error=exc.error)
-            with self._lock:
-                self._all.append(environment)
-                self.cold_starts += 1
         result = environment.invoke(event, self.timeout_s)
-        if environment.alive:
+        if environment.alive and result.status != "timeout":
             with self._lock:
                 self._idle.append(environment)
         return result
@@ -204,19 +268,20 @@ class Function:
 
     def prewarm(self, count: int) -> None:
         """Start environments up front so concurrent invocations really overlap."""
-        missing = max(0, count - len(self._idle))
-        started = at_once(lambda _: self._start_idle(), list(range(missing)))
-        del started
+        for _ in range(max(0, count - len(self._idle))):
+            try:
+                environment = self._new_environment()
+            except _InitFailed:
+                return  # the invocation that needs one will report the init error
+            with self._lock:
+                self._idle.append(environment)
 
-    def _start_idle(self) -> None:
-        try:
-            environment = _Environment(self)
-        except _InitFailed:
-            return  # the invocation that needs it will report the init error
+    def _new_environment(self) -> _Environment:
+        environment = _Environment(self)
         with self._lock:
             self._all.append(environment)
-            self._idle.append(environment)
             self.cold_starts += 1
+        return environment
 
     def log_tail(self, limit: int = 4000) -> str:
         self.log.flush()
@@ -231,6 +296,8 @@ class Function:
         self._all.clear()
         self._idle.clear()
         self.log.close()
+        if self._own_zygote and self.zygote is not None:
+            self.zygote.close()
         if self._own_workdir is not None:
             self._own_workdir.cleanup()
 

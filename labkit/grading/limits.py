@@ -12,16 +12,19 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import signal
 import sys
 
 UNPRIVILEGED_USER = "nobody"
 
 
 def limited_command(cmd: list[str], as_mb: int, cpu_s: int, fsize_mb: int,
-                    drop_root: bool = True) -> list[str]:
+                    drop_root: bool = True, die_with_parent: bool = False) -> list[str]:
     """The argv that runs ``cmd`` under these limits."""
     argv = [sys.executable, "-m", "labkit.grading.limits", "--as-mb", str(as_mb),
             "--cpu-s", str(cpu_s), "--fsize-mb", str(fsize_mb)]
+    if die_with_parent:
+        argv.append("--die-with-parent")
     if drop_root and os.geteuid() == 0:
         argv += ["--user", UNPRIVILEGED_USER]
     return argv + ["--", *cmd]
@@ -35,6 +38,33 @@ def unprivileged_ids() -> tuple[int, int] | None:
 
     entry = pwd.getpwnam(UNPRIVILEGED_USER)
     return entry.pw_uid, entry.pw_gid
+
+
+def learner_can_run_python() -> str:
+    """"" when the unprivileged user can start our Python, else what to do about it."""
+    ids = unprivileged_ids()
+    if ids is None:
+        return ""
+    import subprocess
+
+    probe = subprocess.run(
+        limited_command([sys.executable, "-c", "import labkit.checks, ipykernel"], 2048, 60, 16),
+        capture_output=True, cwd="/", timeout=120)
+    if probe.returncode == 0:
+        return ""
+    blocked = [p for p in _parents(os.path.realpath(sys.executable)) if not os.stat(p).st_mode & 0o001]
+    return (f"learner code runs as '{UNPRIVILEGED_USER}' when grading as root, but "
+            f"'{UNPRIVILEGED_USER}' cannot start {sys.executable} (blocked at: "
+            f"{', '.join(blocked) or 'unknown'}). Allow it to traverse those folders "
+            f"(e.g. `chmod o+x {' '.join(blocked) or '/root'}`), or grade as a non-root user.")
+
+
+def _parents(path: str) -> list[str]:
+    parts, current = [], os.path.dirname(path)
+    while current and current != "/":
+        parts.append(current)
+        current = os.path.dirname(current)
+    return list(reversed(parts))
 
 
 def give_to_learner(path: str) -> None:
@@ -53,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cpu-s", type=int, required=True, help="CPU time limit")
     parser.add_argument("--fsize-mb", type=int, required=True, help="largest file it may write")
     parser.add_argument("--user", help="drop to this user (only when started as root)")
+    parser.add_argument("--die-with-parent", action="store_true",
+                        help="get SIGKILL when the process that started us dies")
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
@@ -69,7 +101,16 @@ def main(argv: list[str] | None = None) -> None:
         os.setgroups([])
         os.setgid(entry.pw_gid)
         os.setuid(entry.pw_uid)
+    if args.die_with_parent:  # after setuid, which clears it; kept across exec
+        _set_parent_death_signal(signal.SIGKILL)
     os.execvp(cmd[0], cmd)
+
+
+def _set_parent_death_signal(signum: int) -> None:
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
 
 
 if __name__ == "__main__":

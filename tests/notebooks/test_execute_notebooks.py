@@ -44,7 +44,9 @@ def execute(path: Path, endpoint_url: str):
     """Run the notebook in memory (the file on disk is never rewritten)."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, startup_timeout=180, kernel_name="python3",
-                            allow_errors=False, resources={"metadata": {"path": str(path.parent)}})
+                            allow_errors=False, resources={"metadata": {"path": str(path.parent)}},
+                            # plain tracebacks: CI logs show escape codes, not colours
+                            extra_arguments=["--InteractiveShell.colors=nocolor"])
     client.execute(env=kernel_environment(endpoint_url))
     return nb
 

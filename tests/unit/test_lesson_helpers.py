@@ -138,3 +138,27 @@ def test_force_cold_start_changes_configuration_and_keeps_variables(aws):
     variables = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
     assert first != second
     assert variables == {"KEEP": "me", "LABKIT_COLD_START_NONCE": second}
+
+
+def test_force_cold_start_makes_the_next_invocation_cold(aws):
+    """AWS Lambda Operator Guide, "Lambda execution environments": an environment is created
+    "with the memory, runtime, and configuration specified", so a configuration change
+    means the next invocation runs in a new environment (Init Duration in its REPORT)."""
+    lam, logs, name = aws("lambda"), aws("logs"), run_prefix("t-cold-run")
+    role = aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    source = ("import uuid\nENV = uuid.uuid4().hex\ncount = 0\n"
+              "def handler(e, c):\n    global count\n    count += 1\n    return [ENV, count]\n")
+    lam.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler", Role=role,
+                        Code={"ZipFile": _zip(source)})
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+
+    def invoke():
+        return json.loads(lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
+
+    env_before, _ = invoke()
+    assert invoke() == [env_before, 2]
+    force_cold_start(lam, name)
+    env_after, count_after = invoke()
+    assert env_after != env_before and count_after == 1
+    reports = wait_for_reports(logs, name, 3, timeout=30)
+    assert list(reports["cold"]) == [True, False, True]

@@ -78,5 +78,7 @@ def test_every_notebook_in_the_repo_is_committed_without_outputs():
         cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     notebooks = [ROOT / p for p in listed if (ROOT / p).exists()]
     dirty = check(notebooks)
-    assert not dirty, "notebooks with outputs (run `make strip-outputs`):\n" + "\n".join(
-        f"  {path.relative_to(ROOT)}: {found[0]}" for path, found in dirty.items())
+    names = " ".join(str(path.relative_to(ROOT)) for path in dirty)
+    assert not dirty, (f"notebooks committed with outputs; strip them with\n"
+                       f"  .venv/bin/python -m labkit.notebook_outputs --strip {names}\n" + "\n".join(
+                           f"  {path.relative_to(ROOT)}: {found[0]}" for path, found in dirty.items()))

@@ -14,8 +14,13 @@ import os
 # Order matters only where a patch builds on another; keep it explicit and readable.
 PATCH_MODULES: list[str] = [
     "lambda_runtime",       # runtime engineer: real Lambda execution (must stay first)
+    "lambda_config",        # runtime engineer: LoggingConfig / DeadLetterConfig kept
+    "lambda_provisioned",   # runtime engineer: provisioned concurrency API
     "dynamodb_atomic_writes",
     "dynamodb_transaction_tokens",
+    "events_targets",
+    "cloudwatch_alarms",
+    "lambda_metrics",       # needs the lambda_runtime component
     "sqs_event_source",
     "iam_managed_policies",
     # filled in by the runtime and event-source work; each name is a module in this package

@@ -47,6 +47,12 @@ def apply(ctx) -> None:
     LambdaFunction._invoke_lambda = _invoke_lambda
     LambdaBackend.send_sns_message = _send_sns_message
     LambdaBackend.send_dynamodb_items = _send_dynamodb_items
+    # the backend-level invoke (used by the SQS ESM path) must run the function too;
+    # moto's no-Docker backend would echo the payload back instead
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    LambdaBackend.invoke = _backend_invoke
+    LambdaSimpleBackend.invoke = _backend_invoke
 
 
 # -- the Invoke API ------------------------------------------------------------------------------
@@ -108,6 +114,13 @@ def _http_invoke_async(self):
 
 
 # -- moto's internal callers -------------------------------------------------------------------
+
+def _backend_invoke(self, function_name, qualifier, body, headers, response_headers):
+    fn = self.get_function(function_name, qualifier)
+    payload = fn.invoke(body, headers, response_headers)
+    response_headers["Content-Length"] = str(len(payload))
+    return payload
+
 
 def _function_invoke(self, body, request_headers, response_headers):
     """LambdaFunction.invoke(body, request_headers, response_headers) -> payload."""

@@ -60,6 +60,8 @@ class Monitor:
         self.cpu_share_mode = "emulated" if os.environ.get("LABKIT_LAMBDA_CPU_SHARE", "1") != "0" else "off"
         self._stop = threading.Event()
         self._budgets: dict[int, _Budget] = {}
+        self.cpu_stops = 0          # how often a worker was paused for exceeding its share
+        self.memory_kills = 0
         self._thread = threading.Thread(target=self._loop, name="lambda-monitor", daemon=True)
 
     def start(self) -> None:
@@ -89,6 +91,7 @@ class Monitor:
         rss = env.memory_mb("VmRSS")
         if rss > env.config.memory_mb:
             env.kill("memory")
+            self.memory_kills += 1
 
     def _share_cpu(self, envs) -> None:
         now = time.monotonic()
@@ -123,6 +126,7 @@ class Monitor:
             elif not budget.stopped and cpu - budget.cpu_at_start >= budget.allowance:
                 _signal(pid, signal.SIGSTOP)
                 budget.stopped = True
+                self.cpu_stops += 1
         for pid in list(self._budgets):
             if pid not in seen:
                 self._budgets.pop(pid, None)

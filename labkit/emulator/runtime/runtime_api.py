@@ -104,6 +104,9 @@ class RuntimeApiServer(ThreadingHTTPServer):
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.5},
                                         name="lambda-runtime-api", daemon=True)
 
+    def handle_error(self, request, client_address) -> None:
+        pass  # a worker killed mid-request (timeout, crash) is normal here
+
     @property
     def address(self) -> str:
         host, port = self.server_address[:2]

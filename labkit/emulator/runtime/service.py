@@ -110,6 +110,7 @@ class LambdaRuntime:
             "account_concurrency": self.account_limit,
             "cpu_share": self.monitor.cpu_share_mode if self.monitor else "off",
             "memory_limit": self.monitor.memory_mode if self.monitor else "off",
+            "cpu_share_pauses": self.monitor.cpu_stops if self.monitor else 0,
             "prestarted_interpreters": self.launcher is not None,
             "async_queue": self.async_invoker.depth() if self.async_invoker else 0,
         }
@@ -158,8 +159,6 @@ class LambdaRuntime:
     # -- resolution ---------------------------------------------------------------------------
     def resolve(self, function_name_or_arn: str, qualifier: str | None = None):
         """The moto LambdaFunction for a name / partial or full ARN (+ qualifier)."""
-        from moto.awslambda.models import lambda_backends
-
         account, region, name = DEFAULT_ACCOUNT, _default_region(), function_name_or_arn
         if name.startswith("arn:"):
             parts = name.split(":")
@@ -169,8 +168,7 @@ class LambdaRuntime:
         elif ":" in name:
             name, qualifier = name.split(":", 1)
         try:
-            backend = lambda_backends[account][region]
-            return backend._lambdas.get_function_by_name_or_arn_with_qualifier(name, qualifier)
+            return lambda_backend(account, region)._lambdas.get_function_by_name_or_arn_with_qualifier(name, qualifier)
         except Exception as exc:  # moto raises its own UnknownFunctionException
             raise FunctionNotFound(f"Function not found: {function_name_or_arn}"
                                    + (f":{qualifier}" if qualifier else "")) from exc
@@ -219,10 +217,8 @@ class LambdaRuntime:
             return env, True, concurrent
 
     def _check_limits(self, cfg: FunctionConfig, fn) -> None:
-        from moto.awslambda.models import lambda_backends
-
         fid = cfg.function_id
-        backend = lambda_backends[cfg.account][cfg.region]
+        backend = lambda_backend(cfg.account, cfg.region)
         reservations = {}
         for other in backend._lambdas.latest():
             if other.reserved_concurrency not in (None, ""):
@@ -377,6 +373,14 @@ class LambdaRuntime:
             env.kill("reset")
         for env in envs:
             self._bury(env)
+
+
+def lambda_backend(account: str, region: str):
+    """moto's Lambda backend as its HTTP layer sees it (the no-Docker "simple" one when the
+    server disabled Docker)."""
+    from moto.awslambda.utils import get_backend
+
+    return get_backend(account, region)
 
 
 def _default_region() -> str:

@@ -1,0 +1,201 @@
+"""Grade one submission: fresh backend, fresh kernel, then public + hidden checks.
+
+Isolation (what learner code can reach):
+  * the kernel runs under resource limits and, when the grader is root, as ``nobody``
+    (labkit.grading.limits), in a temporary work folder, with an environment holding only the
+    backend's URL and dummy credentials: never the seed, never the output folder;
+  * the checks run here, in the grader, against a *copy* of the handler file the notebook
+    wrote; the handler itself runs in sandboxed processes (labkit.checks.sandbox);
+  * every submission gets its own embedded backend (ServerProcess) on its own port.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from labkit.checks import get_lab
+from labkit.checks.framework import CheckResult, Target, run_checks
+from labkit.checks.sandbox import Limits
+from labkit.emulator.server import ServerProcess
+from labkit.grading.limits import give_to_learner
+from labkit.grading.submissions import Submission
+
+
+@dataclass
+class GradeSettings:
+    seed: str
+    cell_timeout: int = 120          # --timeout: per cell
+    memory_mb: int = 3072            # address space of the kernel and of each handler process
+    output_limit: int = 2_000_000    # bytes of notebook output kept
+
+    @property
+    def notebook_limit(self) -> int:
+        """Wall-clock limit for a whole notebook (cells ignoring interrupts cannot hang us)."""
+        return 3 * self.cell_timeout + 60
+
+
+def grade_submission(sub: Submission, settings: GradeSettings) -> dict[str, Any]:
+    """Everything known about one submission: the row, the check results, the evidence."""
+    started = time.time()
+    lab = get_lab(sub.lab) if sub.lab != "-" else None
+    result: dict[str, Any] = {"learner": sub.learner, "lab": sub.lab, "started": started,
+                              "notebook": sub.path.name if sub.path else None}
+    if lab is None or sub.problem:
+        return _finish(result, [], sub.problem or "no lab notebook", {}, started)
+    problem = _unreadable(sub.path)
+    if problem:
+        results = _zero_results(lab, f"no checks could run: {problem}")
+        return _finish(result, results, problem, {}, started)
+
+    private = tempfile.mkdtemp(prefix="labkit-grade-")          # grader only (0700)
+    workdir = tempfile.mkdtemp(prefix="labkit-work-")           # the learner's folder
+    snapshot = tempfile.mkdtemp(prefix="labkit-code-")          # handler copy, read-only
+    os.chmod(snapshot, 0o755)
+    server = ServerProcess(log_path=os.path.join(private, "server.log"))
+    try:
+        server.start()
+        shutil.copy(sub.path, Path(workdir) / lab.notebook)
+        run = _execute_notebook(Path(workdir) / lab.notebook, workdir, private, server.url,
+                                settings)
+        status = _status(run)
+        handler = Path(workdir) / lab.handler_file
+        if handler.is_file() and not handler.is_symlink():
+            code = Path(snapshot) / lab.handler_file
+            shutil.copyfile(handler, code)
+            os.chmod(code, 0o644)
+            target = Target(str(code), server.url, drop_root=True,
+                            limits=Limits(memory_mb=settings.memory_mb))
+            results = run_checks(lab.checks, target, seed=settings.seed)
+        else:
+            results = _zero_results(lab, f"the notebook did not write {lab.handler_file}")
+        return _finish(result, results, status, run, started)
+    except Exception as exc:  # noqa: BLE001 - one submission must never take the run down
+        results = _zero_results(lab, f"grading failed: {type(exc).__name__}: {exc}")
+        return _finish(result, results, f"grader error: {type(exc).__name__}: {exc}"[:200],
+                       {}, started)
+    finally:
+        server.stop()
+        for folder in (private, workdir, snapshot):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unreadable(path: Path | None) -> str:
+    """Why this file is not a notebook we can execute, or "" when it is one."""
+    if path is None:
+        return "no notebook"
+    try:
+        if path.stat().st_size > 50_000_000:
+            return "not a notebook: larger than 50 MB"
+        nb = nbformat.read(str(path), as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # noqa: BLE001 - any reason it will not load is the answer
+        return f"not a notebook: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+    if not any(c.cell_type == "code" for c in nb.cells):
+        return "not a notebook: no code cells"
+    return ""
+
+
+def _execute_notebook(notebook: Path, workdir: str, private: str, url: str,
+                      settings: GradeSettings) -> dict[str, Any]:
+    kernel_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": workdir, "LANG": "C.UTF-8", "MALLOC_ARENA_MAX": "2",
+        "LABKIT_HOME": os.path.join(workdir, ".labkit"),
+        "IPYTHONDIR": os.path.join(workdir, ".ipython"),
+        "MPLCONFIGDIR": os.path.join(workdir, ".matplotlib"),
+        "MPLBACKEND": "Agg",
+        "AWS_ENDPOINT_URL": url, "LABKIT_BACKEND": "embedded",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+    }
+    os.makedirs(os.path.join(workdir, ".runtime"))
+    give_to_learner(workdir)
+    env_file = os.path.join(private, "kernel-env.json")
+    with open(env_file, "w") as f:
+        json.dump(kernel_env, f)
+    result_file = os.path.join(private, "run.json")
+    runner_env = {k: v for k, v in os.environ.items()
+                  if not k.startswith(("LABKIT_GRADE", "AWS_"))}
+    runner_env["JUPYTER_RUNTIME_DIR"] = os.path.join(workdir, ".runtime")
+    cmd = [sys.executable, "-m", "labkit.grading.notebook_runner", str(notebook), result_file,
+           "--workdir", workdir, "--cell-timeout", str(settings.cell_timeout),
+           "--kernel-env", env_file, "--output-limit", str(settings.output_limit),
+           "--memory-mb", str(settings.memory_mb),
+           "--cpu-s", str(settings.notebook_limit)]
+    with open(os.path.join(private, "runner.log"), "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=runner_env, cwd=private,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=settings.notebook_limit)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid)
+            proc.wait()
+            return {"notebook_timed_out": settings.notebook_limit}
+    try:
+        with open(result_file) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {"runner_error": f"the notebook runner exited with code {proc.returncode}"}
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, 9)
+    except ProcessLookupError:
+        pass
+
+
+def _status(run: dict[str, Any]) -> str:
+    """``ok`` only when every cell ran cleanly within time; otherwise the reasons."""
+    reasons = []
+    if run.get("notebook_timed_out"):
+        reasons.append(f"notebook killed after {run['notebook_timed_out']} s")
+    if run.get("runner_error"):
+        reasons.append(f"could not execute: {run['runner_error']}")
+    if run.get("kernel_died_at"):
+        reasons.append(f"kernel died in cell {run['kernel_died_at']}")
+    for t in run.get("timeouts", []):
+        reasons.append(f"cell {t['cell']} timed out")
+    errors = run.get("errors", [])
+    if errors:
+        first = errors[0]
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        reasons.append(f"cell {first['cell']} raised {first['ename']}{more}")
+    if run.get("truncated_outputs"):
+        reasons.append("outputs over the size limit were dropped")
+    return "; ".join(reasons) or "ok"
+
+
+def _zero_results(lab, why: str) -> list[CheckResult]:
+    results = []
+    for spec in lab.checks:
+        for hidden in (False, True):
+            if hidden and not spec.hidden_count:
+                continue
+            results.append(CheckResult(
+                lab=spec.lab, task=spec.task, check=spec.id, title=spec.title, points=0,
+                max_points=spec.points, passed=False, hidden=hidden,
+                scenarios=0, failed_scenarios=0, hint=spec.hint, observed=why,
+                expected="a notebook that runs and writes the handler"))
+    return results
+
+
+def _finish(result: dict[str, Any], checks: list[CheckResult], status: str,
+            run: dict[str, Any], started: float) -> dict[str, Any]:
+    result.update(
+        score=sum(c.points for c in checks), max=sum(c.max_points for c in checks),
+        status=status, cells=run, seconds=round(time.time() - started, 1),
+        checks=[{k: v for k, v in c.as_dict().items() if k != "evidence"} for c in checks],
+        evidence=[{"check": c.check, "task": c.task, "hidden": c.hidden,
+                   "scenarios": c.evidence} for c in checks])
+    return result

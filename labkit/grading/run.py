@@ -1,0 +1,110 @@
+"""Grade every submission under ROOT into DIR, in parallel, resumably.
+
+Each finished submission is written at once, atomically, in this order: evidence, feedback,
+then ``DIR/results/KEY.json`` (the "done" marker). summary/grades/canvas/report are rebuilt
+from all results after each one. After ``kill -9``, running again with the same DIR skips
+every submission that has its result file and loses nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any, Callable
+
+from labkit.checks import LAB_MODULES, get_lab
+from labkit.grading import feedback, gradebook
+from labkit.grading.executor import GradeSettings, grade_submission
+from labkit.grading.limits import learner_can_run_python
+from labkit.grading.files import write_atomic, write_json_atomic
+from labkit.grading.submissions import Submission, discover
+
+SEED_FILE = ".seed"
+
+
+class SeedMismatch(Exception):
+    pass
+
+
+class SandboxUnavailable(Exception):
+    pass
+
+
+def resolve_seed(out: Path, given: str | None) -> str:
+    """The seed of this output folder: given, or remembered from the first run, or new."""
+    path = out / SEED_FILE
+    if path.exists():
+        stored = path.read_text().strip()
+        if given is not None and given != stored:
+            raise SeedMismatch(f"{out} was graded with another --seed; use a new --out folder "
+                               "or the same seed")
+        return stored
+    seed = given if given is not None else secrets.token_hex(16)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(seed)
+    return seed
+
+
+def load_results(out: Path) -> dict[str, dict[str, Any]]:
+    results = {}
+    for path in sorted((out / "results").glob("*.json")):
+        try:
+            results[path.stem] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # a torn file cannot exist (atomic writes), but never trust, re-grade
+    return results
+
+
+def grade_all(root: Path, out: Path, seed: str | None, workers: int = 1,
+              cell_timeout: int = 120, log: Callable[[str], None] = print) -> dict[str, Any]:
+    problem = learner_can_run_python()
+    if problem:
+        raise SandboxUnavailable(problem)
+    out.mkdir(parents=True, exist_ok=True)
+    os.chmod(out, 0o700)  # learner code (another user when we are root) cannot look inside
+    settings = GradeSettings(seed=resolve_seed(out, seed), cell_timeout=cell_timeout)
+    submissions = discover(root)
+    done = load_results(out)
+    todo = [s for s in submissions if s.key not in done]
+    log(f"labkit grade: {len(submissions)} submission(s), {len(submissions) - len(todo)} "
+        f"already graded, {len(todo)} to grade with {workers} worker(s)")
+    lock = threading.Lock()
+    _write_aggregates(out, done)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(grade_submission, s, settings): s for s in todo}
+        for future in as_completed(futures):
+            sub: Submission = futures[future]
+            result = future.result()
+            _write_submission(out, sub, result)
+            with lock:
+                done[sub.key] = result
+                _write_aggregates(out, done)
+            log(f"  {sub.learner} / {sub.lab}: {result['score']}/{result['max']} "
+                f"[{result['status']}] in {result['seconds']} s")
+    log(f"labkit grade: wrote {out} in {time.monotonic() - started:.1f} s")
+    return {"graded": len(todo), "skipped": len(submissions) - len(todo), "results": done}
+
+
+def _write_submission(out: Path, sub: Submission, result: dict[str, Any]) -> None:
+    evidence = result.pop("evidence", [])
+    write_json_atomic(out / "evidence" / f"{sub.key}.json",
+                      {"learner": sub.learner, "lab": sub.lab, "notebook_run": result["cells"],
+                       "checks": evidence})
+    write_atomic(out / "feedback" / f"{sub.key}.html", feedback.feedback_html(result))
+    write_json_atomic(out / "results" / f"{sub.key}.json", result)  # last: the done marker
+
+
+def _write_aggregates(out: Path, done: dict[str, dict[str, Any]]) -> None:
+    results = [done[k] for k in sorted(done)]
+    titles = {}
+    for number in LAB_MODULES:
+        lab = get_lab(number)
+        titles[Path(lab.notebook).stem] = f"Lab {lab.number}: {lab.title}"
+    gradebook.write_all(out, results, titles)
+    write_atomic(out / "report.html", feedback.report_html(results))
