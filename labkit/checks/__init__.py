@@ -15,6 +15,8 @@ from labkit.checks.framework import Lab, Target, run_checks
 from labkit.checks.report import CheckReport
 
 LAB_MODULES: dict[str, str] = {
+    "02": "labkit.checks.lab_02_idempotency",
+    "06": "labkit.checks.lab_06_cold_starts",
     "99": "labkit.checks.lab_99_example",
 }
 

@@ -50,7 +50,12 @@ def run_environment(protocol: socket.socket, path: str, env: dict[str, str], cwd
     os.environ.update(env)
     os.chdir(cwd)
     reader = protocol.makefile("r", encoding="utf-8")
-    writer = protocol.makefile("w", encoding="utf-8", buffering=1)
+    writer = protocol.makefile("w", encoding="utf-8")
+
+    def send(reply: dict) -> None:
+        writer.write(json.dumps(reply) + "\n")
+        writer.flush()  # socket text files are never line-buffered
+
     timeout_s = float(env.get("LABKIT_HANDLER_TIMEOUT", "10"))
     try:
         spec = importlib.util.spec_from_file_location("learner_handler", path)
@@ -59,9 +64,9 @@ def run_environment(protocol: socket.socket, path: str, env: dict[str, str], cwd
         spec.loader.exec_module(module)
         handler = getattr(module, env.get("LABKIT_HANDLER_NAME", "handler"))
     except BaseException as exc:  # init failed: Lambda reports Runtime.ImportModuleError
-        writer.write(json.dumps({"init_error": _error(exc)}) + "\n")
+        send({"init_error": _error(exc)})
         return
-    writer.write(json.dumps({"ready": True}) + "\n")
+    send({"ready": True})
     function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "learner-function")
     for line in reader:
         event = json.loads(line)
@@ -70,7 +75,7 @@ def run_environment(protocol: socket.socket, path: str, env: dict[str, str], cwd
             reply = {"ok": json.loads(json.dumps(result, default=str))}
         except BaseException as exc:  # noqa: BLE001 - every failure is the handler's answer
             reply = {"error": _error(exc)}
-        writer.write(json.dumps(reply) + "\n")
+        send(reply)
 
 
 def zygote() -> None:
@@ -103,6 +108,8 @@ def zygote() -> None:
                 sys.stdout = os.fdopen(1, "w", buffering=1)
                 sys.stderr = os.fdopen(2, "w", buffering=1)
                 run_environment(protocol, request["handler"], request["env"], request["cwd"])
+            except BaseException:  # noqa: BLE001 - say why in the environment's log
+                traceback.print_exc()
             finally:
                 os._exit(0)
         for fd in fds:

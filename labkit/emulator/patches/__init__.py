@@ -18,10 +18,18 @@ PATCH_MODULES: list[str] = [
     "lambda_provisioned",   # runtime engineer: provisioned concurrency API
     "dynamodb_atomic_writes",
     "dynamodb_transaction_tokens",
+    "dynamodb_ttl",
     "events_targets",
     "cloudwatch_alarms",
+    "cloudwatch_emf",
     "lambda_metrics",       # needs the lambda_runtime component
     "sqs_event_source",
+    "sqs_flat_cost",
+    "sqs_stale_receipts",
+    "sqs_fifo_dedup_window",
+    "sqs_fifo_order",
+    "sqs_message_move_tasks",
+    "sqs_metrics",
     "iam_managed_policies",
     # filled in by the runtime and event-source work; each name is a module in this package
 ]

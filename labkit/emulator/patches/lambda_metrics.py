@@ -23,7 +23,8 @@ NAMESPACE = "AWS/Lambda"
 
 def datapoints(report: dict) -> list[dict]:
     """CloudWatch datums (PutMetricData shape) for one runtime report."""
-    when = datetime.fromtimestamp(report["timestamp"], tz=timezone.utc)
+    # naive UTC, like moto's own timestamps (it compares them with naive query bounds)
+    when = datetime.fromtimestamp(report["timestamp"], tz=timezone.utc).replace(tzinfo=None)
     if report["throttled"]:
         values = [("Throttles", 1.0, "Count")]
     else:

@@ -34,13 +34,16 @@ MAX_RECEIVE = 10                         # one SQS ReceiveMessage returns at mos
 def sqs_mappings() -> list[Any]:
     """Every SQS event source mapping in moto's Lambda backends (all accounts/regions)."""
     from moto.awslambda.models import lambda_backends
+    from moto.awslambda_simple.models import lambda_simple_backends
 
+    # without Docker moto keeps Lambda state in the "simple" backend (awslambda/utils.py)
     found = []
-    for regions in list(lambda_backends.values()):
-        for backend in list(regions.values()):
-            for esm in list(backend._event_source_mappings.values()):
-                if esm.event_source_arn.split(":")[2] == "sqs":
-                    found.append(esm)
+    for backends in (lambda_backends, lambda_simple_backends):
+        for regions in list(backends.values()):
+            for backend in list(regions.values()):
+                for esm in list(backend._event_source_mappings.values()):
+                    if esm.event_source_arn.split(":")[2] == "sqs":
+                        found.append(esm)
     return found
 
 
