@@ -22,6 +22,7 @@ What the checks measure:
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import statistics
@@ -36,14 +37,14 @@ LAB = Lab(
     "06", "Cold starts: trim the init, provision for the burst", handler_file="lab06_prices.py",
     notebook="06_cold_starts.ipynb",
     tasks={
-        "task-1": "Cut the cold start below a quarter of the original",
+        "task-1": "Cut the cold start's init work below a fifth of the original's",
         "task-2": "Keep every answer right, even on a cold environment",
         "task-3": "Provision exactly enough for the burst",
     },
 )
 HANDLER_TIMEOUT_S = 30.0    # a report on a loaded machine imports pandas inside the handler
-TARGET_RATIO = 0.25         # learner init / original init
-SAMPLES = 3                 # cold starts measured per file, interleaved
+TARGET_RATIO = 0.2          # learner's init work / the original's (numpy alone is ~0.35)
+SAMPLES = 5                 # cold starts measured per file, interleaved
 SLOT_S = 0.3                # replay time unit: distinct interval ends are >= one slot apart
 PRICES = {"apple": 120, "pear": 95, "plum": 80, "fig": 240, "kiwi": 60}
 
@@ -64,6 +65,10 @@ def handler(event, context):
     item = event["item"]
     return {"item": item, "price": PRICES[item]}
 '''
+
+EMPTY_SOURCE = "def handler(event, context):\n    return None\n"   # what starting costs alone
+_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+          "Principal": {"Service": "lambda.amazonaws.com"}}]}
 
 # The function the burst is replayed against: the checks' own code, never the learner's.
 REPLAY_SOURCE = '''
@@ -101,32 +106,39 @@ def _quiet_env() -> dict[str, str]:
     return {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
-@LAB.check("task-1", "cold-start-ratio", "a cold start costs under a quarter of the original's",
-           points=3,
+@LAB.check("task-1", "cold-start-ratio", "a cold start does under a fifth of the original's "
+           "init work", points=3,
            hint="Only report requests need pandas. Import it inside the code path that builds "
                 "the report (Python caches the import, so only the first report of an "
-                "environment pays), and drop imports the common path does not use.",
+                "environment pays), and drop imports the common path does not use (numpy).",
            public={"target": TARGET_RATIO, "samples": SAMPLES})
 def cold_start_ratio(s: Scenario) -> None:
-    folder = tempfile.TemporaryDirectory(prefix="labkit-original-")   # the checks' own copy
+    folder = tempfile.TemporaryDirectory(prefix="labkit-original-")   # the checks' own files
     s.on_cleanup(folder.cleanup)
     os.chmod(folder.name, 0o755)
-    original = os.path.join(folder.name, "original_prices.py")
-    with open(original, "w") as f:
-        f.write(ORIGINAL_SOURCE)
-    os.chmod(original, 0o644)
-    learner_ms, original_ms = [], []
-    for _ in range(s.params["samples"]):  # interleaved: machine load hits both alike
-        original_ms.append(_init_ms(s, original))
-        learner_ms.append(_init_ms(s, s.target.handler_path))
-    ratio = statistics.median(learner_ms) / statistics.median(original_ms)
-    s.evidence.update(learner_init_ms=[round(x, 1) for x in learner_ms],
-                      original_init_ms=[round(x, 1) for x in original_ms], ratio=round(ratio, 3))
+    files = {"learner": s.target.handler_path}
+    for name, source in (("original", ORIGINAL_SOURCE), ("empty", EMPTY_SOURCE)):
+        files[name] = os.path.join(folder.name, f"{name}_module.py")
+        with open(files[name], "w") as f:
+            f.write(source)
+        os.chmod(files[name], 0o644)
+    for path in files.values():          # warm-up, not measured: file caches, bytecode
+        _init_ms(s, path)
+    samples: dict[str, list[float]] = {name: [] for name in files}
+    for _ in range(s.params["samples"]):  # interleaved: machine load hits all three alike
+        for name, path in files.items():
+            samples[name].append(_init_ms(s, path))
+    median = {name: statistics.median(values) for name, values in samples.items()}
+    # init work = time beyond starting an environment for an empty module
+    work = {name: max(0.0, median[name] - median["empty"]) for name in ("learner", "original")}
+    ratio = work["learner"] / max(work["original"], 1.0)
+    s.evidence.update(init_ms={k: [round(x, 1) for x in v] for k, v in samples.items()},
+                      ratio=round(ratio, 3))
     s.expect(ratio <= s.params["target"],
-             observed=f"init took {statistics.median(learner_ms):.0f} ms vs "
-                      f"{statistics.median(original_ms):.0f} ms for the original "
-                      f"({ratio:.0%}, median of {s.params['samples']})",
-             expected=f"at most {s.params['target']:.0%} of the original's init")
+             observed=f"init work {work['learner']:.0f} ms vs {work['original']:.0f} ms for the "
+                      f"original ({ratio:.0%}; medians of {s.params['samples']} cold starts, "
+                      f"minus an empty module's {median['empty']:.0f} ms)",
+             expected=f"at most {s.params['target']:.0%} of the original's init work")
 
 
 # -- task 2 ------------------------------------------------------------------------------------
@@ -248,9 +260,11 @@ def _replay(s: Scenario, provisioned: int) -> tuple[int, int]:
     from labkit.lessons import wait_for_reports
     from labkit.lessons.cold_start_lesson import join_reports
 
-    lam, logs = _lambda_client(s), s.client("logs")
+    lam, logs, iam = _lambda_client(s), s.client("logs"), s.client("iam")
     name = f"{s.namespace}-replay"
-    deploy_function(lam, name, REPLAY_SOURCE, Timeout=30, MemorySize=128)
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]
+    s.on_cleanup(lambda: iam.delete_role(RoleName=name))
+    deploy_function(lam, name, REPLAY_SOURCE, Timeout=30, MemorySize=128, Role=role["Arn"])
     s.on_cleanup(lambda: lam.delete_function(FunctionName=name))
     version = lam.publish_version(FunctionName=name)["Version"]
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)

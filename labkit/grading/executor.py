@@ -37,6 +37,7 @@ class GradeSettings:
     cell_timeout: int = 120          # --timeout: per cell
     memory_mb: int = 3072            # address space of the kernel and of each handler process
     output_limit: int = 2_000_000    # bytes of notebook output kept
+    pid_dir: Path | None = None      # where running children are listed (cleanup after kill -9)
 
     @property
     def notebook_limit(self) -> int:
@@ -62,11 +63,13 @@ def grade_submission(sub: Submission, settings: GradeSettings) -> dict[str, Any]
     snapshot = tempfile.mkdtemp(prefix="labkit-code-")          # handler copy, read-only
     os.chmod(snapshot, 0o755)
     server = ServerProcess(log_path=os.path.join(private, "server.log"))
+    pids = _PidFile(settings.pid_dir, sub.key)
     try:
         server.start()
+        pids.add(server.proc.pid)
         shutil.copy(sub.path, Path(workdir) / lab.notebook)
         run = _execute_notebook(Path(workdir) / lab.notebook, workdir, private, server.url,
-                                settings)
+                                settings, pids)
         status = _status(run)
         handler = Path(workdir) / lab.handler_file
         if handler.is_file() and not handler.is_symlink():
@@ -85,6 +88,7 @@ def grade_submission(sub: Submission, settings: GradeSettings) -> dict[str, Any]
                        {}, started)
     finally:
         server.stop()
+        pids.remove()
         for folder in (private, workdir, snapshot):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -105,8 +109,43 @@ def _unreadable(path: Path | None) -> str:
     return ""
 
 
+class _PidFile:
+    """Children of this submission that a kill -9 of the grader would orphan; the next run
+    with the same DIR stops them (kill_leftovers)."""
+
+    def __init__(self, folder: Path | None, key: str):
+        self.path = folder / f"{key}.pids" if folder else None
+
+    def add(self, pid: int) -> None:
+        if self.path:
+            with open(self.path, "a") as f:
+                f.write(f"{pid}\n")
+
+    def remove(self) -> None:
+        if self.path:
+            self.path.unlink(missing_ok=True)
+
+
+def kill_leftovers(folder: Path) -> int:
+    """Stop the process groups a killed grader left behind (only labkit processes)."""
+    killed = 0
+    for pid_file in folder.glob("*.pids"):
+        for line in pid_file.read_text().split():
+            pid = int(line)
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"labkit" not in f.read():
+                        continue  # the pid was reused by something else
+                os.killpg(pid, 9)
+                killed += 1
+            except (OSError, ProcessLookupError):
+                continue
+        pid_file.unlink()
+    return killed
+
+
 def _execute_notebook(notebook: Path, workdir: str, private: str, url: str,
-                      settings: GradeSettings) -> dict[str, Any]:
+                      settings: GradeSettings, pids: "_PidFile") -> dict[str, Any]:
     kernel_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": workdir, "LANG": "C.UTF-8", "MALLOC_ARENA_MAX": "2",
@@ -135,6 +174,7 @@ def _execute_notebook(notebook: Path, workdir: str, private: str, url: str,
     with open(os.path.join(private, "runner.log"), "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=runner_env, cwd=private,
                                 start_new_session=True)
+        pids.add(proc.pid)
         try:
             proc.wait(timeout=settings.notebook_limit)
         except subprocess.TimeoutExpired:

@@ -89,11 +89,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     mb = 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (args.as_mb * mb, args.as_mb * mb))
+    _lower(resource.RLIMIT_AS, args.as_mb * mb, args.as_mb * mb)
     # soft limit sends SIGXCPU (a clean death the grader can name), hard limit SIGKILL
-    resource.setrlimit(resource.RLIMIT_CPU, (args.cpu_s, args.cpu_s + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (args.fsize_mb * mb, args.fsize_mb * mb))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _lower(resource.RLIMIT_CPU, args.cpu_s, args.cpu_s + 5)
+    _lower(resource.RLIMIT_FSIZE, args.fsize_mb * mb, args.fsize_mb * mb)
+    _lower(resource.RLIMIT_CORE, 0, 0)
     if args.user and os.geteuid() == 0:
         import pwd
 
@@ -104,6 +104,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.die_with_parent:  # after setuid, which clears it; kept across exec
         _set_parent_death_signal(signal.SIGKILL)
     os.execvp(cmd[0], cmd)
+
+
+def _lower(which: int, soft: int, hard: int) -> None:
+    """Set a limit, never above the one we already have (a sandbox inside a sandbox)."""
+    _, current_hard = resource.getrlimit(which)
+    if current_hard != resource.RLIM_INFINITY:
+        hard = min(hard, current_hard)
+    resource.setrlimit(which, (min(soft, hard), hard))
 
 
 def _set_parent_death_signal(signum: int) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from labkit.checks import LAB_MODULES, get_lab
 from labkit.grading import feedback, gradebook
-from labkit.grading.executor import GradeSettings, grade_submission
+from labkit.grading.executor import GradeSettings, grade_submission, kill_leftovers
 from labkit.grading.limits import learner_can_run_python
 from labkit.grading.files import write_atomic, write_json_atomic
 from labkit.grading.submissions import Submission, discover
@@ -67,7 +67,13 @@ def grade_all(root: Path, out: Path, seed: str | None, workers: int = 1,
         raise SandboxUnavailable(problem)
     out.mkdir(parents=True, exist_ok=True)
     os.chmod(out, 0o700)  # learner code (another user when we are root) cannot look inside
-    settings = GradeSettings(seed=resolve_seed(out, seed), cell_timeout=cell_timeout)
+    pid_dir = out / ".running"
+    pid_dir.mkdir(exist_ok=True)
+    leftovers = kill_leftovers(pid_dir)
+    if leftovers:
+        log(f"labkit grade: stopped {leftovers} process group(s) left by an interrupted run")
+    settings = GradeSettings(seed=resolve_seed(out, seed), cell_timeout=cell_timeout,
+                             pid_dir=pid_dir)
     submissions = discover(root)
     done = load_results(out)
     todo = [s for s in submissions if s.key not in done]

@@ -138,3 +138,26 @@ def test_metric_below_threshold_keeps_the_alarm_ok(cw):
     alarm = wait_until(lambda: (a := _state(cw, name))["StateValue"] != "INSUFFICIENT_DATA" and a,
                        6 * PERIOD, what="the first evaluation")
     assert alarm["StateValue"] == "OK"
+
+
+def test_dlq_depth_alarm_fires_within_two_periods_and_notifies(cw, sqs, topic_queue):
+    """Issue 4 acceptance, lesson 03. AWS (SQS Developer Guide, "Available CloudWatch metrics
+    for Amazon SQS"): SQS publishes ApproximateNumberOfMessagesVisible per QueueName; an
+    alarm on a DLQ's depth >= 1 goes to ALARM once a message lands there and notifies its
+    SNS topic (CloudWatch User Guide, "Using Amazon CloudWatch alarms")."""
+    topic, inbox = topic_queue
+    dlq_name = f"orders-dlq-{uuid.uuid4().hex[:6]}"
+    dlq = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
+    name = _alarm(cw, "ApproximateNumberOfMessagesVisible", Namespace="AWS/SQS",
+                  Dimensions=[{"Name": "QueueName", "Value": dlq_name}],
+                  AlarmActions=[topic], TreatMissingData="notBreaching")
+    started = time.monotonic()
+    sqs.send_message(QueueUrl=dlq, MessageBody='{"poison": true}')
+    wait_until(lambda: _state(cw, name)["StateValue"] == "ALARM", 6 * PERIOD,
+               what="the DLQ alarm to reach ALARM")
+    elapsed = time.monotonic() - started
+    print(f"DLQ alarm reached ALARM {elapsed:.1f} s after the message landed (period {PERIOD} s)")
+    assert elapsed <= 2 * PERIOD
+    message = json.loads(_notifications(sqs, inbox, "ALARM")["Message"])
+    assert message["AlarmName"] == name
+    assert message["Trigger"]["Dimensions"] == [{"value": dlq_name, "name": "QueueName"}]

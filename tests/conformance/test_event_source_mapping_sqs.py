@@ -16,6 +16,10 @@ from labkit.lessons.polling import wait_until
 from tests.conformance.sqs_esm_helpers import Harness
 
 OBSERVE_SECONDS = 2.0   # how long "nothing happens" is watched for (deliberate, short)
+# Visibility timeout of tests that need a retry: short, but longer than a cold start on a
+# loaded machine, so a slow first invocation is not redelivered while it still runs.
+RETRY_VISIBILITY = 3
+# Tests that expect no retry use 30 s: a redelivery there would be a real failure.
 
 
 @pytest.fixture
@@ -36,7 +40,7 @@ def test_batches_are_delivered_once_and_deleted(harness):
     """AWS: "Lambda reads messages in batches and invokes your function once for each batch.
     When your function successfully processes a batch, Lambda deletes its messages from the
     queue." """
-    h = harness()
+    h = harness(visibility=30)
     h.map(BatchSize=10)
     sent = h.send(*[{"n": i} for i in range(25)])
     records = h.wait_for_deliveries(25)
@@ -49,7 +53,7 @@ def test_event_has_the_aws_sqs_record_shape(harness):
     """AWS example SQS event: messageId, receiptHandle, body, attributes
     {ApproximateReceiveCount, SentTimestamp, SenderId, ApproximateFirstReceiveTimestamp},
     messageAttributes, md5OfBody, eventSource "aws:sqs", eventSourceARN, awsRegion."""
-    h = harness()
+    h = harness(visibility=30)
     sent_at_ms = time.time() * 1000
     [message_id] = h.send("hello", MessageAttributes={
         "kind": {"DataType": "String", "StringValue": "greeting"}})
@@ -73,7 +77,7 @@ def test_raised_error_returns_the_whole_batch_after_the_visibility_timeout(harne
     """AWS (facts.md): "a raised error = whole batch fails"; a message becomes visible again
     when its visibility timeout expires without a DeleteMessage, and ApproximateReceiveCount
     counts receives."""
-    h = harness(MODE="raise", visibility=1)
+    h = harness(MODE="raise", visibility=RETRY_VISIBILITY)
     ids = h.send({"fail_times": 1}, {"fail_times": 0})
     h.map()
     records = h.wait_for_deliveries(4)
@@ -88,7 +92,7 @@ def test_report_batch_item_failures_returns_only_listed_items(harness):
     """AWS (facts.md): with FunctionResponseTypes=["ReportBatchItemFailures"] the handler
     returns {"batchItemFailures":[{"itemIdentifier": messageId}]} and only those return to
     the queue."""
-    h = harness(MODE="report", visibility=1)
+    h = harness(MODE="report", visibility=RETRY_VISIBILITY)
     ok1, bad, ok2 = h.send({"fail_times": 0}, {"fail_times": 1}, {"fail_times": 0})
     h.map(FunctionResponseTypes=["ReportBatchItemFailures"])
     h.wait_for_deliveries(4)
@@ -103,7 +107,7 @@ def test_empty_partial_response_means_success(harness, response):
     """AWS: "Lambda treats a batch as a complete success if your function returns an empty
     batchItemFailures list, a null batchItemFailures list, an empty EventResponse or a null
     EventResponse." """
-    h = harness(MODE="respond", RESPONSE=response, visibility=1)
+    h = harness(MODE="respond", RESPONSE=response, visibility=30)
     ids = h.send({"fail_times": 5}, {"fail_times": 5})
     h.map(FunctionResponseTypes=["ReportBatchItemFailures"])
     h.wait_for_deliveries(2)
@@ -116,7 +120,7 @@ def test_invalid_partial_response_fails_the_batch_and_redrive_moves_it_to_the_dl
     string itemIdentifier"; the queue's RedrivePolicy moves a message whose receive count
     exceeds maxReceiveCount to the DLQ (facts.md)."""
     h = harness(MODE="respond", RESPONSE='{"batchItemFailures": [{"itemIdentifier": ""}]}',
-                visibility=1, redrive_max=2)
+                visibility=RETRY_VISIBILITY, redrive_max=2)
     ids = h.send({"n": 1}, {"n": 2})
     h.map(FunctionResponseTypes=["ReportBatchItemFailures"])
     wait_until(lambda: h.queue_counts(h.dlq_url)[0] == 2, 90, what="both messages in the DLQ")
@@ -168,7 +172,7 @@ def test_batching_window_gathers_batches_larger_than_ten(harness):
 
 def test_disabled_mapping_does_not_poll_until_enabled(harness):
     """AWS API Reference, UpdateEventSourceMapping: Enabled=false pauses polling; true resumes."""
-    h = harness(MODE="ok")
+    h = harness(MODE="ok", visibility=30)
     uuid = h.map(Enabled=False)
     h.send({"n": 1})
     time.sleep(OBSERVE_SECONDS)
@@ -180,7 +184,7 @@ def test_disabled_mapping_does_not_poll_until_enabled(harness):
 def test_deleted_mapping_stops_polling(harness):
     """AWS API Reference, DeleteEventSourceMapping: deletes the mapping; the queue is no longer
     read."""
-    h = harness(MODE="ok")
+    h = harness(MODE="ok", visibility=30)
     uuid = h.map()
     h.send({"n": 1})
     h.wait_for_deliveries(1)
@@ -196,7 +200,7 @@ def test_deleted_mapping_stops_polling(harness):
 def test_filter_criteria_deletes_messages_that_do_not_match(harness):
     """AWS (event filtering): "For Amazon SQS, Lambda deletes messages that don't match the
     filter criteria"; patterns match the JSON body."""
-    h = harness(MODE="ok")
+    h = harness(MODE="ok", visibility=30)
     h.map(FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"kind": ["order"]}})}]})
     [wanted] = h.send({"kind": "order"})
     h.send({"kind": "noise"}, "plain text")
@@ -209,7 +213,7 @@ def test_fifo_failing_message_blocks_its_group_only(harness):
     """AWS: for FIFO queues Lambda keeps the order within a message group: a failed message
     is retried before any later message of its group is delivered; other groups continue
     (Lambda Developer Guide, "Using Lambda with Amazon SQS", FIFO)."""
-    h = harness(fifo=True, MODE="raise", visibility=1)
+    h = harness(fifo=True, MODE="raise", visibility=RETRY_VISIBILITY)
     a1 = h.send({"fail_times": 1, "n": "a1"}, MessageGroupId="A")[0]
     a2 = h.send({"n": "a2"}, MessageGroupId="A")[0]
     b1 = h.send({"n": "b1"}, MessageGroupId="B")[0]

@@ -1,0 +1,92 @@
+"""The handler sandbox behaves like Lambda's execution environments where checks rely on it."""
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from labkit.checks.sandbox import Function, Zygote
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    with Zygote() as z:
+        yield z
+
+
+def _handler(tmp_path, body: str):
+    path = tmp_path / "fn.py"
+    path.write_text(textwrap.dedent(body))
+    os.chmod(tmp_path, 0o755)
+    return str(path)
+
+
+def test_init_once_per_environment_and_reuse(tmp_path, zygote):
+    """AWS: init code runs once per execution environment, which is reused for later
+    invocations (Lambda Developer Guide, "Lambda execution environment lifecycle")."""
+    path = _handler(tmp_path, """
+        import os
+        COUNT = {"n": 0}
+        def handler(event, context):
+            COUNT["n"] += 1
+            return {"pid": os.getpid(), "n": COUNT["n"], "env": os.environ.get("X")}
+    """)
+    with Function(path, env={"X": "set"}, zygote=zygote) as fn:
+        a, b = fn.invoke({}), fn.invoke({})
+        assert (a.payload["n"], b.payload["n"]) == (1, 2)
+        assert a.payload["pid"] == b.payload["pid"] and a.payload["env"] == "set"
+        assert fn.cold_starts == 1
+        together = fn.invoke_at_once([{}, {}, {}])
+        assert len({r.payload["pid"] for r in together}) == 3  # one environment each
+
+
+def test_environment_holds_no_grader_secrets(tmp_path, zygote, monkeypatch):
+    monkeypatch.setenv("LABKIT_GRADE_SEED", "secret-seed")
+    path = _handler(tmp_path, """
+        import os
+        def handler(event, context):
+            return dict(os.environ)
+    """)
+    with Function(path, zygote=zygote) as fn:
+        env = fn.invoke({}).payload
+    assert "secret-seed" not in str(env)
+
+
+def test_timeout_kills_the_environment(tmp_path, zygote):
+    """AWS: "Task timed out after N seconds", and the environment is replaced (Lambda
+    Developer Guide, "Troubleshoot invocation issues")."""
+    path = _handler(tmp_path, """
+        import time
+        def handler(event, context):
+            if event.get("hang"):
+                while True:
+                    time.sleep(1)
+            return "fine"
+    """)
+    with Function(path, timeout_s=1.0, zygote=zygote) as fn:
+        hung = fn.invoke({"hang": True})
+        assert hung.status == "timeout" and "timed out" in hung.error["errorMessage"]
+        assert fn.invoke({}).payload == "fine"
+        assert fn.cold_starts == 2
+
+
+def test_crash_and_errors_are_reported(tmp_path, zygote):
+    path = _handler(tmp_path, """
+        import os
+        def handler(event, context):
+            if event == "exit":
+                os._exit(3)
+            raise ValueError("bad order")
+    """)
+    with Function(path, zygote=zygote) as fn:
+        assert fn.invoke("exit").status == "crashed"
+        err = fn.invoke("x")
+        assert err.status == "error" and err.error["errorType"] == "ValueError"
+
+
+def test_init_error(tmp_path, zygote):
+    path = _handler(tmp_path, "def handler(event, context:\n")
+    with Function(path, zygote=zygote) as fn:
+        result = fn.invoke({})
+    assert result.status == "init_error" and result.error["errorType"] == "SyntaxError"
