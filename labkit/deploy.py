@@ -51,8 +51,12 @@ def ensure_role(lambda_client, role_name: str = DEFAULT_ROLE_NAME) -> str:
     try:
         return iam.get_role(RoleName=role_name)["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
+        pass
+    try:
         return iam.create_role(RoleName=role_name,
                                AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]["Arn"]
+    except iam.exceptions.EntityAlreadyExistsException:  # a parallel deploy created it first
+        return iam.get_role(RoleName=role_name)["Role"]["Arn"]
 
 
 def deploy_function(lambda_client, name: str, source: str | dict[str, str],

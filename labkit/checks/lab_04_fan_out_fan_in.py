@@ -194,7 +194,7 @@ class _Job:
         missing_flights = int(want["flights"].sum() - got["flights"].sum()) if "flights" in got else None
         self.s.evidence["difference"] = wrong.to_dict(orient="index")
         raise Mismatch(f"{what} differs from pandas for {len(wrong)} carrier(s)"
-                       + (f"; {missing_flights:+,} flights missing" if missing_flights else ""),
+                       + (f"; {missing_flights:,} flights missing" if missing_flights else ""),
                        "exactly the totals of one pandas groupby over the same rows")
 
 

@@ -24,7 +24,7 @@ from tests.notebooks.timing_report import record
 
 ROOT = Path(__file__).resolve().parents[2]
 SELF_TEST = Path(__file__).parent / "fixtures" / "harness_selftest.ipynb"
-CELL_TIMEOUT_S = 600  # per cell; generous for a loaded machine (lessons aim at <= 90 s in total)
+CELL_TIMEOUT_S = 300  # per cell; generous for a loaded machine (lessons aim at <= 90 s in total)
 
 
 def notebooks_to_run() -> list[Path]:
