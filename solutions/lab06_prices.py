@@ -1,4 +1,5 @@
 ### BEGIN SOLUTION
+### BEGIN SOLUTION
 """Price look-ups (most requests) and a daily sales report (rare)."""
 PRICES = {"apple": 120, "pear": 95, "plum": 80, "fig": 240, "kiwi": 60}
 
@@ -31,6 +32,28 @@ def provisioned_for(event, context):
         in_flight += change
         peak = max(peak, in_flight)
     return {"provisioned": peak}
+### END SOLUTION
+### STARTER: """Price look-ups (most requests) and a daily sales report (rare)."""
+### STARTER: import numpy as np
+### STARTER: import pandas as pd
+
+### STARTER: PRICES = {"apple": 120, "pear": 95, "plum": 80, "fig": 240, "kiwi": 60}
+
+
+### STARTER: def handler(event, context):
+### STARTER:     if event.get("action") == "report":
+### STARTER:         sales = pd.DataFrame(event["sales"], columns=["item", "qty"])
+### STARTER:         sales["revenue"] = sales["item"].map(PRICES) * sales["qty"]
+### STARTER:         by_item = sales.groupby("item")["revenue"].sum()
+### STARTER:         return {"revenue": {item: int(cents) for item, cents in by_item.items()},
+### STARTER:                 "total": int(np.sum(by_item.to_numpy()))}
+### STARTER:     item = event["item"]
+### STARTER:     return {"item": item, "price": PRICES[item]}
+
+
+### STARTER: def provisioned_for(event, context):
+### STARTER:     """Task 3: how many environments to provision for this recorded burst."""
+### STARTER:     return {"provisioned": 0}
 ### END SOLUTION
 ### STARTER: """Price look-ups (most requests) and a daily sales report (rare)."""
 ### STARTER: import numpy as np

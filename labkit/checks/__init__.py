@@ -17,6 +17,7 @@ from labkit.checks.report import CheckReport
 LAB_MODULES: dict[str, str] = {
     "02": "labkit.checks.lab_02_idempotency",
     "04": "labkit.checks.lab_04_fan_out_fan_in",
+    "05": "labkit.checks.lab_05_sagas",
     "06": "labkit.checks.lab_06_cold_starts",
     "07": "labkit.checks.lab_07_cost",
     "99": "labkit.checks.lab_99_example",

@@ -132,9 +132,9 @@ def plot_timeline(frame: pd.DataFrame, compensations: Iterable[str] = (), ax=Non
         width = max(row.end_s - row.start_s, span / 150)  # instant states stay visible
         ax.barh(y, width, left=row.start_s, color=OUTCOME_COLOURS.get(row.outcome, "tab:grey"),
                 hatch="//" if row.state in compensations else None, edgecolor="black", lw=0.5)
-        if row.attempt > 1 or row.error:
-            label = f"#{row.attempt}" if row.attempt > 1 else ""
-            label += f" {row.error}" if row.error else ""
+        error = row.error if isinstance(row.error, str) else ""   # None/NaN: no error
+        label = (f"#{row.attempt} " if row.attempt > 1 else "") + error
+        if label:
             ax.text(row.start_s + width, y, " " + label.strip(), va="center", fontsize=7)
     ax.set_yticks(range(len(order)), order, fontsize=8)
     ax.invert_yaxis()
@@ -142,7 +142,7 @@ def plot_timeline(frame: pd.DataFrame, compensations: Iterable[str] = (), ax=Non
     ax.set_xlim(0, span * 1.3)
     handles = [Patch(color=c, label=o) for o, c in OUTCOME_COLOURS.items()]
     handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="compensation"))
-    ax.legend(handles=handles, fontsize=7, loc="lower right")
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     if title:
         ax.set_title(title, fontsize=10)
     return ax

@@ -21,7 +21,7 @@ from labkit.grading.starter import starter_notebook, starter_source
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = get_lab("06")
-SOLUTION = ROOT / "solutions" / "lab06_prices.py"
+SOLUTION_NOTEBOOK = ROOT / "solutions" / "06_cold_starts.ipynb"
 MUTANTS = sorted((Path(__file__).parent / "mutants" / "06_cold_starts").glob("*.py"))
 HANDLER_CELL = "%%writefile lab06_prices.py"
 
@@ -33,8 +33,17 @@ def _handler_cell(notebook: Path) -> str:
     return cells[0].split("\n", 1)[1]
 
 
-def _by_check(results) -> dict[tuple[str, bool], bool]:
-    return {(r.check, r.hidden): r.passed for r in results}
+def _solution_source() -> str:
+    """The handler the solution notebook writes (its cell without the ### marker lines)."""
+    cell = _handler_cell(SOLUTION_NOTEBOOK)
+    return "\n".join(line for line in cell.splitlines() if not line.startswith("###")) + "\n"
+
+
+@pytest.fixture
+def solution(tmp_path) -> str:
+    path = tmp_path / "lab06_prices.py"
+    path.write_text(_solution_source())
+    return str(path)
 
 
 def test_starter_notebook_is_generated_from_the_solution():
@@ -43,19 +52,24 @@ def test_starter_notebook_is_generated_from_the_solution():
     assert [c.source for c in starter.cells] == [c.source for c in starter_notebook(solution).cells]
 
 
-def test_solution_cell_writes_the_solution_file_and_the_starter_the_original():
-    cell = _handler_cell(ROOT / "solutions" / "06_cold_starts.ipynb")
-    solution_lines = [line for line in cell.splitlines() if not line.lstrip().startswith("###")]
-    assert "\n".join(solution_lines).strip() == SOLUTION.read_text().strip()
-    starter = starter_source(cell)
-    assert starter.startswith(ORIGINAL_SOURCE.rstrip("\n")), "the starter is the production code"
+def test_starter_cell_is_the_production_code_the_check_compares_with():
+    starter = starter_source(_handler_cell(SOLUTION_NOTEBOOK))
+    assert starter.startswith(ORIGINAL_SOURCE.rstrip("\n"))
 
 
-def test_solution_gets_full_marks_with_three_hidden_seeds(server):
-    results = run_checks(LAB.checks, Target(str(SOLUTION), server.url), seed="grading-seed-1")
+def test_mutants_are_the_solution_with_one_planted_change():
+    solution = set(_solution_source().splitlines())
+    for mutant in MUTANTS:
+        body = mutant.read_text().split('"""', 2)[2].splitlines()
+        changed = [line for line in body if line not in solution]
+        assert 1 <= len(changed) <= 6, (mutant.name, changed)
+
+
+def test_solution_gets_full_marks_with_three_hidden_seeds(server, solution):
+    results = run_checks(LAB.checks, Target(solution, server.url), seed="grading-seed-1")
     more = [c for c in LAB.checks if c.hidden is not None]
     for seed in ("grading-seed-2", "grading-seed-3"):
-        results += [r for r in run_checks(more, Target(str(SOLUTION), server.url), seed=seed)
+        results += [r for r in run_checks(more, Target(solution, server.url), seed=seed)
                     if r.hidden]
     failed = [(r.check, r.hidden, r.observed) for r in results if not r.passed]
     assert not failed
@@ -64,7 +78,7 @@ def test_solution_gets_full_marks_with_three_hidden_seeds(server):
 
 def test_starter_scores_zero(server, tmp_path):
     starter = tmp_path / "lab06_prices.py"
-    starter.write_text(starter_source(_handler_cell(ROOT / "solutions" / "06_cold_starts.ipynb")))
+    starter.write_text(starter_source(_handler_cell(SOLUTION_NOTEBOOK)))
     results = run_checks(LAB.checks, Target(str(starter), server.url), seed="grading-seed-1")
     assert [(r.check, r.hidden) for r in results if r.passed] == []
     assert sum(r.points for r in results) == 0

@@ -144,6 +144,7 @@ class MappingWorker:
         self.fifo = self.queue_name.endswith(".fifo")
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._gather_lock = threading.Lock()
         self._stopping = threading.Event()
         self._pollers = 0
         self._busy = 0
@@ -225,7 +226,8 @@ class MappingWorker:
             self._stopping.wait(1.0)  # the queue was deleted (or not yet re-created)
             return False
         backend, queue = target
-        messages, arrivals_seen = self._collect(backend, queue)
+        with self._gather_lock:  # one poller fills a batch at a time; invokes run in parallel
+            messages, arrivals_seen = self._collect(backend, queue)
         if not messages:
             self._wait_for_arrival(queue, arrivals_seen, IDLE_RECHECK_SECONDS)
             return False

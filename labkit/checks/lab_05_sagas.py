@@ -1,0 +1,388 @@
+"""Checks for lab 05 (sagas): the trip-booking saga on Step Functions, with compensations.
+
+The learner writes three files (``%%writefile`` cells of labs/05_sagas.ipynb):
+  * ``lab05_services.py`` - the four services' actions, called as ``ACTION(table, saga_id,
+    event)`` with ``table`` a boto3 DynamoDB Table keyed by ``saga_id``: the forward actions
+    (given) and the compensations ``cancel`` and ``refund`` (the learner's);
+  * ``lab05_saga.asl.yaml`` - the state machine (Amazon States Language as YAML) with the
+    placeholders ``${flight}``, ``${hotel}``, ``${payment}``, ``${booking}`` (function ARNs)
+    and ``${stuck_queue_url}``;
+  * ``lab05_alarm.yaml`` - PutMetricAlarm parameters for the stuck-saga alarm, with the
+    placeholders ``${stuck_queue_name}`` and ``${topic_arn}``.
+Nothing the learner wrote is imported here: the YAML files are parsed as data and the services
+run inside Lambda functions on the backend, behind our fault-injecting harness (HARNESS below).
+
+What the checks protect (issue 8; AWS Step Functions Developer Guide, "Handling errors in Step
+Functions workflows": Catch/Retry on error names, States.Timeout; facts.md):
+  * for every failure point, the tables end consistent - nothing reserved without a booking,
+    no charge without a refund - and the compensations ran in reverse order;
+  * each compensation's effect happens at most once, even when it is retried after its answer
+    was lost, and a late forward call (a timed-out step still running) is refused;
+  * transient compensation failures are retried until they succeed;
+  * a compensation that fails for good ends parked in the stuck-saga queue with the saga id,
+    and the alarm on that queue fires: not lost.
+"""
+from __future__ import annotations
+
+import json
+import random
+import string
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from labkit.checks.framework import Lab, Mismatch, Scenario
+from labkit.deploy import deploy_function
+from labkit.lessons.polling import wait_until
+from labkit.lessons.saga_lesson import (attempts_per_state, compensation_order,
+                                        execution_history, read_saga_items, saga_problems,
+                                        wait_for_execution)
+
+LAB = Lab(
+    "05", "Sagas: compensations that survive failure", handler_file="lab05_services.py",
+    notebook="05_sagas.ipynb",
+    tasks={
+        "task-1": "Compensate every failure point, in reverse order",
+        "task-2": "Compensations whose effect happens once",
+        "task-3": "Retry a compensation that fails for a while",
+        "task-4": "Park and alarm a compensation that fails for good",
+    },
+)
+DEFINITION_FILE, ALARM_FILE = "lab05_saga.asl.yaml", "lab05_alarm.yaml"
+SERVICES = ["flight", "hotel", "payment", "booking"]
+STEPS = [  # forward state, service, action, compensation state, action
+    ("ReserveFlight", "flight", "reserve", "CancelFlight", "cancel"),
+    ("ReserveHotel", "hotel", "reserve", "CancelHotel", "cancel"),
+    ("ChargeCard", "payment", "charge", "RefundCard", "refund"),
+    ("ConfirmBooking", "booking", "confirm", "CancelBooking", "cancel"),
+]
+FORWARD = [s[0] for s in STEPS]
+COMPENSATIONS = [s[3] for s in STEPS]
+SLOW_S = 5                  # a "timeout" fault answers this late (the starter's TimeoutSeconds: 4)
+EXECUTION_DEADLINE_S = 150  # generous: a loaded machine, cold starts, retries with backoff
+ALARM_DEADLINE_S = 120      # SQS metrics are published every 10 s on the emulator (60 s on AWS)
+
+# Our code around the learner's actions: counts attempts, injects the faults of the execution
+# input, and names errors the way Step Functions matches them (errorType = class name).
+HARNESS = '''
+import json, os, time
+import boto3
+import lab05_services as services
+
+dynamodb = boto3.resource("dynamodb")
+table = dynamodb.Table(os.environ["TABLE"])
+attempts = dynamodb.Table(os.environ["ATTEMPTS_TABLE"])
+
+
+class ServiceUnavailable(Exception):
+    pass
+
+
+class Rejected(Exception):
+    pass
+
+
+def handler(event, context):
+    saga_id, action = event["saga_id"], event["action"]
+    fault = (event.get("faults") or {}).get(os.environ["SERVICE"] + "." + action) or {}
+    attempt = int(attempts.update_item(
+        Key={"id": saga_id + "/" + os.environ["SERVICE"] + "." + action},
+        UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": 1},
+        ReturnValues="UPDATED_NEW")["Attributes"]["n"])
+    if fault.get("reject"):
+        raise Rejected("refused by the provider")
+    if attempt <= fault.get("fail_times", 0):
+        raise ServiceUnavailable("HTTP 503 on attempt %d" % attempt)
+    time.sleep(fault.get("slow_s", 0))
+    result = getattr(services, action)(table, saga_id, event)
+    print(json.dumps({"kind": "done", "saga_id": saga_id, "action": action, "attempt": attempt}))
+    if attempt <= fault.get("lose_response_times", 0):
+        raise ServiceUnavailable("connection reset after the work was done")
+    return result
+'''
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
+    return string.Template(text).safe_substitute(values)
+
+
+class _Trip:
+    """One deployment of the learner's saga: tables, functions, stuck queue, state machine."""
+
+    def __init__(self, s: Scenario):
+        self.s = s
+        folder = Path(s.target.handler_path).parent
+        self.services_source = Path(s.target.handler_path).read_text()
+        self.definition_text = self._read(folder / DEFINITION_FILE)
+        self.alarm_text = (folder / ALARM_FILE).read_text() if (folder / ALARM_FILE).is_file() else ""
+        ns = s.namespace
+        self.ddb, self.sqs = s.client("dynamodb"), s.client("sqs")
+        self.lam, self.sfn = s.client("lambda"), s.client("stepfunctions")
+        self.tables = {service: f"{ns}-{service}" for service in SERVICES}
+        self.attempts_table = f"{ns}-attempts"
+        for table, key in [*((t, "saga_id") for t in self.tables.values()), (self.attempts_table, "id")]:
+            self.ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                                  KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+                                  AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}])
+            s.on_cleanup(lambda t=table: self.ddb.delete_table(TableName=t))
+        self.stuck_queue_name = f"{ns}-stuck"
+        self.stuck_queue = self.sqs.create_queue(QueueName=self.stuck_queue_name)["QueueUrl"]
+        s.on_cleanup(lambda: self.sqs.delete_queue(QueueUrl=self.stuck_queue))
+        self.functions = {}
+        for service in SERVICES:
+            name = f"{ns}-{service}"
+            self.functions[service] = deploy_function(
+                self.lam, name, {"saga_harness.py": HARNESS, "lab05_services.py": self.services_source},
+                handler="saga_harness.handler", Timeout=10, MemorySize=1024,
+                Environment={"Variables": {"SERVICE": service, "TABLE": self.tables[service],
+                                           "ATTEMPTS_TABLE": self.attempts_table}})
+            s.on_cleanup(lambda n=name: self.lam.delete_function(FunctionName=n))
+        definition = _substitute(self.definition_text, {**self.functions,
+                                                        "stuck_queue_url": self.stuck_queue})
+        try:
+            parsed = yaml.safe_load(definition)
+        except yaml.YAMLError as error:
+            raise Mismatch(f"{DEFINITION_FILE} is not valid YAML: {error}", "a valid ASL definition")
+        s.evidence["definition"] = parsed
+        try:
+            self.machine = self.sfn.create_state_machine(
+                name=f"{ns}-trip", definition=json.dumps(parsed),
+                roleArn="arn:aws:iam::123456789012:role/lab05-saga")["stateMachineArn"]
+        except self.sfn.exceptions.InvalidDefinition as error:
+            raise Mismatch(f"Step Functions refused the definition: {error}", "a valid ASL definition")
+        s.on_cleanup(lambda: self.sfn.delete_state_machine(stateMachineArn=self.machine))
+        s.evidence["sagas"] = []
+
+    @staticmethod
+    def _read(path: Path) -> str:
+        if not path.is_file():
+            raise Mismatch(f"{path.name} not found next to {LAB.handler_file}",
+                           f"run the cell that writes {path.name} (%%writefile {path.name})")
+        return path.read_text()
+
+    def run(self, faults: dict[str, dict]) -> dict[str, Any]:
+        saga_id = f"trip-{uuid.uuid4().hex[:10]}"
+        started = time.time()
+        execution = self.sfn.start_execution(
+            stateMachineArn=self.machine, name=saga_id,
+            input=json.dumps({"saga_id": saga_id, "amount": 420, "faults": faults}))["executionArn"]
+        try:
+            described = wait_for_execution(self.sfn, execution, timeout=EXECUTION_DEADLINE_S)
+        except TimeoutError:
+            raise Mismatch(f"the execution was still RUNNING after {EXECUTION_DEADLINE_S} s",
+                           "every saga to end")
+        events = execution_history(self.sfn, execution)
+        self._settle(saga_id, faults, started)
+        items = read_saga_items(self.ddb, self.tables, saga_id)
+        run = {"saga_id": saga_id, "faults": faults, "status": described["status"],
+               "error": described.get("error"), "events": events, "items": items,
+               "compensations": compensation_order(events, COMPENSATIONS),
+               "attempts": attempts_per_state(events)}
+        self.s.evidence["sagas"].append({k: v for k, v in run.items() if k != "events"})
+        return run
+
+    def _settle(self, saga_id: str, faults: dict, started: float) -> None:
+        """A timed-out call goes on running: wait until it has reached its table."""
+        logs = self.s.client("logs")
+        for key, fault in faults.items():
+            if not fault.get("slow_s"):
+                continue
+            service, action = key.split(".")
+
+            def reached_table() -> bool:
+                try:
+                    events = logs.filter_log_events(
+                        logGroupName=f"/aws/lambda/{self.s.namespace}-{service}",
+                        startTime=int(started * 1000) - 1000)["events"]
+                except logs.exceptions.ResourceNotFoundException:
+                    return False
+                return any(f'"saga_id": "{saga_id}", "action": "{action}"' in e["message"]
+                           for e in events)
+
+            wait_until(reached_table, timeout=60, interval=0.5, what=f"the late {key} call")
+
+    def parked(self) -> list[dict]:
+        got = self.sqs.receive_message(QueueUrl=self.stuck_queue, MaxNumberOfMessages=10,
+                                       VisibilityTimeout=0, WaitTimeSeconds=1)
+        bodies = []
+        for message in got.get("Messages", []):
+            try:
+                bodies.append(json.loads(message["Body"]))
+            except ValueError:
+                bodies.append({"raw": message["Body"]})
+        return bodies
+
+
+def faults_for(step: str | None, how: str = "error") -> dict[str, dict]:
+    if step is None:
+        return {}
+    _, service, action, _, _ = STEPS[FORWARD.index(step)]
+    return {f"{service}.{action}": {"reject": True} if how == "error" else {"slow_s": SLOW_S}}
+
+
+def expected_compensations(step: str | None) -> list[str]:
+    return [] if step is None else COMPENSATIONS[: FORWARD.index(step) + 1][::-1]
+
+
+def _expect_consistent(s: Scenario, run: dict, what: str) -> None:
+    problems = saga_problems(run["items"], booked=run["status"] == "SUCCEEDED")
+    s.expect(not problems, observed=f"{what}: {'; '.join(problems)} (saga {run['saga_id']}, "
+             f"execution {run['status']} {run['error'] or ''})".strip(),
+             expected="nothing reserved without a booking, no charge without exactly one refund")
+
+
+def _expect_failed_and_reversed(s: Scenario, run: dict, step: str, what: str) -> None:
+    s.expect(run["status"] == "FAILED", observed=f"{what}: the execution ended {run['status']}",
+             expected="a saga that could not book ends FAILED (a Fail state after compensating)")
+    want = expected_compensations(step)
+    s.expect(run["compensations"] == want,
+             observed=f"{what}: compensations ran as {' -> '.join(run['compensations']) or 'nothing'}",
+             expected=f"{' -> '.join(want)} (the failed step's own, then every earlier one, last first)")
+
+
+def _compensation_key(index: int) -> str:
+    """"hotel.cancel" for the compensation of the index-th step (its service and action)."""
+    return f"{STEPS[index][1]}.{STEPS[index][4]}"
+
+
+def _other_step(r: random.Random, after: int = 0) -> str:
+    return FORWARD[r.randrange(after, len(FORWARD))]
+
+
+# -- task 1 ------------------------------------------------------------------------------------
+
+@LAB.check("task-1", "every-failure-point", "every failure point is compensated in reverse order",
+           points=3,
+           hint="Give each forward Task a Catch (States.ALL, ResultPath $.error) to its own "
+                "compensation, and chain the compensations backwards (CancelBooking -> RefundCard "
+                "-> CancelHotel -> CancelFlight) to a Fail state. A booked trip must still succeed.",
+           public={"cases": [[None, "-"], *[[step, "error"] for step in FORWARD]]},
+           hidden=lambda r: {"cases": [[_other_step(r), r.choice(["error", "timeout"])]
+                                       for _ in range(2)]})
+def every_failure_point(s: Scenario) -> None:
+    trip = _Trip(s)
+    for step, how in s.params["cases"]:
+        what = f"fails at {step} ({how})" if step else "no failure"
+        run = trip.run(faults_for(step, how))
+        if step is None:
+            s.expect(run["status"] == "SUCCEEDED", observed=f"{what}: the execution ended "
+                     f"{run['status']} {run['error'] or ''}", expected="a booked trip (SUCCEEDED)")
+        else:
+            _expect_failed_and_reversed(s, run, step, what)
+        _expect_consistent(s, run, what)
+
+
+# -- task 2 ------------------------------------------------------------------------------------
+
+@LAB.check("task-2", "effect-at-most-once", "a retried compensation takes effect once",
+           points=3,
+           hint="A compensation can run again after its answer was lost. Key its effect on the "
+                "saga id with a conditional write: refund only CHARGED -> REFUNDED, and leave a "
+                "record (CANCELLED, VOID) when there was nothing to undo, so that a late forward "
+                "call that finds it is refused.",
+           public={"cases": [["ConfirmBooking", "payment.refund", "lost"],
+                             ["ChargeCard", "payment.refund", "slow"],
+                             ["ReserveHotel", "hotel.cancel", "slow"]]},
+           hidden=lambda r: {"cases": [[_other_step(r, 2), "payment.refund", "lost"],
+                                       [_other_step(r, 1), r.choice(["hotel.cancel", "flight.cancel"]),
+                                        "lost"]]})
+def effect_at_most_once(s: Scenario) -> None:
+    trip = _Trip(s)
+    for step, compensation, how in s.params["cases"]:
+        if how == "lost":   # the step is refused; the compensation works but its answer is lost once
+            faults = {**faults_for(step, "error"), compensation: {"lose_response_times": 1}}
+            what = f"fails at {step}, {compensation} loses its first answer"
+        else:               # the step times out and lands late, after its own compensation
+            faults = faults_for(step, "timeout")
+            what = f"{step} times out and lands late"
+        run = trip.run(faults)
+        _expect_failed_and_reversed(s, run, step, what)
+        payment = run["items"].get("payment") or {}
+        s.expect(int(payment.get("refunds", 0)) <= 1,
+                 observed=f"{what}: {payment.get('refunds')} refunds paid for one charge",
+                 expected="at most one refund per saga")
+        _expect_consistent(s, run, what)
+
+
+# -- task 3 ------------------------------------------------------------------------------------
+
+@LAB.check("task-3", "flaky-compensation", "a compensation that fails for a while is retried",
+           points=2,
+           hint="Add a Retry to every compensation for ServiceUnavailable and States.Timeout "
+                "(IntervalSeconds 1, BackoffRate 1.5, MaxAttempts 3): a 503 from the hotel API "
+                "must not leave the room reserved.",
+           public={"step": "ChargeCard", "flaky": "hotel.cancel", "fail_times": 2},
+           hidden=lambda r: {"step": (step := _other_step(r, 1)),
+                             "flaky": _compensation_key(r.randrange(0, FORWARD.index(step) + 1)),
+                             "fail_times": r.randint(1, 2)})
+def flaky_compensation(s: Scenario) -> None:
+    trip = _Trip(s)
+    step, flaky = s.params["step"], s.params["flaky"]
+    faults = {**faults_for(step, "error"), flaky: {"fail_times": s.params["fail_times"]}}
+    what = f"fails at {step}, {flaky} answers 503 {s.params['fail_times']} time(s)"
+    run = trip.run(faults)
+    _expect_failed_and_reversed(s, run, step, what)
+    _expect_consistent(s, run, what)
+    s.expect(run["error"] != "SagaStuck" and not trip.parked(),
+             observed=f"{what}: the saga was parked ({run['error']})",
+             expected="the retries to absorb a transient failure, nothing parked")
+
+
+# -- task 4 ------------------------------------------------------------------------------------
+
+@LAB.check("task-4", "stuck-saga-parked", "a compensation that always fails is parked and alarmed",
+           points=3,
+           hint="Give every compensation a Catch (States.ALL, ResultPath $.stuck) to a Task "
+                "arn:aws:states:::sqs:sendMessage on ${stuck_queue_url} whose MessageBody holds "
+                "saga_id.$ and the compensation's name; then continue with the next compensation "
+                "and end in the SagaStuck Fail state. lab05_alarm.yaml: an alarm on the queue's "
+                "ApproximateNumberOfMessagesVisible >= 1.",
+           public={"step": "ConfirmBooking", "broken": "payment.refund"},
+           hidden=lambda r: {"step": (step := _other_step(r, 1)),
+                             "broken": _compensation_key(r.randrange(1, FORWARD.index(step) + 1))})
+def stuck_saga_parked(s: Scenario) -> None:
+    trip = _Trip(s)
+    step, broken = s.params["step"], s.params["broken"]
+    alarm_name = f"{s.namespace}-stuck-sagas"
+    cloudwatch, sns = s.client("cloudwatch"), s.client("sns")
+    topic = sns.create_topic(Name=f"{s.namespace}-oncall")["TopicArn"]
+    s.on_cleanup(lambda: sns.delete_topic(TopicArn=topic))
+    try:
+        alarm = yaml.safe_load(_substitute(trip.alarm_text, {
+            "stuck_queue_name": trip.stuck_queue_name, "topic_arn": topic})) or {}
+    except yaml.YAMLError as error:
+        raise Mismatch(f"{ALARM_FILE} is not valid YAML: {error}", "PutMetricAlarm parameters")
+    s.expect(isinstance(alarm, dict) and alarm.get("MetricName"),
+             observed=f"{ALARM_FILE} holds {alarm!r:.120}", expected="PutMetricAlarm parameters")
+    cloudwatch.put_metric_alarm(**{**alarm, "AlarmName": alarm_name})
+    s.on_cleanup(lambda: cloudwatch.delete_alarms(AlarmNames=[alarm_name]))
+
+    what = f"fails at {step}, {broken} always answers 503"
+    run = trip.run({**faults_for(step, "error"), broken: {"fail_times": 1000}})
+    _expect_failed_and_reversed(s, run, step, what)
+    try:
+        parked = wait_until(trip.parked, timeout=20, interval=1, what="a parked saga")
+    except TimeoutError:
+        parked = []
+    mine = [p for p in parked if run["saga_id"] in json.dumps(p)]
+    s.expect(bool(mine), observed=f"{what}: {len(parked)} message(s) in the stuck-saga queue, "
+             f"none with saga id {run['saga_id']}", expected="the saga parked with its saga id")
+    broken_service = broken.split(".")[0]
+    others = {k: v for k, v in run["items"].items() if k != broken_service}
+    problems = saga_problems(others, booked=False)
+    s.expect(not problems, observed=f"{what}: {'; '.join(problems)}",
+             expected="every other compensation still done after parking the broken one")
+
+    def alarm_state() -> str | None:
+        state = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]["StateValue"]
+        return state if state == "ALARM" else None
+
+    try:
+        wait_until(alarm_state, timeout=ALARM_DEADLINE_S, interval=2, what="the stuck-saga alarm")
+    except TimeoutError:
+        state = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]["StateValue"]
+        raise Mismatch(f"{what}: the alarm from {ALARM_FILE} stayed {state} for "
+                       f"{ALARM_DEADLINE_S} s with the saga parked", "the alarm in ALARM")
