@@ -182,7 +182,7 @@ def hidden_params(spec: CheckSpec, seed: str) -> list[dict[str, Any]]:
 
 
 def run_checks(specs: list[CheckSpec], target: Target, seed: str | None = None,
-               parallel: int = 8) -> list[CheckResult]:
+               parallel: int = 16) -> list[CheckResult]:
     """Public results for every check, then hidden ones (aggregated per check) given a seed."""
     jobs: list[tuple[CheckSpec, bool, dict[str, Any]]] = []
     for spec in specs:

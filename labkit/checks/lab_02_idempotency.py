@@ -227,7 +227,8 @@ def crash_after_charge(s: Scenario) -> None:
             shop.provider.crash_after_next_call()
         first = shop.deliver(order)
         if i == crash:
-            s.expect(first.status == "crashed", observed=f"the delivery ended with {first.describe()}",
+            s.expect(first.status == "crashed",
+                     observed=f"the delivery ended with {first.describe()}",
                      expected="the execution environment to die right after the charge "
                               "(the handler must call the provider)")
         shop.redeliver_until_ok(order, first)
@@ -252,7 +253,8 @@ def tampered_retry(s: Scenario) -> None:
     tampered = [order[0], s.params["tampered_amount"]]
     shop.redeliver_until_ok(order, shop.deliver(order))
     answer = shop.deliver(tampered)
-    s.expect(answer.status == "error", observed=f"the tampered delivery ended with {answer.describe()}",
+    s.expect(answer.status == "error",
+             observed=f"the tampered delivery ended with {answer.describe()}",
              expected="an error: same order id, different amount")
     genuine = shop.deliver(order)
     s.expect(genuine.ok, observed=f"a genuine retry after the tampered one ended with "

@@ -24,7 +24,7 @@ import sys
 from typing import Any
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
@@ -33,7 +33,7 @@ from labkit.grading.limits import limited_command, unprivileged_ids
 TIMEOUT_ENAME = "CellTimeoutError"
 
 
-class LimitedKernelManager(KernelManager):
+class LimitedKernelManager(AsyncKernelManager):
     """Starts the kernel through the limits wrapper, as the unprivileged learner user."""
 
     limits: dict[str, int] = {"as_mb": 3072, "cpu_s": 600, "fsize_mb": 64}
@@ -56,6 +56,12 @@ class CappedClient(NotebookClient):
         super().__init__(*args, **kwargs)
         self.output_bytes = 0
         self.truncated = False
+        self.timed_out: list[Any] = []  # cells interrupted for running over the timeout
+
+    async def _async_handle_timeout(self, timeout, cell=None):  # type: ignore[override]
+        if cell is not None:
+            self.timed_out.append(cell)
+        return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):  # type: ignore[override]
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -97,12 +103,14 @@ def run(notebook_path: str, workdir: str, cell_timeout: int, kernel_env: dict[st
         if cell.cell_type != "code":
             continue
         code_index += 1
+        if any(cell is t for t in client.timed_out):
+            result["timeouts"].append({"cell": code_index, "ename": TIMEOUT_ENAME,
+                                       "evalue": f"interrupted after {cell_timeout} s"})
+            continue
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                entry = {"cell": code_index, "ename": out.get("ename", ""),
-                         "evalue": str(out.get("evalue", ""))[:200]}
-                key = "timeouts" if out.get("ename") == TIMEOUT_ENAME else "errors"
-                result[key].append(entry)
+                result["errors"].append({"cell": code_index, "ename": out.get("ename", ""),
+                                         "evalue": str(out.get("evalue", ""))[:200]})
     result["truncated_outputs"] = client.truncated
     result["output_bytes"] = client.output_bytes
     return result

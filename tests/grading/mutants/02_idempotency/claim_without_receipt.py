@@ -14,8 +14,8 @@ dynamodb = boto3.client("dynamodb")
 def handler(event, context):
     order_id, amount = event["order_id"], event["amount"]
     try:
-        dynamodb.put_item(TableName=TABLE, Item={"id": {"S": order_id}, "amount": {"N": str(amount)}},
-                          ConditionExpression="attribute_not_exists(id)")
+        dynamodb.put_item(TableName=TABLE, ConditionExpression="attribute_not_exists(id)",
+                          Item={"id": {"S": order_id}, "amount": {"N": str(amount)}})
     except dynamodb.exceptions.ConditionalCheckFailedException:
         stored = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": order_id}},
                                    ConsistentRead=True)["Item"]

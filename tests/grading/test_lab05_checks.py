@@ -1,0 +1,83 @@
+"""Self-tests of lab 05's checks (sagas): the solution gets full marks (public, and hidden under
+three seeds), the starter gets zero, and every planted bug in mutants/05_sagas fails the check
+aimed at it. A lab 05 submission is three files, so a mutant is a folder holding the file(s)
+that differ from the solution, with a README.md saying "Caught by: CHECK"."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from labkit.checks import get_lab
+from labkit.checks.framework import Target, run_checks
+from tests.grading.conftest import ROOT, handler_source
+
+FILES = ["lab05_services.py", "lab05_saga.asl.yaml", "lab05_alarm.yaml"]
+MUTANTS = sorted(p for p in (Path(__file__).parent / "mutants" / "05_sagas").iterdir() if p.is_dir())
+BASIC = "every-failure-point"
+
+
+@pytest.fixture(scope="module")
+def lab05():
+    return get_lab("05")
+
+
+@pytest.fixture(scope="module")
+def lab05_code(tmp_path_factory, lab05):
+    """Folders with the three files as the solution's and the starter's notebooks write them."""
+    root = tmp_path_factory.mktemp("lab05")
+    os.chmod(root, 0o755)
+    folders = {}
+    for kind, nb in (("solution", ROOT / "solutions" / lab05.notebook),
+                     ("starter", ROOT / "labs" / lab05.notebook)):
+        folder = root / kind
+        folder.mkdir()
+        for name in FILES:
+            (folder / name).write_text(handler_source(nb, name))
+        folders[kind] = folder
+    return folders
+
+
+def _handler(folder: Path) -> str:
+    return str(folder / "lab05_services.py")
+
+
+@pytest.mark.parametrize("seed", ["autumn-2026", "spring-2027", "7"])
+def test_solution_gets_full_marks_public_and_hidden(server, lab05, lab05_code, seed):
+    results = run_checks(lab05.checks, Target(_handler(lab05_code["solution"]), server.url), seed=seed)
+    failed = [(r.check, r.hidden, r.observed) for r in results if not r.passed]
+    assert not failed
+    assert {r.hidden for r in results} == {False, True}
+    assert sum(r.points for r in results) == lab05.max_points(hidden=False) * 2
+
+
+def test_starter_gets_zero(server, lab05, lab05_code):
+    results = run_checks(lab05.checks, Target(_handler(lab05_code["starter"]), server.url))
+    assert [r.check for r in results if r.passed] == []
+    assert all(r.observed for r in results)
+
+
+def test_at_least_three_planted_bugs():
+    assert len(MUTANTS) >= 3
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+def test_planted_bug_fails_the_check_aimed_at_it(server, lab05, lab05_code, mutant, tmp_path):
+    doc = (mutant / "README.md").read_text()
+    assert "Caught by:" in doc, f"{mutant.name}/README.md must say which check catches it"
+    target_check = doc.split("Caught by:")[1].split()[0].strip(".,")
+    folder = tmp_path / mutant.name
+    shutil.copytree(lab05_code["solution"], folder)
+    for planted in mutant.iterdir():
+        if planted.name in FILES:
+            shutil.copy(planted, folder / planted.name)
+    os.chmod(tmp_path, 0o755)
+    aimed = [c for c in lab05.checks if c.id in (target_check, BASIC)]
+    assert target_check in {c.id for c in aimed}
+    results = {r.check: r for r in run_checks(aimed, Target(_handler(folder), server.url))}
+    assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
+    assert results[target_check].observed  # the learner is told what was observed
+    if target_check != BASIC:
+        assert results[BASIC].passed, "the bug must be specific, not total breakage"
