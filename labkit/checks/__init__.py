@@ -15,6 +15,7 @@ from labkit.checks.framework import Lab, Target, run_checks
 from labkit.checks.report import CheckReport
 
 LAB_MODULES: dict[str, str] = {
+    "00": "labkit.checks.lab_00_start_here",
     "02": "labkit.checks.lab_02_idempotency",
     "04": "labkit.checks.lab_04_fan_out_fan_in",
     "05": "labkit.checks.lab_05_sagas",

@@ -235,15 +235,18 @@ class Function:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.workdir or "/tmp",
             "LANG": "C.UTF-8",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
             "LABKIT_HANDLER_TIMEOUT": str(self.timeout_s),
             "AWS_LAMBDA_FUNCTION_NAME": os.path.splitext(os.path.basename(self.handler_path))[0],
         }
-        if self.endpoint_url:
-            env["AWS_ENDPOINT_URL"] = self.endpoint_url
-            env["LABKIT_BACKEND"] = "embedded"
+        if self.endpoint_url:  # an emulator: dummy credentials, never the learner's real ones
+            env.update(AWS_ENDPOINT_URL=self.endpoint_url,
+                       AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+        else:  # real AWS (learner's own account, self-paced): the credentials they use
+            env["HOME"] = os.path.expanduser("~")
+            env.update({k: v for k, v in os.environ.items()
+                        if k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                 "AWS_SESSION_TOKEN", "AWS_PROFILE")})
         env.update(self.env)
         return env
 
