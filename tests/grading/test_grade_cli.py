@@ -201,8 +201,9 @@ def test_memory_hog_hits_the_limit(graded):
 
 def test_handler_that_never_returns_fails_its_checks_in_bounded_time(graded):
     row = graded["rows"]["never-returns"]
-    assert row["score"] == "0" and row["status"] == "ok"
-    assert float(row["seconds"]) < 180
+    # the notebook's own try-it cells call the handler too: they time out, the run goes on
+    assert row["score"] == "0" and "timed out" in row["status"]
+    assert float(row["seconds"]) < 300
     assert any("did not return" in g["detail"] for g in _grades(graded, "never-returns"))
 
 

@@ -10,6 +10,7 @@ any lesson exists.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import urllib.request
 from pathlib import Path
@@ -40,8 +41,18 @@ def _reset(url: str) -> None:
         assert json.loads(resp.read()) == {"reset": True}
 
 
+def scratch_copy(path: Path, scratch: Path) -> Path:
+    """Copy the notebook's folder to scratch and return the copy's path: lab notebooks write the
+    learner's files next to themselves (%%writefile), and the repo must stay untouched."""
+    folder = scratch / path.parent.name
+    shutil.copytree(path.parent, folder, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return folder / path.name
+
+
 def execute(path: Path, endpoint_url: str):
-    """Run the notebook in memory (the file on disk is never rewritten)."""
+    """Run the notebook in memory (the file on disk is never rewritten), with the notebook's
+    own folder as the kernel's working directory."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, startup_timeout=180, kernel_name="python3",
                             allow_errors=False, resources={"metadata": {"path": str(path.parent)}},
@@ -53,14 +64,14 @@ def execute(path: Path, endpoint_url: str):
 
 @pytest.mark.notebooks
 @pytest.mark.parametrize("path", notebooks_to_run(), ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_notebook_runs_headless(path: Path, server):
+def test_notebook_runs_headless(path: Path, server, tmp_path):
     _reset(server.url)
     name = path.relative_to(ROOT).as_posix()
     code_cells = sum(1 for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
     started = time.monotonic()
     status = "failed"
     try:
-        nb = execute(path, server.url)
+        nb = execute(scratch_copy(path, tmp_path), server.url)
         status = "passed"
     finally:
         record(name, time.monotonic() - started, status, code_cells)
