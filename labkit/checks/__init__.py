@@ -16,7 +16,9 @@ from labkit.checks.report import CheckReport
 
 LAB_MODULES: dict[str, str] = {
     "00": "labkit.checks.lab_00_start_here",
+    "01": "labkit.checks.lab_01_queue_processor",
     "02": "labkit.checks.lab_02_idempotency",
+    "03": "labkit.checks.lab_03_errors_and_dlqs",
     "04": "labkit.checks.lab_04_fan_out_fan_in",
     "05": "labkit.checks.lab_05_sagas",
     "06": "labkit.checks.lab_06_cold_starts",

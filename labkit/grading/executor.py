@@ -64,13 +64,19 @@ def grade_submission(sub: Submission, settings: GradeSettings) -> dict[str, Any]
     os.chmod(snapshot, 0o755)
     server = ServerProcess(log_path=os.path.join(private, "server.log"))
     pids = _PidFile(settings.pid_dir, sub.key)
+    timings: dict[str, float] = {}
+    mark = time.monotonic()
     try:
         server.start()
         pids.add(server.proc.pid)
+        timings["backend_start"] = round(time.monotonic() - mark, 2)
+        mark = time.monotonic()
         shutil.copy(sub.path, Path(workdir) / lab.notebook)
         run = _execute_notebook(Path(workdir) / lab.notebook, workdir, private, server.url,
                                 settings, pids)
         status = _status(run)
+        timings["notebook"] = round(time.monotonic() - mark, 2)
+        mark = time.monotonic()
         handler = Path(workdir) / lab.handler_file
         if handler.is_file() and not handler.is_symlink():
             code = Path(snapshot) / lab.handler_file
@@ -81,6 +87,8 @@ def grade_submission(sub: Submission, settings: GradeSettings) -> dict[str, Any]
             results = run_checks(lab.checks, target, seed=settings.seed)
         else:
             results = _zero_results(lab, f"the notebook did not write {lab.handler_file}")
+        timings["checks"] = round(time.monotonic() - mark, 2)
+        result["timings"] = timings
         return _finish(result, results, status, run, started)
     except Exception as exc:  # noqa: BLE001 - one submission must never take the run down
         results = _zero_results(lab, f"grading failed: {type(exc).__name__}: {exc}")

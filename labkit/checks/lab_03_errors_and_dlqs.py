@@ -1,0 +1,587 @@
+"""Checks for lab 03 (errors and dead-letter queues): classify, park, alarm, redrive.
+
+The learner writes ``lab03_orders.py`` (the ``%%writefile`` cell of labs/03_errors_and_dlqs.ipynb).
+Given code in it processes one order: ``process(order, attempt)`` parses the amount (the EU shop's
+``"12,50"`` raises ValueError until the fix behind $BUG_FIXED=1 is deployed), calls the payment
+API (an order with ``"flaky": k`` times out, PaymentTimeout, on its first k attempts) and records
+the payment in the DynamoDB table $PAYMENTS_TABLE. The learner writes four functions:
+
+  * ``handler(event, context)`` - an SQS batch handler (ReportBatchItemFailures): a permanent
+    error (bad data) is parked at once in the DLQ $DLQ_URL with message attributes
+    ``error_type`` and ``error_message``, and the message counts as handled; any other error is
+    reported in ``batchItemFailures`` so SQS retries it;
+  * ``configure_queue(event, context)`` - event ``{queue_url, dlq_arn, retries,
+    visibility_timeout_s}``: the redrive policy that retries a failing message ``retries``
+    times after its first attempt, then dead-letters it;
+  * ``create_alarm(event, context)`` - event ``{alarm_name, dlq_name, topic_arn, period_s}``:
+    an alarm that notifies the topic as soon as the DLQ holds a message;
+  * ``redrive(event, context)`` - event ``{function_name, dlq_arn, source_arn}``: deploy the fix
+    ($BUG_FIXED=1, keeping the other variables), then move the DLQ's messages back.
+
+The handler runs as a real Lambda function behind a real SQS event source mapping on the backend
+(with a thin harness that records every delivery); the three others run in the check sandbox.
+
+What the checks protect (AWS: "If the source queue receives a message more times than the
+maxReceiveCount, Amazon SQS moves it to the dead-letter queue", Amazon SQS Developer Guide,
+"Using dead-letter queues"; ReportBatchItemFailures retries only the failed records, AWS Lambda
+Developer Guide, "Handling errors for an SQS event source"; StartMessageMoveTask moves a DLQ's
+messages to a destination queue, Amazon SQS API Reference; facts.md):
+  * transient failures succeed within their retries, charged once;
+  * permanent failures are parked on their first attempt, with their context;
+  * a message that never succeeds reaches the DLQ after exactly maxReceiveCount attempts;
+  * nothing is lost: processed + parked = sent, each order exactly once;
+  * the DLQ alarm notifies the topic;
+  * after the fix, the redrive reprocesses every parked order and empties the DLQ.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from labkit.checks.framework import Lab, Mismatch, Scenario
+from labkit.deploy import deploy_function
+from labkit.lessons.polling import wait_until
+
+LAB = Lab(
+    "03", "Errors and DLQs: retry, park, alarm, redrive", handler_file="lab03_orders.py",
+    notebook="03_errors_and_dlqs.ipynb",
+    tasks={
+        "task-1": "Classify errors: retry the transient, park the permanent",
+        "task-2": "The redrive policy: a backstop for messages that never succeed",
+        "task-3": "An alarm on the DLQ",
+        "task-4": "Fix, then redrive",
+    },
+)
+VISIBILITY_S = 3          # the retry delay; >= the function timeout, as AWS requires
+FUNCTION_TIMEOUT_S = 3
+MEMORY_MB = 1769          # one full (emulated) vCPU: fewer slow invocations on a loaded machine
+CONCURRENCY = 2           # ScalingConfig.MaximumConcurrency (AWS minimum): two warm environments
+CHECK_MAX_RECEIVES = 3    # the redrive policy task-1 and task-4 checks set up themselves
+ALARM_PERIOD_S = 10       # the emulator publishes SQS metrics every 10 s (AWS: 60 s)
+ALARM_DEADLINE_S = 3 * ALARM_PERIOD_S + 30
+SETTLE_SLACK_S = 40       # on top of the retries' own time: a loaded machine, cold starts
+
+# Our code around the learner's handler: records every delivery before the learner sees it.
+HARNESS = '''
+import os, time, uuid
+import boto3
+import lab03_orders as orders
+
+dynamodb = boto3.client("dynamodb")
+
+
+def handler(event, context):
+    if event.get("warm"):   # the checker starts the environments before sending anything
+        return {"warm": True}
+    for record in event.get("Records", []):
+        dynamodb.put_item(TableName=os.environ["ATTEMPTS_TABLE"], Item={
+            "body": {"S": record["body"]}, "at": {"S": "%.6f#%s" % (time.time(), uuid.uuid4().hex[:6])},
+            "receive_count": {"N": record["attributes"]["ApproximateReceiveCount"]}})
+    return orders.handler(event, context)
+'''
+
+
+# -- orders -----------------------------------------------------------------------------------
+
+def _ok(i: int) -> dict[str, Any]:
+    return {"kind": "ok", "order": {"id": f"ok-{i}", "amount": "20.00"}}
+
+
+def _flaky(i: int, k: int) -> dict[str, Any]:
+    return {"kind": "flaky", "failures": k, "order": {"id": f"flaky-{i}", "amount": "35.00", "flaky": k}}
+
+
+def _eu(i: int) -> dict[str, Any]:
+    return {"kind": "eu", "order": {"id": f"eu-{i}", "amount": "12,50"}}
+
+
+def _malformed(i: int) -> dict[str, Any]:
+    return {"kind": "malformed", "body": '{"id": "bad-%d", "amount": ' % i}
+
+
+def _no_amount(i: int) -> dict[str, Any]:
+    return {"kind": "no-amount", "order": {"id": f"noamt-{i}"}}
+
+
+PERMANENT_KINDS = {"eu", "malformed", "no-amount"}
+
+
+def body_of(item: dict[str, Any], run: str) -> str:
+    """The message body: the order, tagged with the run so bodies are unique per scenario."""
+    if "body" in item:
+        return item["body"] + f'"{run}"'   # still malformed JSON, unique per run
+    return json.dumps({**item["order"], "run": run})
+
+
+def name_of(item: dict[str, Any]) -> str:
+    return item["order"]["id"] if "order" in item else item["body"].split('"')[3]
+
+
+class _Pipeline:
+    """A fresh queue + DLQ + payments table, and the learner's handler deployed as a function
+    behind an SQS event source mapping. ``configure`` sets the redrive policy."""
+
+    def __init__(self, s: Scenario, env: dict[str, str] | None = None):
+        self.s, self.run = s, uuid.uuid4().hex[:6]
+        ns = s.namespace
+        self.sqs, self.ddb, self.lam = s.client("sqs"), s.client("dynamodb"), s.client("lambda")
+        self.payments_table, self.attempts_table = f"{ns}-payments", f"{ns}-attempts"
+        self.ddb.create_table(TableName=self.payments_table, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        self.ddb.create_table(TableName=self.attempts_table, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "body", "AttributeType": "S"},
+                                                    {"AttributeName": "at", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "body", "KeyType": "HASH"},
+                                         {"AttributeName": "at", "KeyType": "RANGE"}])
+        for table in (self.payments_table, self.attempts_table):
+            s.on_cleanup(lambda t=table: self.ddb.delete_table(TableName=t))
+        self.dlq_name, self.queue_name = f"{ns}-dlq", f"{ns}-orders"
+        self.dlq_url = self.sqs.create_queue(QueueName=self.dlq_name)["QueueUrl"]
+        self.queue_url = self.sqs.create_queue(
+            QueueName=self.queue_name, Attributes={"VisibilityTimeout": str(VISIBILITY_S)})["QueueUrl"]
+        for url in (self.queue_url, self.dlq_url):
+            s.on_cleanup(lambda u=url: self.sqs.delete_queue(QueueUrl=u))
+        self.dlq_arn, self.queue_arn = self._arn(self.dlq_url), self._arn(self.queue_url)
+        self.function = f"{ns}-orders"
+        source = Path(s.target.handler_path).read_text()
+        self.variables = {"DLQ_URL": self.dlq_url, "PAYMENTS_TABLE": self.payments_table,
+                          "ATTEMPTS_TABLE": self.attempts_table, **(env or {})}
+        deploy_function(self.lam, self.function,
+                        {"lab03_orders.py": source, "lab03_harness.py": HARNESS},
+                        handler="lab03_harness.handler", Timeout=FUNCTION_TIMEOUT_S,
+                        MemorySize=MEMORY_MB, Environment={"Variables": self.variables})
+        s.on_cleanup(lambda: self.lam.delete_function(FunctionName=self.function))
+        self.warm_up()
+        self.sent: dict[str, dict[str, Any]] = {}
+        s.evidence["queue"] = self.queue_name
+
+    def _arn(self, url: str) -> str:
+        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+
+    def warm_up(self) -> None:
+        """Start the environments first: a cold start longer than the visibility timeout would
+        make SQS hand the message out twice (lesson 01), which is not what these checks test."""
+        def one(_: int) -> None:
+            answer = self.lam.invoke(FunctionName=self.function, Payload=b'{"warm": true}')
+            if answer.get("FunctionError"):
+                error = json.loads(answer["Payload"].read() or b"{}")
+                raise Mismatch(f"the function could not start: {error.get('errorType')}: "
+                               f"{error.get('errorMessage')}",
+                               "lab03_orders.py to import cleanly (run its cell, then try it)")
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            list(pool.map(one, range(CONCURRENCY)))
+
+    def set_redrive_policy(self, max_receive_count: int) -> None:
+        self.sqs.set_queue_attributes(QueueUrl=self.queue_url, Attributes={"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": self.dlq_arn, "maxReceiveCount": max_receive_count})})
+
+    def connect(self) -> None:
+        mapping = self.lam.create_event_source_mapping(
+            FunctionName=self.function, EventSourceArn=self.queue_arn, BatchSize=10,
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+            ScalingConfig={"MaximumConcurrency": CONCURRENCY})["UUID"]
+        self.s.on_cleanup(lambda: self.lam.delete_event_source_mapping(UUID=mapping))
+        wait_until(lambda: self.lam.get_event_source_mapping(UUID=mapping)["State"] == "Enabled",
+                   timeout=60, what="the event source mapping to be Enabled")
+
+    def send(self, items: list[dict[str, Any]]) -> None:
+        """One SendMessageBatch (so the first poll sees them all, in this order)."""
+        for item in items:
+            self.sent[body_of(item, self.run)] = item
+        entries = [{"Id": str(i), "MessageBody": body_of(item, self.run)}
+                   for i, item in enumerate(items)]
+        for start in range(0, len(entries), 10):
+            self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries[start:start + 10])
+        self.s.evidence["sent"] = [name_of(i) for i in items]
+
+    def depth(self, url: str) -> int:
+        attributes = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return sum(int(v) for v in attributes.values())
+
+    def settle(self, max_attempts: int) -> None:
+        """Wait until the source queue is empty: every message was processed, parked by the
+        handler or dead-lettered by SQS (attempts and payments are recorded before the delete)."""
+        deadline = max_attempts * (VISIBILITY_S + 1) + SETTLE_SLACK_S
+        try:
+            wait_until(lambda: self.depth(self.queue_url) == 0, timeout=deadline, interval=0.5,
+                       what="the orders queue to empty")
+        except TimeoutError:
+            left = self.depth(self.queue_url)
+            raise Mismatch(f"{left} message(s) still in the orders queue after {deadline} s "
+                           f"({self._attempt_summary()})",
+                           "every message processed, parked or dead-lettered by then") from None
+
+    # -- what the checks look at -------------------------------------------------------------
+    def attempts(self) -> Counter:
+        """Deliveries per message body (the harness records each one before the handler runs)."""
+        counts: Counter = Counter()
+        for page in self.ddb.get_paginator("scan").paginate(TableName=self.attempts_table,
+                                                            ConsistentRead=True):
+            counts.update(item["body"]["S"] for item in page["Items"])
+        self.s.evidence["attempts"] = {name_of(self.sent[b]) if b in self.sent else b: n
+                                       for b, n in counts.items()}
+        return counts
+
+    def _attempt_summary(self) -> str:
+        counts = self.attempts()
+        return ", ".join(f"{name_of(self.sent[b])}: {n}" for b, n in counts.items()
+                         if b in self.sent) or "no delivery reached the function"
+
+    def payments(self) -> Counter:
+        """Payments recorded per order id (the given process() writes one per success)."""
+        counts: Counter = Counter()
+        for page in self.ddb.get_paginator("scan").paginate(TableName=self.payments_table,
+                                                            ConsistentRead=True):
+            counts.update(item["order_id"]["S"] for item in page["Items"])
+        self.s.evidence["payments"] = dict(counts)
+        return counts
+
+    def parked(self) -> list[dict[str, Any]]:
+        """Every message in the DLQ (read and deleted): body and attributes."""
+        found = []
+        while True:
+            got = self.sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=1, VisibilityTimeout=60,
+                                           MessageAttributeNames=["All"])
+            messages = got.get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                found.append({"body": message["Body"], "attributes": {
+                    k: v.get("StringValue") for k, v in message.get("MessageAttributes", {}).items()}})
+                self.sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
+        self.s.evidence["parked"] = [
+            {"order": name_of(self.sent[m["body"]]) if m["body"] in self.sent else m["body"][:80],
+             **m["attributes"]} for m in found]
+        return found
+
+
+def _learner_function(s: Scenario, name: str, timeout_s: float = 15.0):
+    return s.function({"LABKIT_HANDLER_NAME": name}, timeout_s=timeout_s)
+
+
+def _call(s: Scenario, name: str, event: dict[str, Any], timeout_s: float = 15.0) -> Any:
+    result = _learner_function(s, name, timeout_s).invoke(event)
+    s.evidence.setdefault("calls", []).append({"function": name, "event": event,
+                                                **result.as_evidence()})
+    s.expect(result.ok, observed=f"{name}(event) ended with {result.describe()}",
+             expected=f"{name} to return")
+    return result.payload
+
+
+def _expect_each_accounted_once(s: Scenario, p: _Pipeline, payments: Counter,
+                                parked: list[dict[str, Any]]) -> None:
+    """processed + parked = sent: every order charged once or parked once, never both."""
+    parked_bodies = Counter(m["body"] for m in parked)
+    twice = [name_of(i) for b, i in p.sent.items() if "order" in i and payments[i["order"]["id"]] > 1]
+    s.expect(not twice, observed=f"charged more than once: {', '.join(twice)} "
+             f"({dict(payments)})", expected="every order charged at most once")
+    lost = [name_of(i) for b, i in p.sent.items()
+            if not parked_bodies[b] and not ("order" in i and payments[i["order"]["id"]])]
+    s.expect(not lost, observed=f"lost (neither processed nor parked): {', '.join(lost)}",
+             expected="processed + parked = sent")
+    both = [name_of(i) for b, i in p.sent.items()
+            if parked_bodies[b] and "order" in i and payments[i["order"]["id"]]]
+    s.expect(not both, observed=f"processed and also parked: {', '.join(both)}",
+             expected="a processed order is not in the DLQ")
+    again = [name_of(p.sent[b]) if b in p.sent else b[:60] for b, n in parked_bodies.items() if n > 1]
+    s.expect(not again, observed=f"parked more than once: {', '.join(again)}",
+             expected="each parked order in the DLQ once")
+    strangers = [b[:60] for b in parked_bodies if b not in p.sent]
+    s.expect(not strangers, observed=f"{len(strangers)} DLQ message(s) whose body is not a sent "
+             f"message, e.g. {strangers[:1]}", expected="the original message body, unchanged")
+
+
+# -- task 1 ------------------------------------------------------------------------------------
+
+def _transient_mix(r: random.Random) -> dict[str, Any]:
+    max_receives = r.choice([3, 4])
+    flaky = [r.randint(1, max_receives - 1) for _ in range(r.randint(2, 3))]
+    return {"max_receives": max_receives, "flaky": flaky, "ok": r.randint(2, 3),
+            "order_seed": r.randrange(10**6)}
+
+
+def _mixed(items: list[dict[str, Any]], seed: int | None) -> list[dict[str, Any]]:
+    """The first order is always a good one (so a handler that fails the whole batch has
+    already charged something when it fails); the rest in the seed's order."""
+    first, rest = items[0], items[1:]
+    if seed is not None:
+        random.Random(seed).shuffle(rest)
+    return [first, *rest]
+
+
+@LAB.check("task-1", "transient-retried", "transient failures succeed within their retries",
+           points=3,
+           hint="Report a transient failure (PaymentTimeout) in batchItemFailures so SQS retries "
+                "that message only; never raise for the whole batch (the good orders in it would be "
+                "charged again) and never park a transient error.",
+           public={"max_receives": 3, "flaky": [1, 2], "ok": 2, "order_seed": None},
+           hidden=_transient_mix)
+def transient_retried(s: Scenario) -> None:
+    p = _Pipeline(s)
+    params = s.params
+    p.set_redrive_policy(params["max_receives"])
+    p.connect()
+    items = [_ok(i) for i in range(1, params["ok"] + 1)]
+    items += [_flaky(i, k) for i, k in enumerate(params["flaky"], 1)]
+    p.send(_mixed(items, params["order_seed"]))
+    p.settle(params["max_receives"])
+    payments, attempts, parked = p.payments(), p.attempts(), p.parked()
+    for body, item in p.sent.items():
+        order_id = item["order"]["id"]
+        want = item.get("failures", 0) + 1
+        s.expect(payments[order_id] == 1,
+                 observed=f"{order_id} charged {payments[order_id]} time(s) after {attempts[body]} "
+                          f"deliveries" + (f"; the DLQ holds {len(parked)} message(s)" if parked else ""),
+                 expected="every order charged exactly once")
+        s.expect(attempts[body] == want,
+                 observed=f"{order_id} was delivered {attempts[body]} time(s)",
+                 expected=f"{want} (it fails {want - 1} time(s) and then succeeds)")
+    s.expect(not parked, observed=f"{len(parked)} message(s) in the DLQ",
+             expected="nothing parked: every failure here is transient")
+
+
+def _permanent_mix(r: random.Random) -> dict[str, Any]:
+    kinds = r.sample(["eu", "eu", "malformed", "no-amount"], r.randint(2, 3))
+    return {"permanent": kinds, "ok": r.randint(1, 3), "order_seed": r.randrange(10**6)}
+
+
+def _permanent(kind: str, i: int) -> dict[str, Any]:
+    return {"eu": _eu, "malformed": _malformed, "no-amount": _no_amount}[kind](i)
+
+
+@LAB.check("task-1", "permanent-parked", "permanent failures are parked at once, with their context",
+           points=3,
+           hint="A ValueError/KeyError from bad data (json.JSONDecodeError is a ValueError) can "
+                "never succeed: send the original body to DLQ_URL with MessageAttributes error_type "
+                "and error_message, and do not report it as failed (SQS then deletes it).",
+           public={"permanent": ["eu", "eu"], "ok": 2, "order_seed": None},
+           hidden=_permanent_mix)
+def permanent_parked(s: Scenario) -> None:
+    p = _Pipeline(s)
+    p.set_redrive_policy(CHECK_MAX_RECEIVES)
+    p.connect()
+    items = [_ok(i) for i in range(1, s.params["ok"] + 1)]
+    items += [_permanent(kind, i) for i, kind in enumerate(s.params["permanent"], 1)]
+    p.send(_mixed(items, s.params["order_seed"]))
+    p.settle(CHECK_MAX_RECEIVES)
+    attempts, parked, payments = p.attempts(), p.parked(), p.payments()
+    parked_by_body = {m["body"]: m for m in parked}
+    for body, item in p.sent.items():
+        name = name_of(item)
+        if item["kind"] not in PERMANENT_KINDS:
+            s.expect(payments[name] == 1, observed=f"{name} charged {payments[name]} time(s)",
+                     expected="good orders charged exactly once")
+            continue
+        s.expect(body in parked_by_body,
+                 observed=f"{name} ({item['kind']}) is not in the DLQ with its original body "
+                          f"after {attempts[body]} deliveries",
+                 expected="every permanently failing message parked, body unchanged")
+        s.expect(attempts[body] == 1, observed=f"{name} ({item['kind']}) was delivered "
+                 f"{attempts[body]} times", expected="1: a permanent error is not retried")
+        context = parked_by_body[body]["attributes"]
+        missing = [k for k in ("error_type", "error_message") if not context.get(k)]
+        s.expect(not missing, observed=f"{name} parked with attributes {context}",
+                 expected="MessageAttributes error_type and error_message (what went wrong)")
+    _expect_each_accounted_once(s, p, payments, parked)
+
+
+# -- task 2 ------------------------------------------------------------------------------------
+
+def _configure(s: Scenario, p: _Pipeline, retries: int) -> int:
+    """Run the learner's configure_queue; return the maxReceiveCount it set."""
+    _call(s, "configure_queue", {"queue_url": p.queue_url, "dlq_arn": p.dlq_arn,
+                                 "retries": retries, "visibility_timeout_s": VISIBILITY_S})
+    attributes = p.sqs.get_queue_attributes(QueueUrl=p.queue_url, AttributeNames=["All"])["Attributes"]
+    s.evidence["queue_attributes"] = {k: attributes.get(k) for k in ("RedrivePolicy", "VisibilityTimeout")}
+    s.expect(attributes.get("VisibilityTimeout") == str(VISIBILITY_S),
+             observed=f"VisibilityTimeout {attributes.get('VisibilityTimeout')}",
+             expected=f"{VISIBILITY_S} (event['visibility_timeout_s'])")
+    try:
+        policy = json.loads(attributes.get("RedrivePolicy") or "null")
+        return int(policy["maxReceiveCount"])
+    except (TypeError, KeyError, ValueError):
+        raise Mismatch(f"RedrivePolicy {attributes.get('RedrivePolicy')!r}",
+                       "a RedrivePolicy with deadLetterTargetArn and maxReceiveCount") from None
+
+
+@LAB.check("task-2", "poison-max-receives",
+           "a message that never succeeds reaches the DLQ after exactly maxReceiveCount attempts",
+           points=3,
+           hint="maxReceiveCount counts receives, and the first attempt is a receive: retrying "
+                "`retries` times means maxReceiveCount = retries + 1. Set it in RedrivePolicy "
+                "(JSON: deadLetterTargetArn, maxReceiveCount) with set_queue_attributes.",
+           public={"retries": 2, "poison": 2},
+           hidden=lambda r: {"retries": r.randint(1, 3), "poison": r.randint(1, 2)})
+def poison_max_receives(s: Scenario) -> None:
+    p = _Pipeline(s)
+    retries = s.params["retries"]
+    configured = _configure(s, p, retries)
+    p.connect()
+    # a payment API that never answers this order: transient-looking, never succeeds
+    items = [_ok(1)] + [_flaky(i, 99) for i in range(1, s.params["poison"] + 1)]
+    p.send(items)
+    p.settle(retries + 1)
+    attempts, parked = p.attempts(), p.parked()
+    in_dlq = Counter(m["body"] for m in parked)
+    for body, item in p.sent.items():
+        if item["kind"] != "flaky":
+            continue
+        name = name_of(item)
+        s.expect(in_dlq[body] == 1, observed=f"{name} is in the DLQ {in_dlq[body]} time(s)",
+                 expected="the poison message in the DLQ once, body unchanged")
+        s.expect(attempts[body] == retries + 1,
+                 observed=f"{name} was attempted {attempts[body]} time(s) (maxReceiveCount "
+                          f"{configured})",
+                 expected=f"{retries + 1}: the first attempt plus {retries} retries")
+    _expect_each_accounted_once(s, p, p.payments(), parked)
+
+
+def _any_mix(r: random.Random) -> dict[str, Any]:
+    retries = r.randint(1, 3)
+    return {"retries": retries, "ok": r.randint(1, 3),
+            "flaky": [r.randint(1, retries) for _ in range(r.randint(1, 2))],
+            "poison": r.randint(0, 1),
+            "permanent": r.sample(["eu", "malformed", "no-amount"], r.randint(1, 2)),
+            "order_seed": r.randrange(10**6)}
+
+
+@LAB.check("task-2", "nothing-lost", "nothing is lost: processed + parked = sent",
+           points=3,
+           hint="Every message must end one way: processed (charged once) or in the DLQ (once). "
+                "An error you catch must be either parked or reported in batchItemFailures: "
+                "catching it and returning success deletes the message and loses the order.",
+           public={"retries": 2, "ok": 2, "flaky": [1, 2], "poison": 1, "permanent": ["eu"],
+                   "order_seed": 3},
+           hidden=_any_mix)
+def nothing_lost(s: Scenario) -> None:
+    p = _Pipeline(s)
+    params = s.params
+    _configure(s, p, params["retries"])
+    p.connect()
+    items = [_ok(i) for i in range(1, params["ok"] + 1)]
+    items += [_flaky(i, k) for i, k in enumerate(params["flaky"], 1)]
+    items += [_flaky(100 + i, 99) for i in range(params["poison"])]
+    items += [_permanent(kind, i) for i, kind in enumerate(params["permanent"], 1)]
+    p.send(_mixed(items, params["order_seed"]))
+    p.settle(params["retries"] + 1)
+    _expect_each_accounted_once(s, p, p.payments(), p.parked())
+
+
+# -- task 3 ------------------------------------------------------------------------------------
+
+@LAB.check("task-3", "alarm-fires", "the DLQ alarm notifies the topic when a message is parked",
+           points=3,
+           hint="put_metric_alarm on AWS/SQS ApproximateNumberOfMessagesVisible, dimension "
+                "QueueName = the DLQ's name, Statistic Maximum, Period = event['period_s'], "
+                "Threshold 0 with GreaterThanThreshold (one message is enough), "
+                "AlarmActions = [topic_arn].",
+           public={"parked": [1]},
+           hidden=lambda r: {"parked": [r.randrange(10**6) for _ in range(r.randint(1, 3))]})
+def alarm_fires(s: Scenario) -> None:
+    sqs, sns, cloudwatch = s.client("sqs"), s.client("sns"), s.client("cloudwatch")
+    dlq_name = f"{s.namespace}-dlq"
+    dlq = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
+    s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=dlq))
+    topic = sns.create_topic(Name=f"{s.namespace}-oncall")["TopicArn"]
+    s.on_cleanup(lambda: sns.delete_topic(TopicArn=topic))
+    inbox = sqs.create_queue(QueueName=f"{s.namespace}-inbox")["QueueUrl"]
+    s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=inbox))
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+    alarm_name = f"{s.namespace}-dlq-not-empty"
+    s.on_cleanup(lambda: cloudwatch.delete_alarms(AlarmNames=[alarm_name]))
+    _call(s, "create_alarm", {"alarm_name": alarm_name, "dlq_name": dlq_name, "topic_arn": topic,
+                              "period_s": ALARM_PERIOD_S})
+    alarms = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
+    s.expect(len(alarms) == 1, observed=f"no alarm named {alarm_name}",
+             expected="create_alarm to create the alarm named event['alarm_name']")
+    s.evidence["alarm"] = {k: alarms[0].get(k) for k in (
+        "Namespace", "MetricName", "Dimensions", "Statistic", "Period", "Threshold",
+        "ComparisonOperator", "AlarmActions", "TreatMissingData")}
+    for i in s.params["parked"]:   # what the handler does with a permanent failure
+        sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"id": f"eu-{i}", "amount": "12,50"}))
+    notes: list[dict[str, Any]] = []
+
+    def notified() -> bool:
+        got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in got.get("Messages", []):
+            try:
+                notes.append(json.loads(json.loads(message["Body"])["Message"]))
+            except (ValueError, KeyError, TypeError):
+                notes.append({"raw": message["Body"][:200]})
+        return any(n.get("NewStateValue") == "ALARM" and n.get("AlarmName") == alarm_name
+                   for n in notes)
+
+    started = time.monotonic()
+    try:
+        wait_until(notified, timeout=ALARM_DEADLINE_S, interval=1, what="the ALARM notification")
+    except TimeoutError:
+        state = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
+        s.evidence["notifications"] = notes
+        raise Mismatch(f"no ALARM notification on the topic {ALARM_DEADLINE_S} s after "
+                       f"{len(s.params['parked'])} message(s) landed in the DLQ; the alarm is "
+                       f"{state['StateValue']} ({state.get('StateReason', '')[:160]})",
+                       "the alarm in ALARM, notifying the topic, within a few periods") from None
+    s.evidence["notified_after_s"] = round(time.monotonic() - started, 1)
+
+
+# -- task 4 ------------------------------------------------------------------------------------
+
+def _redrive_mix(r: random.Random) -> dict[str, Any]:
+    return {"ok": r.randint(1, 3), "eu": r.randint(1, 3),
+            "flaky": [r.randint(1, CHECK_MAX_RECEIVES - 1) for _ in range(r.randint(0, 1))],
+            "order_seed": r.randrange(10**6)}
+
+
+@LAB.check("task-4", "redrive-reprocesses", "after the fix, the redrive reprocesses every parked order",
+           points=3,
+           hint="First deploy the fix: update_function_configuration with every existing variable "
+                "plus BUG_FIXED=1 (Environment replaces them all), and wait for the update "
+                "(waiter function_updated_v2). Then start_message_move_task(SourceArn=dlq_arn, "
+                "DestinationArn=source_arn).",
+           public={"ok": 2, "eu": 2, "flaky": [], "order_seed": None},
+           hidden=_redrive_mix)
+def redrive_reprocesses(s: Scenario) -> None:
+    p = _Pipeline(s)
+    p.set_redrive_policy(CHECK_MAX_RECEIVES)
+    p.connect()
+    items = [_ok(i) for i in range(1, s.params["ok"] + 1)]
+    items += [_flaky(i, k) for i, k in enumerate(s.params["flaky"], 1)]
+    items += [_eu(i) for i in range(1, s.params["eu"] + 1)]
+    p.send(_mixed(items, s.params["order_seed"]))
+    p.settle(CHECK_MAX_RECEIVES)
+    eu = [b for b, i in p.sent.items() if i["kind"] == "eu"]
+    s.expect(p.depth(p.dlq_url) == len(eu),
+             observed=f"{p.depth(p.dlq_url)} message(s) in the DLQ before the redrive",
+             expected=f"the {len(eu)} EU orders (the bug) parked")
+    _call(s, "redrive", {"function_name": p.function, "dlq_arn": p.dlq_arn,
+                         "source_arn": p.queue_arn}, timeout_s=60)
+
+    def move_finished() -> bool:
+        tasks = p.sqs.list_message_move_tasks(SourceArn=p.dlq_arn, MaxResults=1)["Results"]
+        s.evidence["move_task"] = tasks[0] if tasks else None
+        return not tasks or tasks[0]["Status"] != "RUNNING"
+
+    wait_until(move_finished, timeout=60, interval=0.5, what="the move task")
+    p.settle(CHECK_MAX_RECEIVES)
+    payments, parked = p.payments(), p.parked()
+    still = [name_of(p.sent[m["body"]]) if m["body"] in p.sent else m["body"][:60] for m in parked]
+    s.expect(not still, observed=f"still in the DLQ after the redrive: {', '.join(still)}"
+             + (f" (move task: {s.evidence['move_task']['Status']})" if s.evidence.get("move_task")
+                else " (no move task was started)"),
+             expected="an empty DLQ: every parked order moved back and processed")
+    unpaid = [name_of(p.sent[b]) for b in eu if payments[p.sent[b]["order"]["id"]] != 1]
+    s.expect(not unpaid, observed=f"EU orders not charged exactly once: {', '.join(unpaid)} "
+             f"({dict(payments)})", expected="every redriven order processed once, after the fix")
+    _expect_each_accounted_once(s, p, payments, parked)
