@@ -100,6 +100,7 @@ class EmbeddedServer:
             c.start()
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="labkit-http", daemon=True)
         self._thread.start()
+        threading.Thread(target=_warm_up_step_functions, name="labkit-warm-up", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -167,6 +168,17 @@ def _enable_step_functions_execution() -> None:
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     default_user_config.setdefault("lambda", {})["use_docker"] = False
+
+
+def _warm_up_step_functions() -> None:
+    """moto's ASL interpreter costs ~1.5-3 s to import and prime on first use: pay that in the
+    background right after start-up, not inside a learner's first create_state_machine."""
+    try:
+        from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+        AmazonStateLanguageParser.parse('{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}')
+    except Exception as exc:  # a warm-up must never take the server down
+        print(f"labkit: Step Functions warm-up failed: {exc}", file=sys.stderr)
 
 
 def _labkit_version() -> str:
