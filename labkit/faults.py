@@ -61,6 +61,13 @@ def _ensure_table(client) -> None:
     with _tables_lock:
         if key in _tables_ready:
             return
+        try:  # one request in the common case: the table is already there
+            status = client.describe_table(TableName=DOWNSTREAM_TABLE)["Table"]["TableStatus"]
+            if status == "ACTIVE":
+                _tables_ready.add(key)
+                return
+        except client.exceptions.ResourceNotFoundException:
+            pass
         try:
             client.create_table(
                 TableName=DOWNSTREAM_TABLE, BillingMode="PAY_PER_REQUEST",

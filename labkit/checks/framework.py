@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import threading
+import time
 import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -110,6 +112,21 @@ class Target:
     drop_root: bool = False      # grading: learner code runs as an unprivileged user
     limits: Limits = field(default_factory=Limits)
     zygote: Zygote | None = None  # set by run_checks: forks the execution environments
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def client(self, service: str):
+        """One boto3 client per service (thread-safe), bound to the target's backend."""
+        with self._lock:
+            if service not in self._clients:
+                import boto3
+
+                kwargs: dict[str, Any] = {"region_name": "us-east-1"}
+                if self.endpoint_url:
+                    kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="test",
+                                  aws_secret_access_key="test")
+                self._clients[service] = boto3.session.Session().client(service, **kwargs)
+            return self._clients[service]
 
 
 class Scenario:
@@ -124,13 +141,7 @@ class Scenario:
         self._cleanups: list[Callable[[], None]] = []
 
     def client(self, service: str):
-        import boto3
-
-        kwargs: dict[str, Any] = {"region_name": "us-east-1"}
-        if self.target.endpoint_url:
-            kwargs.update(endpoint_url=self.target.endpoint_url, aws_access_key_id="test",
-                          aws_secret_access_key="test")
-        return boto3.client(service, **kwargs)
+        return self.target.client(service)
 
     def function(self, env: dict[str, str], timeout_s: float = 10.0) -> Function:
         fn = Function(self.target.handler_path, env=env, endpoint_url=self.target.endpoint_url,
@@ -158,6 +169,7 @@ class Scenario:
 
 
 def _run_scenario(spec: CheckSpec, params: dict[str, Any], target: Target) -> dict[str, Any]:
+    started = time.monotonic()
     scenario = Scenario(spec, params, target)
     outcome: dict[str, Any] = {"params": params, "passed": False}
     try:
@@ -172,6 +184,7 @@ def _run_scenario(spec: CheckSpec, params: dict[str, Any], target: Target) -> di
     finally:
         scenario.close()
     outcome["evidence"] = scenario.evidence
+    outcome["seconds"] = round(time.monotonic() - started, 2)
     return outcome
 
 

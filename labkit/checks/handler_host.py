@@ -84,6 +84,14 @@ def zygote() -> None:
 
     import labkit.faults  # noqa: F401
 
+    # Warm boto3's default session: forked environments inherit its parsed service models,
+    # so their own boto3.client(...) calls skip the JSON loading (credentials, region and
+    # endpoint are still resolved in the child, from the function's environment).
+    boto3.setup_default_session()
+    for service in ("dynamodb", "sqs", "sns", "lambda"):
+        boto3.client(service, region_name="us-east-1", aws_access_key_id="warm",
+                     aws_secret_access_key="warm", endpoint_url="http://127.0.0.1:9")
+
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     control = socket.socket(fileno=int(os.environ.pop("LABKIT_ZYGOTE_FD")))
     sys.stdout.write("ready\n")

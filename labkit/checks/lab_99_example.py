@@ -149,7 +149,7 @@ def _expect_charged_once(s: Scenario, d: _Deployment, orders: list[list[Any]],
 # -- task 1 ------------------------------------------------------------------------------------
 
 @LAB.check("task-1", "charges-and-records", "each order is charged and recorded", points=2,
-           hint="Charge with provider.call(key=..., order_id=..., amount=...), store "
+           hint="Charge with provider.call(order_id=..., amount=...), store "
                 "order_id/status/charge_id in the payments table, and return them.",
            public={"orders": [["ord-1001", 1250], ["ord-1002", 990], ["ord-1003", 45000]]},
            hidden=lambda r: {"orders": _orders(r, 2, 5)})

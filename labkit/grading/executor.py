@@ -47,6 +47,35 @@ class GradeSettings:
 
 def grade_submission(sub: Submission, settings: GradeSettings) -> dict[str, Any]:
     """Everything known about one submission: the row, the check results, the evidence."""
+    executed = execute(sub, settings)
+    return executed if isinstance(executed, dict) else check(executed, settings)
+
+
+@dataclass
+class Executed:
+    """A submission whose notebook has run: its backend is still up for the checks."""
+
+    sub: Submission
+    lab: Any
+    result: dict[str, Any]
+    started: float
+    server: ServerProcess
+    pids: "_PidFile"
+    folders: list[str]
+    run: dict[str, Any]
+    handler: Path | None
+    timings: dict[str, float]
+
+    def cleanup(self) -> None:
+        self.server.stop()
+        self.pids.remove()
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def execute(sub: Submission, settings: GradeSettings) -> "Executed | dict[str, Any]":
+    """Phase 1: fresh backend, fresh kernel, run the notebook. Returns the final result
+    directly when there is nothing to check."""
     started = time.time()
     lab = get_lab(sub.lab) if sub.lab != "-" else None
     result: dict[str, Any] = {"learner": sub.learner, "lab": sub.lab, "started": started,
@@ -63,42 +92,50 @@ def grade_submission(sub: Submission, settings: GradeSettings) -> dict[str, Any]
     snapshot = tempfile.mkdtemp(prefix="labkit-code-")          # handler copy, read-only
     os.chmod(snapshot, 0o755)
     server = ServerProcess(log_path=os.path.join(private, "server.log"))
-    pids = _PidFile(settings.pid_dir, sub.key)
-    timings: dict[str, float] = {}
+    executed = Executed(sub, lab, result, started, server, _PidFile(settings.pid_dir, sub.key),
+                        [private, workdir, snapshot], {}, None, {})
     mark = time.monotonic()
     try:
         server.start()
-        pids.add(server.proc.pid)
-        timings["backend_start"] = round(time.monotonic() - mark, 2)
+        executed.pids.add(server.proc.pid)
+        executed.timings["backend_start"] = round(time.monotonic() - mark, 2)
         mark = time.monotonic()
         shutil.copy(sub.path, Path(workdir) / lab.notebook)
-        run = _execute_notebook(Path(workdir) / lab.notebook, workdir, private, server.url,
-                                settings, pids)
-        status = _status(run)
-        timings["notebook"] = round(time.monotonic() - mark, 2)
-        mark = time.monotonic()
+        executed.run = _execute_notebook(Path(workdir) / lab.notebook, workdir, private,
+                                         server.url, settings, executed.pids)
+        executed.timings["notebook"] = round(time.monotonic() - mark, 2)
         handler = Path(workdir) / lab.handler_file
         if handler.is_file() and not handler.is_symlink():
-            code = Path(snapshot) / lab.handler_file
-            shutil.copyfile(handler, code)
-            os.chmod(code, 0o644)
-            target = Target(str(code), server.url, drop_root=True,
+            executed.handler = Path(snapshot) / lab.handler_file
+            shutil.copyfile(handler, executed.handler)
+            os.chmod(executed.handler, 0o644)
+        return executed
+    except Exception as exc:  # noqa: BLE001 - one submission must never take the run down
+        executed.cleanup()
+        results = _zero_results(lab, f"grading failed: {type(exc).__name__}: {exc}")
+        return _finish(result, results, f"grader error: {type(exc).__name__}: {exc}"[:200],
+                       {}, started)
+
+
+def check(executed: Executed, settings: GradeSettings) -> dict[str, Any]:
+    """Phase 2: public + hidden checks against the handler the notebook wrote; clean up."""
+    lab, mark = executed.lab, time.monotonic()
+    try:
+        if executed.handler is not None:
+            target = Target(str(executed.handler), executed.server.url, drop_root=True,
                             limits=Limits(memory_mb=settings.memory_mb))
             results = run_checks(lab.checks, target, seed=settings.seed)
         else:
             results = _zero_results(lab, f"the notebook did not write {lab.handler_file}")
-        timings["checks"] = round(time.monotonic() - mark, 2)
-        result["timings"] = timings
-        return _finish(result, results, status, run, started)
-    except Exception as exc:  # noqa: BLE001 - one submission must never take the run down
+        status = _status(executed.run)
+    except Exception as exc:  # noqa: BLE001
         results = _zero_results(lab, f"grading failed: {type(exc).__name__}: {exc}")
-        return _finish(result, results, f"grader error: {type(exc).__name__}: {exc}"[:200],
-                       {}, started)
+        status = f"grader error: {type(exc).__name__}: {exc}"[:200]
     finally:
-        server.stop()
-        pids.remove()
-        for folder in (private, workdir, snapshot):
-            shutil.rmtree(folder, ignore_errors=True)
+        executed.cleanup()
+    executed.timings["checks"] = round(time.monotonic() - mark, 2)
+    executed.result["timings"] = executed.timings
+    return _finish(executed.result, results, status, executed.run, executed.started)
 
 
 def _unreadable(path: Path | None) -> str:

@@ -12,13 +12,13 @@ import os
 import secrets
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
 from labkit.checks import LAB_MODULES, get_lab
 from labkit.grading import feedback, gradebook
-from labkit.grading.executor import GradeSettings, grade_submission, kill_leftovers
+from labkit.grading.executor import GradeSettings, check, execute, kill_leftovers
 from labkit.grading.limits import learner_can_run_python
 from labkit.grading.files import write_atomic, write_json_atomic
 from labkit.grading.submissions import Submission, discover
@@ -82,19 +82,43 @@ def grade_all(root: Path, out: Path, seed: str | None, workers: int = 1,
     lock = threading.Lock()
     _write_aggregates(out, done)
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(grade_submission, s, settings): s for s in todo}
-        for future in as_completed(futures):
-            sub: Submission = futures[future]
-            result = future.result()
-            _write_submission(out, sub, result)
-            with lock:
-                done[sub.key] = result
-                _write_aggregates(out, done)
-            log(f"  {sub.learner} / {sub.lab}: {result['score']}/{result['max']} "
-                f"[{result['status']}] in {result['seconds']} s")
+    # Pipeline: `workers` notebooks execute at once; the checks of a finished notebook (mostly
+    # waiting on the backend and on injected delays) overlap with the next notebook. At most
+    # `workers` finished notebooks wait for their checks (each holds a backend).
+    waiting_for_checks = threading.Semaphore(max(1, workers))
+
+    def check_and_record(executed, sub: Submission) -> None:
+        try:
+            _record(out, sub, check(executed, settings), done, lock, log)
+        finally:
+            waiting_for_checks.release()
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as checking:
+        def execute_then_check(sub: Submission):
+            executed = execute(sub, settings)
+            if isinstance(executed, dict):  # nothing to check (not a notebook, ...)
+                _record(out, sub, executed, done, lock, log)
+                return None
+            waiting_for_checks.acquire()
+            return checking.submit(check_and_record, executed, sub)
+
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as executing:
+            queued = list(executing.map(execute_then_check, todo))
+        for future in queued:
+            if future is not None:
+                future.result()
     log(f"labkit grade: wrote {out} in {time.monotonic() - started:.1f} s")
     return {"graded": len(todo), "skipped": len(submissions) - len(todo), "results": done}
+
+
+def _record(out: Path, sub: Submission, result: dict[str, Any], done: dict, lock, log) -> None:
+    """Write one finished submission at once (so kill -9 loses nothing finished)."""
+    _write_submission(out, sub, result)
+    with lock:
+        done[sub.key] = result
+        _write_aggregates(out, done)
+    log(f"  {sub.learner} / {sub.lab}: {result['score']}/{result['max']} "
+        f"[{result['status']}] in {result['seconds']} s")
 
 
 def _write_submission(out: Path, sub: Submission, result: dict[str, Any]) -> None:

@@ -1,0 +1,75 @@
+"""The lesson-09 downstream: a fixed number of connection slots, overload counted (HTTP 503)."""
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+
+from labkit.lessons.backpressure_lesson import Downstream, concurrency_over_time, peak_concurrency
+
+
+def _call(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url + "/work", timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _burst(url: str, callers: int) -> list[int]:
+    statuses: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(callers)
+
+    def one():
+        start.wait()
+        status = _call(url)
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=one) for _ in range(callers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return statuses
+
+
+def test_requests_within_capacity_are_served():
+    with Downstream(capacity=2, service_time_s=0.01) as api:
+        assert [_call(api.url) for _ in range(5)] == [200] * 5   # one at a time: never overloaded
+        stats = api.stats()
+    assert stats["served"] == 5 and stats["overloaded"] == 0 and stats["peak_in_flight"] == 1
+
+
+def test_a_burst_above_capacity_is_refused_with_503_and_counted():
+    # a long service time keeps the first requests holding their slots while the rest arrive
+    with Downstream(capacity=2, service_time_s=1.5) as api:
+        statuses = _burst(api.url, 8)
+        stats = api.stats()
+        frame = api.requests()
+    assert statuses.count(503) == stats["overloaded"] > 0
+    assert stats["served"] == statuses.count(200) <= 8 - stats["overloaded"]
+    assert stats["peak_in_flight"] > 2
+    assert len(frame) == 8 and set(frame["status"]) == {200, 503}
+
+
+def test_reset_forgets_requests_and_changes_capacity():
+    with Downstream(capacity=1, service_time_s=0.01) as api:
+        _call(api.url)
+        api.reset(capacity=3)
+        assert api.stats() == {"capacity": 3, "requests": 0, "served": 0, "overloaded": 0,
+                               "peak_in_flight": 0}
+
+
+def test_peak_concurrency_counts_overlaps_exactly():
+    assert peak_concurrency([]) == 0
+    assert peak_concurrency([(0, 1), (1, 2)]) == 1            # touching intervals do not overlap
+    assert peak_concurrency([(0, 3), (1, 2), (1.5, 4), (5, 6)]) == 3
+
+
+def test_concurrency_over_time_samples_the_overlap():
+    curve = concurrency_over_time([(10.0, 11.0), (10.5, 12.0)], step=0.25)
+    assert curve["t"].iloc[0] == 0.0                          # times are relative to the first start
+    assert curve["concurrent"].max() == 2
+    assert curve.loc[curve["t"] == 1.5, "concurrent"].item() == 1
