@@ -3,12 +3,20 @@
 Each suite is a folder under tests/ run by its own pytest process (so one suite's crash
 cannot hide another's results). A skipped test counts as a failure here: a test that
 cannot run because something is missing must be fixed by installing it, not skipped.
+
+Suites run in two lanes at once. Much of a notebook's or a check's time is deliberate
+waiting (visibility timeouts, alarm periods, polling), so overlapping the lanes shortens the
+wall time on a 2-core machine. Each suite writes its pytest output to
+test-output/<suite>.log; the log is printed when the suite ends (in full if it failed).
+
+Environment: SUITES=unit,grading runs only those; LANES=1 runs everything one after another.
 """
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,20 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
 
-# (suite folder, extra pytest args). Order: fast feedback first.
-SUITES: list[tuple[str, list[str]]] = [
-    ("unit", ["-n", "2"]),
-    ("conformance", ["-n", "2"]),
-    ("runtime", ["-n", "2"]),
-    ("grading", ["-n", "2"]),
-    ("notebooks", ["-n", "2"]),
-    ("lab", []),
-    ("browser", []),
+# Lanes of (suite folder, extra pytest args), each lane in order: fast feedback first.
+LANES: list[list[tuple[str, list[str]]]] = [
+    [("unit", ["-n", "2"]), ("runtime", ["-n", "2"]), ("conformance", ["-n", "2"]),
+     ("lab", []), ("grading", ["-n", "2"])],
+    [("notebooks", ["-n", "2"]), ("browser", ["-n", "2"])],
 ]
-
 
 # Suites whose tools live outside the learner's venv (see Makefile: BROWSER_TOOLS).
 SUITE_PYTHONPATH = {"browser": ROOT / ".browser-tools"}
+_print_lock = threading.Lock()
 
 
 def run_suite(name: str, extra: list[str]) -> dict:
@@ -38,10 +42,15 @@ def run_suite(name: str, extra: list[str]) -> dict:
     if name in SUITE_PYTHONPATH:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SUITE_PYTHONPATH[name]), env.get("PYTHONPATH")]))
     junit = OUT / f"{name}.xml"
-    cmd = [sys.executable, "-m", "pytest", str(folder), "-q", f"--junitxml={junit}", *extra]
-    print(f"\n=== suite {name}: {' '.join(cmd[3:])}", flush=True)
+    log = OUT / f"{name}.log"
+    junit.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider",
+           f"--junitxml={junit}", *extra]
+    with _print_lock:
+        print(f"=== suite {name} started: {' '.join(cmd[3:])}", flush=True)
     started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env)
+    with log.open("wb") as out:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     elapsed = time.monotonic() - started
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     if junit.exists():
@@ -52,22 +61,45 @@ def run_suite(name: str, extra: list[str]) -> dict:
     passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
     failed = counts["failures"] + counts["errors"]
     # pytest exit 5 = no tests collected: an empty suite is a defect, not a pass
-    if proc.returncode not in (0, 1) or (counts["tests"] == 0):
+    if proc.returncode not in (0, 1) or counts["tests"] == 0:
         failed = max(failed, 1)
-    return {"name": name, "seconds": elapsed, "passed": passed, "failed": failed,
-            "skipped": counts["skipped"], "rc": proc.returncode}
+    result = {"name": name, "seconds": elapsed, "passed": passed, "failed": failed,
+              "skipped": counts["skipped"], "rc": proc.returncode}
+    _show(result, log)
+    return result
+
+
+def _show(result: dict, log: Path) -> None:
+    text = log.read_text(errors="replace")
+    ok = result["failed"] == 0 and result["skipped"] == 0
+    shown = text if not ok else "\n".join(text.splitlines()[-3:])
+    with _print_lock:
+        print(f"\n=== suite {result['name']} ended in {result['seconds']:.0f}s "
+              f"({'ok' if ok else 'FAILED'}; full log: {log.relative_to(ROOT)})\n{shown}", flush=True)
 
 
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    suites = [(n, a) for n, a in SUITES if (ROOT / "tests" / n).is_dir()]
-    only = os.environ.get("SUITES")
-    if only:
-        suites = [(n, a) for n, a in suites if n in only.split(",")]
+    only = [s for s in os.environ.get("SUITES", "").split(",") if s]
+    lanes = [[(n, a) for n, a in lane if (ROOT / "tests" / n).is_dir() and (not only or n in only)]
+             for lane in LANES]
+    if os.environ.get("LANES") == "1":
+        lanes = [[suite for lane in lanes for suite in lane]]
+    results: list[dict] = []
+
+    def run_lane(lane):
+        for name, extra in lane:
+            results.append(run_suite(name, extra))
+
     started = time.monotonic()
-    results = [run_suite(n, a) for n, a in suites]
+    threads = [threading.Thread(target=run_lane, args=(lane,)) for lane in lanes if lane]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     total = time.monotonic() - started
+
     print("\n=== make test: per-suite results")
     print(f"{'suite':<12} {'seconds':>8} {'passed':>7} {'failed':>7} {'skipped':>8}")
     for r in results:
@@ -75,11 +107,11 @@ def main() -> int:
     passed = sum(r["passed"] for r in results)
     failed = sum(r["failed"] for r in results)
     skipped = sum(r["skipped"] for r in results)
-    print(f"total time {total:.1f}s")
+    print(f"wall time {total:.1f}s")
     if skipped:
         print(f"{skipped} test(s) skipped: a skip is a failure in this kit (install what is missing).")
     print(f"{passed} passed, {failed + skipped} failed")
-    return 0 if failed == 0 and skipped == 0 else 1
+    return 0 if failed == 0 and skipped == 0 and results else 1
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ LAB_MODULES: dict[str, str] = {
     "05": "labkit.checks.lab_05_sagas",
     "06": "labkit.checks.lab_06_cold_starts",
     "07": "labkit.checks.lab_07_cost",
+    "08": "labkit.checks.lab_08_observability",
+    "09": "labkit.checks.lab_09_concurrency_backpressure",
     "99": "labkit.checks.lab_99_example",
 }
 

@@ -64,12 +64,16 @@ class NotebookPage:
             return json.loads(resp.read())["content"]
 
     def widget_cell_index(self) -> tuple[int, str] | None:
-        """(index of the first cell with a slider or button, which kind), or None."""
+        """(index of the first cell with a slider or button, which kind), or None.
+        Kind is 'slider', 'button', or 'slider+button' (a slider, then a Run button)."""
         return self.page.evaluate("""() => {
           const cells = [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
           for (let i = 0; i < cells.length; i++) {
-            if (cells[i].querySelector('.widget-slider .noUi-handle')) return [i, 'slider'];
-            if (cells[i].querySelector('button.widget-button, .jupyter-button')) return [i, 'button'];
+            const slider = cells[i].querySelector('.widget-slider .noUi-handle');
+            const button = cells[i].querySelector('button.widget-button, .jupyter-button');
+            if (slider && button) return [i, 'slider+button'];
+            if (slider) return [i, 'slider'];
+            if (button) return [i, 'button'];
           }
           return null;
         }""")
@@ -80,7 +84,7 @@ class NotebookPage:
     def move_widget(self, cell_index: int, kind: str) -> None:
         cell = self.page.locator(".jp-Notebook .jp-Cell").nth(cell_index)
         cell.scroll_into_view_if_needed()
-        if kind == "slider":
+        if "slider" in kind:
             handle = cell.locator(".widget-slider .noUi-handle").first
             box = handle.bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -91,7 +95,7 @@ class NotebookPage:
             self.page.mouse.down()
             self.page.mouse.move(target, y, steps=12)
             self.page.mouse.up()
-        else:
+        if "button" in kind:  # a Run button applies the new setting, as a learner would press it
             cell.locator("button.widget-button, .jupyter-button").first.click()
 
     def wait_output_change(self, cell_index: int, before: str, deadline_s: float) -> str:

@@ -1,6 +1,7 @@
 """The Invoke API runs real handler code and answers like AWS."""
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -134,3 +135,21 @@ def test_unknown_function_is_404(lam):
     with pytest.raises(ClientError) as err:
         lam.invoke(FunctionName="no-such-function", Payload=b"{}")
     assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_invoke_request_id_is_the_invocations_request_id(lam, deploy):
+    """AWS: one request id per invocation. The Invoke response's x-amzn-RequestId header
+    (API_Invoke, "Response Syntax") is that id, the same one the function sees as
+    context.aws_request_id ("The identifier of the invocation request", Lambda Developer
+    Guide, 'Using the Lambda context object to retrieve Python function information') and
+    the one in its "START RequestId: <id>" / "REPORT RequestId: <id>" log lines (observed on
+    AWS; issue 4 of this repo's lesson writers)."""
+    name = deploy(ECHO)
+    resp = lam.invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
+    header = resp["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    payload = json.loads(resp["Payload"].read())
+    tail = base64.b64decode(resp["LogResult"]).decode()
+    assert header == resp["ResponseMetadata"]["RequestId"] == payload["request_id"]
+    assert f"START RequestId: {header} " in tail and f"REPORT RequestId: {header}\t" in tail
+    event = lam.invoke(FunctionName=name, Payload=b"{}", InvocationType="Event")
+    assert "," not in event["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]

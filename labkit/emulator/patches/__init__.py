@@ -31,6 +31,7 @@ PATCH_MODULES: list[str] = [
     "sqs_message_move_tasks",
     "sqs_metrics",
     "iam_managed_policies",
+    "sns_lambda_event",     # fidelity: real TopicArn/MessageId/MessageAttributes (after lambda_runtime)
     # filled in by the runtime and event-source work; each name is a module in this package
 ]
 

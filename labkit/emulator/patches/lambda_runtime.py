@@ -42,6 +42,8 @@ def apply(ctx) -> None:
 
     _runtime = ctx.add_component(LambdaRuntime(ctx.url))
     LambdaResponse.invoke = _http_invoke
+    LambdaResponse._enrich_response = staticmethod(_keep_invocation_request_id(
+        LambdaResponse._enrich_response))
     LambdaResponse.invoke_async = _http_invoke_async
     LambdaFunction.invoke = _function_invoke
     LambdaFunction._invoke_lambda = _invoke_lambda
@@ -88,7 +90,7 @@ def _http_invoke(self):
         result = _runtime.dispatch(fn, raw, qualifier, invocation_type)
     except Throttled as exc:
         return _error(429, "TooManyRequestsException", exc.message, Reason=exc.reason)
-    headers = {"Content-Type": "application/json", "x-amzn-RequestId": result.request_id,
+    headers = {"Content-Type": "application/json", "x-amzn-requestid": result.request_id,
                "X-Amz-Executed-Version": str(fn.version)}
     if invocation_type == "Event":
         headers["status"] = "202"
@@ -101,6 +103,20 @@ def _http_invoke(self):
     if self.headers.get("X-Amz-Log-Type") == "Tail":
         headers["X-Amz-Log-Result"] = base64.b64encode(result.log_tail.encode()).decode()
     return 200, headers, result.payload
+
+
+def _keep_invocation_request_id(moto_enrich):
+    """moto stamps a random x-amzn-requestid on every answer; an invocation's must be the
+    invocation's own request id (the one in its START/END/REPORT lines)."""
+
+    def enrich(headers, body):
+        ours = headers.get("x-amzn-requestid")
+        headers, body = moto_enrich(headers, body)
+        if ours:
+            headers["x-amzn-requestid"] = ours
+        return headers, body
+
+    return enrich
 
 
 def _http_invoke_async(self):

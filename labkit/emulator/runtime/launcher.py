@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 
+from labkit.emulator.runtime import spawn
 from labkit.emulator.runtime.runtime_api import RuntimeApiServer
 
 
@@ -35,9 +36,9 @@ def spawn_fresh(host, env: dict[str, str], cwd: str, handler: str):
     env = dict(env, AWS_LAMBDA_RUNTIME_API=api.address)
     fd, path = new_log_file()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "awslambdaric", handler], cwd=cwd,
-                                env=env, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd,
-                                start_new_session=True, close_fds=True)
+        proc = spawn.popen([sys.executable, "-m", "awslambdaric", handler], cwd=cwd,
+                           env=env, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd,
+                           start_new_session=True, close_fds=True)
     except Exception:
         api.stop()
         raise
@@ -55,7 +56,7 @@ class _Spare:
         fd, self.log_path = new_log_file()
         self.cwd = tempfile.gettempdir()
         try:
-            self.proc = subprocess.Popen(
+            self.proc = spawn.popen(
                 [sys.executable, "-m", "labkit.emulator.runtime.prestart"],
                 cwd=self.cwd, stdin=subprocess.PIPE, stdout=fd, stderr=fd,
                 env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONUNBUFFERED": "1",

@@ -317,9 +317,11 @@ class LambdaRuntime:
             payload = outcome.exit_document(inv.request_id, env.exit_code)
             lines.append((now, outcome.exit_log_line(inv.request_id, env.exit_code)))
         duration = inv.duration_ms
-        lines.append((now, report.end_line(inv.request_id, json_logs, now)))
+        status = report.outcome_status(function_error, inv.failure)
+        lines.append((now, report.end_line(inv.request_id, json_logs, now, status)))
         lines.append((now, report.report_line(inv.request_id, duration, cfg.memory_mb,
-                                              max(1, max_used), init_ms, json_logs, now)))
+                                              max(1, max_used), init_ms, json_logs, now,
+                                              status=status)))
         env.cold_reported = True
         try:
             cloudwatch.write_lines(cfg.account, cfg.region, cfg.log_group, env.log_stream, lines)

@@ -1,0 +1,304 @@
+"""Checks for lab 09 (concurrency and backpressure): drain a backlog without overloading the
+downstream, and before a deadline.
+
+The learner edits ``lab09_backpressure.py``, one function (called like a handler, in the check
+sandbox, like a deployment script):
+
+``configure(event, context)``: event ``{"function_name", "queue_arn", "downstream_capacity",
+"connections_per_execution", "backlog", "deadline_s"}``. With plain boto3 it connects the queue
+to the worker function (an event source mapping, BatchSize 10, ReportBatchItemFailures) and sets
+the limits so that the downstream never sees more than ``downstream_capacity`` connections at
+once: every execution of the worker holds ``connections_per_execution`` connections. It answers
+``{"mapping_uuid": ...}``.
+
+Each scenario starts a ``Downstream`` (labkit.lessons.backpressure_lesson: a fixed number of
+connection slots; a request over the limit is refused with 503 and counted), deploys the worker
+(one downstream call per message, each holding ``connections`` slots for ``service_s``), fills
+a queue with the backlog, calls ``configure`` and watches the queue drain. Concurrency is read
+from the worker's own log lines (start and end of every invocation).
+
+AWS behaviours the checks protect (AWS Lambda Developer Guide, "Configuring scaling behavior for
+SQS event source mappings" and "Configuring reserved concurrency"; seed 004, "a backlog of 50,000
+messages drained simultaneously and took down a downstream API"):
+  * "maximum concurrency ... limits the number of concurrent instances of the function that an
+    Amazon SQS event source can invoke" (2 to 1,000); without it Lambda keeps adding pollers while
+    the queue has a backlog;
+  * reserved concurrency is "the maximum number of concurrent instances allocated to your
+    function": it caps every caller together (a replay job invoking the worker directly, not
+    only the mapping), and a throttled SQS batch goes back to the queue until its visibility
+    timeout expires, so AWS advises MaximumConcurrency <= reserved concurrency.
+Timings are emulated on a shared machine: the drain deadline is stretched by how much slower
+the batches actually ran than nominal (see ``drained_in_time``), never shortened.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from typing import Any
+
+from labkit.checks.framework import Lab, Scenario
+from labkit.deploy import deploy_function
+from labkit.lessons import read_json_lines
+from labkit.lessons.backpressure_lesson import Downstream, peak_concurrency
+from labkit.lessons.polling import wait_until
+
+LAB = Lab(
+    "09", "Concurrency and backpressure: drain a backlog safely, in time",
+    handler_file="lab09_backpressure.py", notebook="09_concurrency_backpressure.ipynb",
+    tasks={
+        "task-1": "Cap the mapping at what the downstream can take",
+        "task-2": "Cap every caller: reserved concurrency",
+        "task-3": "Drain before the deadline",
+    },
+)
+BATCH_SIZE = 10
+FUNCTION_TIMEOUT_S = 3                      # a batch takes ~0.5-1 s; room for a loaded machine
+VISIBILITY_TIMEOUT_S = 6 * FUNCTION_TIMEOUT_S   # the 6x rule of lesson 01
+CONFIGURE_TIMEOUT_S = 60.0
+SETTLE_TIMEOUT_S = 240.0                    # everything served, on a very loaded machine
+DEADLINE_FACTOR, DEADLINE_SLACK_S = 1.5, 4.0
+
+WORKER_SOURCE = '''
+import json, os, time, urllib.error, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+DOWNSTREAM = os.environ["DOWNSTREAM_URL"]
+CONNECTIONS = int(os.environ["CONNECTIONS"])
+pool = ThreadPoolExecutor(CONNECTIONS)
+
+
+def call(message_id, part):
+    request = urllib.request.Request(f"{DOWNSTREAM}/work?id={message_id}-{part}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            response.read()
+        return True
+    except (urllib.error.HTTPError, OSError):
+        return False
+
+
+def process(message_id):
+    """One message = CONNECTIONS downstream calls at the same time (e.g. fetch and write)."""
+    return all(pool.map(lambda part: call(message_id, part), range(CONNECTIONS)))
+
+
+def handler(event, context):
+    started = time.time()
+    records = event.get("Records") or [{"messageId": event.get("replay", "direct")}]
+    failed = [r["messageId"] for r in records if not process(r["messageId"])]
+    print(json.dumps({"kind": "invocation", "started": started, "ended": time.time(),
+                      "messages": len(records), "failed": len(failed)}))
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
+'''
+
+
+def allowed_concurrency(params: dict[str, Any]) -> int:
+    """Executions the downstream can take at once: whole executions' worth of connections."""
+    return params["capacity"] // params["connections"]
+
+
+def nominal_drain_s(params: dict[str, Any]) -> float:
+    """The model: batches / concurrency x seconds per batch, at the allowed concurrency."""
+    batches = math.ceil(params["backlog"] / BATCH_SIZE)
+    return batches / allowed_concurrency(params) * BATCH_SIZE * params["service_s"]
+
+
+def deadline_s(params: dict[str, Any]) -> float:
+    return round(DEADLINE_FACTOR * nominal_drain_s(params) + DEADLINE_SLACK_S, 1)
+
+
+class _Drain:
+    """One scenario's world: downstream, worker, queue filled with the backlog."""
+
+    def __init__(self, s: Scenario):
+        self.s, self.p = s, s.params
+        self.lam, self.sqs, self.logs = s.client("lambda"), s.client("sqs"), s.client("logs")
+        self.api = Downstream(self.p["capacity"], service_time_s=self.p["service_s"]).start()
+        s.on_cleanup(self.api.stop)
+        self.worker = f"{s.namespace}-worker"[:64]
+        deploy_function(self.lam, self.worker, WORKER_SOURCE, Timeout=FUNCTION_TIMEOUT_S,
+                        Environment={"Variables": {"DOWNSTREAM_URL": self.api.url,
+                                                   "CONNECTIONS": str(self.p["connections"])}})
+        s.on_cleanup(self._delete_worker)
+        self.queue_url = self.sqs.create_queue(
+            QueueName=f"{s.namespace}-backlog"[:80],
+            Attributes={"VisibilityTimeout": str(VISIBILITY_TIMEOUT_S)})["QueueUrl"]
+        s.on_cleanup(lambda: self.sqs.delete_queue(QueueUrl=self.queue_url))
+        self.queue_arn = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for start in range(0, self.p["backlog"], 10):
+            self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=[
+                {"Id": str(i), "MessageBody": json.dumps({"n": start + i})}
+                for i in range(min(10, self.p["backlog"] - start))])
+        self.since = time.time() - 1
+
+    def _delete_worker(self) -> None:
+        for mapping in self.lam.list_event_source_mappings(FunctionName=self.worker)["EventSourceMappings"]:
+            self.lam.delete_event_source_mapping(UUID=mapping["UUID"])
+        self.lam.delete_function(FunctionName=self.worker)
+        self.logs.delete_log_group(logGroupName=f"/aws/lambda/{self.worker}")
+
+    def configure(self) -> float:
+        """Call the learner's configure; return when it did (the drain clock starts there)."""
+        fn = self.s.function({"LABKIT_HANDLER_NAME": "configure"}, timeout_s=CONFIGURE_TIMEOUT_S)
+        event = {"function_name": self.worker, "queue_arn": self.queue_arn,
+                 "downstream_capacity": self.p["capacity"],
+                 "connections_per_execution": self.p["connections"],
+                 "backlog": self.p["backlog"], "deadline_s": deadline_s(self.p)}
+        answer = fn.invoke(event)
+        configured = time.time()
+        self.s.evidence["configure"] = answer.as_evidence()
+        self.s.expect(answer.ok, observed=f"configure answered {answer.describe()}",
+                      expected='{"mapping_uuid": ...} without an error')
+        mappings = self.lam.list_event_source_mappings(FunctionName=self.worker)["EventSourceMappings"]
+        self.s.evidence["mappings"] = [{k: m.get(k) for k in ("UUID", "BatchSize", "ScalingConfig",
+                                                              "FunctionResponseTypes")} for m in mappings]
+        concurrency = self.lam.get_function_concurrency(FunctionName=self.worker)
+        self.s.evidence["reserved_concurrency"] = concurrency.get("ReservedConcurrentExecutions")
+        self.s.expect(any(m["EventSourceArn"] == self.queue_arn for m in mappings),
+                      observed=f"{len(mappings)} event source mapping(s) from the backlog queue "
+                               f"to {self.worker}",
+                      expected="configure creates the mapping from event['queue_arn'] to "
+                               "event['function_name']")
+        return configured
+
+    def left(self) -> int:
+        counts = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return sum(int(v) for v in counts.values())
+
+    def wait_drained(self, configured: float) -> float:
+        """Seconds from configure to an empty queue (nothing visible or in flight)."""
+        wait_until(lambda: self.left() == 0, timeout=SETTLE_TIMEOUT_S, interval=0.25,
+                   what="the backlog to drain")
+        return time.time() - configured
+
+    def invocations(self, served_calls: int):
+        """The worker's invocation lines, once the log holds every served downstream call."""
+        calls_per_message = self.p["connections"]
+
+        def complete():
+            lines = read_json_lines(self.logs, self.worker, self.since, kind="invocation")
+            if not len(lines):
+                return None
+            done = int((lines["messages"] - lines["failed"]).sum()) * calls_per_message
+            return (lines,) if done >= served_calls else None
+        return wait_until(complete, timeout=60, interval=0.5, what="the worker's invocation logs")[0]
+
+    def measure(self, lines) -> dict[str, Any]:
+        stats = self.api.stats()
+        result = {"peak_concurrency": peak_concurrency(zip(lines["started"], lines["ended"])),
+                  "invocations": len(lines), "overload_errors": stats["overloaded"],
+                  "downstream_peak_connections": stats["peak_in_flight"],
+                  "allowed_concurrency": allowed_concurrency(self.p)}
+        self.s.evidence["measured"] = result
+        return result
+
+
+# -- hidden parameters ---------------------------------------------------------------------
+
+def _world(r: random.Random, allowed: list[int], connections: list[int], backlogs: tuple[int, int],
+           service_s: float) -> dict[str, Any]:
+    k, n = r.choice(connections), r.choice(allowed)
+    return {"capacity": n * k + r.randrange(k), "connections": k,   # a remainder: floor, not round
+            "backlog": r.randrange(backlogs[0], backlogs[1] + 1, 10), "service_s": service_s}
+
+
+def _hidden_peak(r: random.Random) -> dict[str, Any]:
+    return _world(r, [2, 3], [1, 2, 3], (60, 120), 0.05)
+
+
+def _hidden_replays(r: random.Random) -> dict[str, Any]:
+    return {**_world(r, [2, 3, 4], [1, 2], (40, 80), 0.05), "replays": r.randint(6, 10)}
+
+
+def _hidden_deadline(r: random.Random) -> dict[str, Any]:
+    return _world(r, [5, 6], [1], (240, 300), 0.1)
+
+
+# -- task 1 ----------------------------------------------------------------------------------
+
+@LAB.check("task-1", "peak-within-limit", "concurrent executions never exceed what the downstream "
+           "can take", points=3,
+           hint="Each execution holds connections_per_execution connections, so at most "
+                "downstream_capacity // connections_per_execution executions fit (round down). "
+                "Pass ScalingConfig={\"MaximumConcurrency\": that} to create_event_source_mapping "
+                "(AWS accepts 2 to 1,000). Without it Lambda adds pollers while there is a backlog.",
+           public={"capacity": 5, "connections": 2, "backlog": 100, "service_s": 0.05},
+           hidden=_hidden_peak, hidden_count=1)
+def peak_within_limit(s: Scenario) -> None:
+    drain = _Drain(s)
+    drain.wait_drained(drain.configure())
+    m = drain.measure(drain.invocations(s.params["backlog"] * s.params["connections"]))
+    s.expect(m["peak_concurrency"] <= m["allowed_concurrency"],
+             observed=f"peak of {m['peak_concurrency']} concurrent executions "
+                      f"({m['downstream_peak_connections']} connections at the downstream, "
+                      f"{m['overload_errors']} overload errors)",
+             expected=f"at most {m['allowed_concurrency']} executions: capacity "
+                      f"{s.params['capacity']} // {s.params['connections']} connections each")
+
+
+# -- task 2 ----------------------------------------------------------------------------------
+
+@LAB.check("task-2", "no-overload-errors", "zero overload errors, with a replay job invoking the "
+           "worker directly", points=3,
+           hint="MaximumConcurrency only limits what the mapping invokes. A replay job calling the "
+                "worker directly (InvocationType=Event) adds executions on top. Reserved "
+                "concurrency caps the function for every caller: put_function_concurrency(..., "
+                "ReservedConcurrentExecutions=the same limit), and keep MaximumConcurrency at or "
+                "below it.",
+           public={"capacity": 6, "connections": 2, "backlog": 60, "service_s": 0.05, "replays": 8},
+           hidden=_hidden_replays, hidden_count=1)
+def no_overload_errors(s: Scenario) -> None:
+    drain = _Drain(s)
+    configured = drain.configure()
+    for i in range(s.params["replays"]):   # an operator replays old orders while the queue drains
+        drain.lam.invoke(FunctionName=drain.worker, InvocationType="Event",
+                         Payload=json.dumps({"replay": f"replay-{i}"}))
+    drain.wait_drained(configured)
+    served = (s.params["backlog"] + s.params["replays"]) * s.params["connections"]
+    wait_until(lambda: drain.api.stats()["served"] >= served, timeout=SETTLE_TIMEOUT_S,
+               interval=0.5, what="every message and replay to be served")
+    m = drain.measure(drain.invocations(served))
+    s.expect(m["overload_errors"] == 0,
+             observed=f"{m['overload_errors']} overload errors (503): up to "
+                      f"{m['downstream_peak_connections']} connections at once, peak of "
+                      f"{m['peak_concurrency']} executions",
+             expected=f"none: at most {s.params['capacity']} connections, i.e. "
+                      f"{m['allowed_concurrency']} executions counting the replays")
+
+
+# -- task 3 ----------------------------------------------------------------------------------
+
+@LAB.check("task-3", "drained-in-time", "the backlog drains before the deadline, without errors",
+           points=3,
+           hint="Use all the concurrency the downstream can take, not less: the drain time is "
+                "batches / MaximumConcurrency x seconds per batch. Capping with reserved "
+                "concurrency alone (or reserving less than MaximumConcurrency) makes the pollers "
+                "throttle, and a throttled batch only comes back after the visibility timeout.",
+           public={"capacity": 6, "connections": 1, "backlog": 300, "service_s": 0.1},
+           hidden=_hidden_deadline, hidden_count=1)
+def drained_in_time(s: Scenario) -> None:
+    drain = _Drain(s)
+    configured = drain.configure()
+    drain_s = drain.wait_drained(configured)
+    lines = drain.invocations(s.params["backlog"])
+    m = drain.measure(lines)
+    # emulated time on a shared machine: stretch (never shorten) the deadline by how much slower
+    # full batches ran than nominal, and add how long the first execution took to start
+    full = lines[lines["messages"] == BATCH_SIZE]
+    batch_s = float((full["ended"] - full["started"]).median()) if len(full) else 0.0
+    stretch = max(1.0, batch_s / (BATCH_SIZE * s.params["service_s"]))
+    startup_s = max(0.0, float(lines["started"].min()) - configured)
+    allowed = deadline_s(s.params) * stretch + startup_s
+    s.evidence["deadline"] = {"nominal_s": deadline_s(s.params), "stretch": round(stretch, 2),
+                              "startup_s": round(startup_s, 1), "allowed_s": round(allowed, 1),
+                              "drain_s": round(drain_s, 1)}
+    s.expect(drain_s <= allowed and m["overload_errors"] == 0,
+             observed=f"drained in {drain_s:.1f} s with {m['overload_errors']} overload errors, "
+                      f"peak of {m['peak_concurrency']} executions",
+             expected=f"within {allowed:.1f} s (deadline {deadline_s(s.params)} s, x {stretch:.2f} "
+                      f"for batches slower than nominal here, + {startup_s:.1f} s to the first "
+                      f"execution) and no overload errors")
