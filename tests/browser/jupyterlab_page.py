@@ -6,6 +6,7 @@ always with a deadline; nothing sleeps a fixed time.
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.parse
 import urllib.request
@@ -18,15 +19,24 @@ KERNEL_IDLE_JS = """() => {
   return /\\| Idle/.test(text) && !busy;
 }"""
 
-# What the widget cell shows besides the controls themselves: plots and printed output.
-OUTPUT_SIGNATURE_JS = """(cellIndex) => {
+# What the widget cell shows besides the controls themselves: plots, printed output, tables,
+# and the error tracebacks a callback printed into its Output widget.
+OUTPUT_STATE_JS = """(cellIndex) => {
   const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
-  if (!cell) return '';
-  const parts = [];
-  cell.querySelectorAll('.jp-OutputArea-output img').forEach(i => parts.push(i.getAttribute('src')));
-  cell.querySelectorAll('.widget-output, .jp-OutputArea-output pre, .widget-html-content, table')
-      .forEach(e => { if (!e.closest('.widget-slider')) parts.push(e.innerText); });
-  return parts.join('\\n');
+  if (!cell) return {images: [], texts: [], errors: []};
+  const images = [...cell.querySelectorAll('.jp-OutputArea-output img')].map(i => i.getAttribute('src'));
+  const texts = [...cell.querySelectorAll('.widget-output .jp-OutputArea-output, .jp-OutputArea-output pre, '
+                                          + '.widget-html-content, table')]
+      .filter(e => !e.closest('.widget-slider')).map(e => e.innerText);
+  const errors = [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+      .map(e => e.innerText).filter(t => /Traceback|Error/.test(t));
+  return {images, texts, errors};
+}"""
+
+# The value a learner reads next to each slider.
+SLIDER_READOUTS_JS = """(cellIndex) => {
+  const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
+  return cell ? [...cell.querySelectorAll('.widget-slider .widget-readout')].map(e => e.innerText) : [];
 }"""
 
 
@@ -78,14 +88,16 @@ class NotebookPage:
           return null;
         }""")
 
-    def output_signature(self, cell_index: int) -> str:
-        return self.page.evaluate(OUTPUT_SIGNATURE_JS, cell_index)
+    def output_state(self, cell_index: int) -> dict:
+        return self.page.evaluate(OUTPUT_STATE_JS, cell_index)
 
-    def move_widget(self, cell_index: int, kind: str) -> None:
+    def move_widget(self, cell_index: int, kind: str, deadline_s: float = 30) -> None:
         cell = self.page.locator(".jp-Notebook .jp-Cell").nth(cell_index)
         cell.scroll_into_view_if_needed()
         if "slider" in kind:
+            readouts = self.page.evaluate(SLIDER_READOUTS_JS, cell_index)
             handle = cell.locator(".widget-slider .noUi-handle").first
+            handle.scroll_into_view_if_needed()
             box = handle.bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             track = cell.locator(".widget-slider .noUi-target").first.bounding_box()
@@ -95,20 +107,60 @@ class NotebookPage:
             self.page.mouse.down()
             self.page.mouse.move(target, y, steps=12)
             self.page.mouse.up()
+            self.page.wait_for_function(f"(before) => JSON.stringify(({SLIDER_READOUTS_JS})({cell_index})) "
+                                        "!== JSON.stringify(before)", arg=readouts,
+                                        timeout=deadline_s * 1000, polling=200)
         if "button" in kind:  # a Run button applies the new setting, as a learner would press it
             cell.locator("button.widget-button, .jupyter-button").first.click()
 
-    def wait_output_change(self, cell_index: int, before: str, deadline_s: float) -> str:
+    def wait_widget_result(self, cell_index: int, before: dict, deadline_s: float) -> dict:
+        """Wait until the cell shows a *finished* new result: the kernel is idle, the output differs
+        from `before`, has at least as many plots, and stays the same over three polls (a redraw
+        clears the output first, then draws). Fails on a traceback in the cell."""
         end = time.monotonic() + deadline_s
+        last, same = None, 0
         while time.monotonic() < end:
-            now = self.output_signature(cell_index)
-            if now and now != before:
-                return now
-            self.page.wait_for_timeout(200)
-        raise AssertionError(f"moving the widget did not change the cell's output within {deadline_s:.0f}s")
+            now = self.output_state(cell_index)
+            assert not now["errors"], f"moving the widget printed an error: {now['errors'][0][-1500:]}"
+            changed = (now["images"], now["texts"]) != (before["images"], before["texts"])
+            complete = changed and len(now["images"]) >= len(before["images"]) and (now["images"] or now["texts"])
+            if complete and self.page.evaluate(KERNEL_IDLE_JS):
+                same = same + 1 if now == last else 0
+                if same >= 2:
+                    return now
+            last = now
+            self.page.wait_for_timeout(300)
+        raise AssertionError(f"moving the widget did not redraw the cell's output within {deadline_s:.0f}s")
 
-    def screenshot(self, path) -> None:
-        self.page.screenshot(path=str(path), full_page=True)
+    def run_new_cell(self, code: str, deadline_s: float) -> str:
+        """Add a code cell at the end, type `code`, run it (as a learner would), return its output."""
+        cells = self.page.locator(".jp-Notebook .jp-Cell")
+        count = cells.count()
+        last = cells.nth(count - 1)
+        last.scroll_into_view_if_needed()
+        last.locator(".jp-InputPrompt").first.click()   # selects the cell without editing it
+        self.page.keyboard.press("Escape")
+        self.page.keyboard.press("b")                     # command mode: insert a cell below
+        self.page.wait_for_function(f"() => document.querySelectorAll('.jp-Notebook .jp-Cell').length > {count}",
+                                    timeout=30_000)
+        self.page.keyboard.press("Enter")                 # edit it
+        self.page.keyboard.type(code)
+        self.page.keyboard.press("Shift+Enter")
+        new = cells.nth(count)
+        new.locator(".jp-InputPrompt", has_text=re.compile(r"\[\d+\]")).wait_for(timeout=deadline_s * 1000)
+        self.wait_idle(deadline_s)
+        return new.locator(".jp-OutputArea").inner_text()
+
+    def screenshot_cell(self, cell_index: int, path) -> None:
+        """The cell at the top of the (tall) viewport, with what follows it."""
+        cell = self.page.locator(".jp-Notebook .jp-Cell").nth(cell_index)
+        cell.evaluate("e => e.scrollIntoView({block: 'start'})")
+        self.page.screenshot(path=str(path))
+
+    def screenshot_end(self, path) -> None:
+        last = self.page.locator(".jp-Notebook .jp-Cell").last
+        last.evaluate("e => e.scrollIntoView({block: 'end'})")
+        self.page.screenshot(path=str(path))
 
 
 def error_outputs(nb: dict) -> list[str]:

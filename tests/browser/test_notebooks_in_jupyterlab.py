@@ -7,6 +7,7 @@ Each notebook's time goes to test-output/browser_times.csv (a report, not an ass
 from __future__ import annotations
 
 import csv
+import json
 import re
 import time
 from pathlib import Path
@@ -35,10 +36,14 @@ def _record_time(path: str, seconds: float) -> None:
         w.writerow([path, f"{seconds:.1f}"])
 
 
-def _shot(nb: NotebookPage, path: str, suffix: str) -> Path:
+def _shot(nb: NotebookPage, path: str, suffix: str, cell_index: int | None = None) -> Path:
+    """`-widget`: the widget cell at the top of the viewport; `-end`: the end of the notebook."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     out = SHOTS / (path.replace("/", "__").removesuffix(".ipynb") + f"{suffix}.png")
-    nb.screenshot(out)
+    if cell_index is None:
+        nb.screenshot_end(out)
+    else:
+        nb.screenshot_cell(cell_index, out)
     return out
 
 
@@ -48,7 +53,6 @@ def test_lesson_runs_and_widget_redraws(jupyterlab, page, path):
     nb = NotebookPage(page, jupyterlab, path)
     nb.open()
     nb.run_all(RUN_DEADLINE_S)
-    _shot(nb, path, "")
     nb.save()
     errors = error_outputs(nb.saved_notebook())
     assert not errors, f"{path} shows errors in the browser: {errors}"
@@ -56,11 +60,20 @@ def test_lesson_runs_and_widget_redraws(jupyterlab, page, path):
     found = nb.widget_cell_index()
     assert found, f"{path} has no slider or button a learner could move"
     index, kind = found
-    before = nb.output_signature(index)
+    before = nb.output_state(index)
     nb.move_widget(index, kind)
-    nb.wait_output_change(index, before, deadline_s=RUN_DEADLINE_S)
-    nb.wait_idle(RUN_DEADLINE_S)
-    _shot(nb, path, "-after-widget")
+    try:
+        nb.wait_widget_result(index, before, deadline_s=RUN_DEADLINE_S)
+    finally:
+        _shot(nb, path, "-widget", index)
+
+    # The lesson asks the learner to call clean_up() last, after playing with the widgets.
+    if "def clean_up():" in json.dumps(nb.saved_notebook()):
+        printed = nb.run_new_cell("clean_up()", RUN_DEADLINE_S)
+        _shot(nb, path, "-end")
+        assert "deleted" in printed and "Error" not in printed, f"clean_up() printed: {printed}"
+    else:
+        _shot(nb, path, "-end")
     _record_time(path, time.monotonic() - started)
 
 
@@ -73,7 +86,7 @@ def test_solution_checks_all_pass_in_browser(jupyterlab, page, path):
     nb = NotebookPage(page, jupyterlab, path)
     nb.open()
     nb.run_all(RUN_DEADLINE_S)
-    _shot(nb, path, "")
+    _shot(nb, path, "-end")
     nb.save()
     errors = error_outputs(nb.saved_notebook())
     assert not errors, f"{path} shows errors in the browser: {errors}"

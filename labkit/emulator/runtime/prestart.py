@@ -5,13 +5,13 @@ Imports the runtime client ahead of time, then waits for one assignment on stdin
 ``python -m awslambdaric <handler>`` would have been: same bootstrap, same handler import
 (which is what Init Duration measures), same Runtime API loop.
 """
+import importlib
 import json
 import os
 import sys
 
 import awslambdaric.__main__ as ric_main  # noqa: E402  (the expensive part, done early)
 from awslambdaric import bootstrap
-from awslambdaric.lambda_runtime_log_utils import LogFormat
 
 
 def main() -> None:
@@ -24,10 +24,10 @@ def main() -> None:
     os.chdir(job["cwd"])
     sys.path[0] = job["cwd"]            # what `python -m` puts first: the code directory
     sys.dont_write_bytecode = True
-    # bootstrap read these at import time, before the function's environment existed
-    bootstrap._AWS_LAMBDA_LOG_FORMAT = LogFormat.from_str(os.environ.get("AWS_LAMBDA_LOG_FORMAT"))
-    bootstrap._AWS_LAMBDA_LOG_LEVEL = bootstrap._get_log_level_from_env_var(
-        os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
+    # bootstrap decides at import time, from the environment it saw then, how to log: the
+    # log format and level, and which log_error (text or JSON) it uses. Re-run it now that
+    # the function's environment is in place (same module object: __main__ sees the result).
+    importlib.reload(bootstrap)
     sys.argv = ["awslambdaric", job["handler"]]
     ric_main.main(sys.argv)
 
