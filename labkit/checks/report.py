@@ -36,7 +36,7 @@ class CheckReport:
     def _footer(self) -> str:
         if not self.hidden_scenarios:
             return ""
-        return (f"At grading time {self.hidden_scenarios} more scenarios (other orders, "
+        return (f"At grading time {self.hidden_scenarios} more scenarios (other inputs, "
                 f"other fault schedules) run for these checks, worth {self.hidden_points} more "
                 f"points: make the behaviour right, not just these cases.")
 

@@ -23,14 +23,17 @@ KERNEL_IDLE_JS = """() => {
 # and the error tracebacks a callback printed into its Output widget.
 OUTPUT_STATE_JS = """(cellIndex) => {
   const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
-  if (!cell) return {images: [], texts: [], errors: []};
-  const images = [...cell.querySelectorAll('.jp-OutputArea-output img')].map(i => i.getAttribute('src'));
+  if (!cell) return {images: [], texts: [], errors: [], undecoded: 0};
+  const imgs = [...cell.querySelectorAll('.jp-OutputArea-output img')];
+  const images = imgs.map(i => i.getAttribute('src'));
+  // a big PNG can still be decoding on a loaded machine: it shows half-painted
+  const undecoded = imgs.filter(i => !i.complete || i.naturalWidth === 0).length;
   const texts = [...cell.querySelectorAll('.widget-output .jp-OutputArea-output, .jp-OutputArea-output pre, '
                                           + '.widget-html-content, table')]
       .filter(e => !e.closest('.widget-slider')).map(e => e.innerText);
   const errors = [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
       .map(e => e.innerText).filter(t => /Traceback|Error/.test(t));
-  return {images, texts, errors};
+  return {images, texts, errors, undecoded};
 }"""
 
 # The value a learner reads next to each slider.
@@ -123,7 +126,8 @@ class NotebookPage:
             now = self.output_state(cell_index)
             assert not now["errors"], f"moving the widget printed an error: {now['errors'][0][-1500:]}"
             changed = (now["images"], now["texts"]) != (before["images"], before["texts"])
-            complete = changed and len(now["images"]) >= len(before["images"]) and (now["images"] or now["texts"])
+            complete = (changed and len(now["images"]) >= len(before["images"]) and not now["undecoded"]
+                        and (now["images"] or now["texts"]))
             if complete and self.page.evaluate(KERNEL_IDLE_JS):
                 same = same + 1 if now == last else 0
                 if same >= 2:
@@ -155,11 +159,17 @@ class NotebookPage:
         """The cell at the top of the (tall) viewport, with what follows it."""
         cell = self.page.locator(".jp-Notebook .jp-Cell").nth(cell_index)
         cell.evaluate("e => e.scrollIntoView({block: 'start'})")
-        self.page.screenshot(path=str(path))
+        self._screenshot(path)
 
     def screenshot_end(self, path) -> None:
         last = self.page.locator(".jp-Notebook .jp-Cell").last
         last.evaluate("e => e.scrollIntoView({block: 'end'})")
+        self._screenshot(path)
+
+    def _screenshot(self, path) -> None:
+        # Plots are base64 PNGs: let the browser finish decoding them, then paint.
+        self.page.evaluate("() => Promise.all([...document.images].map(i => i.decode().catch(() => null)))")
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         self.page.screenshot(path=str(path))
 
 

@@ -67,7 +67,8 @@ class Harness:
                                          Attributes=attributes)["QueueUrl"]
         self.ledger_url = self.sqs.create_queue(QueueName=unique("ledger"))["QueueUrl"]
         self.function = unique("esm-fn")
-        deploy_function(self.lam, self.function, HANDLER, Timeout=30, Environment={
+        # AWS refuses a mapping whose queue visibility timeout is below the function timeout
+        deploy_function(self.lam, self.function, HANDLER, Timeout=min(30, visibility), Environment={
             "Variables": {"LEDGER_URL": self.ledger_url, **env}})
         self.batches: list[dict] = []
         self.mapping: str | None = None

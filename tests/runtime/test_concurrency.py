@@ -152,3 +152,17 @@ def test_provisioned_concurrency_serves_without_init_duration(lam, logs, deploy)
     with pytest.raises(ClientError) as err:
         lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
     assert err.value.response["Error"]["Code"] == "ProvisionedConcurrencyConfigNotFoundException"
+
+
+def test_deleting_a_missing_provisioned_config_is_resource_not_found(lam, deploy):
+    """AWS API reference, DeleteProvisionedConcurrencyConfig, Errors: InvalidParameterValue
+    Exception, ResourceConflictException, ResourceNotFoundException ("The resource specified
+    in the request does not exist."), ServiceException, TooManyRequestsException; unlike
+    GetProvisionedConcurrencyConfig it never answers ProvisionedConcurrencyConfigNotFound
+    Exception."""
+    name = deploy(SLOW)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    with pytest.raises(ClientError) as err:
+        lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=version)
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404

@@ -21,6 +21,7 @@ PATCH_MODULES: list[str] = [
     "dynamodb_ttl",
     "events_targets",
     "cloudwatch_alarms",
+    "cloudwatch_alarm_history",  # fidelity: DescribeAlarmHistory (after cloudwatch_alarms)
     "cloudwatch_emf",
     "lambda_metrics",       # needs the lambda_runtime component
     "sqs_event_source",
@@ -31,6 +32,7 @@ PATCH_MODULES: list[str] = [
     "sqs_message_move_tasks",
     "sqs_metrics",
     "iam_managed_policies",
+    "sqs_esm_visibility_timeout",  # fidelity: refuse a queue visibility < function timeout
     "sns_lambda_event",     # fidelity: real TopicArn/MessageId/MessageAttributes (after lambda_runtime)
     # filled in by the runtime and event-source work; each name is a module in this package
 ]

@@ -55,6 +55,42 @@ def apply(ctx) -> None:
 
     LambdaBackend.invoke = _backend_invoke
     LambdaSimpleBackend.invoke = _backend_invoke
+    _stop_environments_on_change(LambdaBackend)
+
+
+def _stop_environments_on_change(backend_class) -> None:
+    """AWS shuts down the environments of a deleted function or version, and of $LATEST
+    when its code or configuration changes (new invocations get new environments)."""
+    moto_delete = backend_class.delete_function
+    moto_update_code = backend_class.update_function_code
+    moto_update_config = backend_class.update_function_configuration
+
+    def delete_function(self, function_name, qualifier=None):
+        fn = self.get_function(function_name, qualifier)   # moto's 404 when missing
+        whole = qualifier is None and ":" not in function_name.split(":function:")[-1]
+        moto_delete(self, function_name, qualifier)
+        _runtime.retire(self.account_id, self.region_name, fn.function_name,
+                        None if whole else str(fn.version), "deleted")
+
+    def update_function_code(self, function_name, qualifier, body):
+        result = moto_update_code(self, function_name, qualifier, body)
+        _retire_latest(self, function_name)
+        return result
+
+    def update_function_configuration(self, function_name, qualifier, body):
+        result = moto_update_config(self, function_name, qualifier, body)
+        _retire_latest(self, function_name)
+        return result
+
+    backend_class.delete_function = delete_function
+    backend_class.update_function_code = update_function_code
+    backend_class.update_function_configuration = update_function_configuration
+
+
+def _retire_latest(backend, function_name) -> None:
+    fn = backend.get_function(function_name, None)
+    _runtime.retire(backend.account_id, backend.region_name, fn.function_name, "$LATEST",
+                    "updated")
 
 
 # -- the Invoke API ------------------------------------------------------------------------------

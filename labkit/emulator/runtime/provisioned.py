@@ -76,7 +76,8 @@ class ProvisionedConcurrency:
 
     def _initialise(self, config: _Config) -> None:
         for env in list(config.envs):
-            env.start()
+            if env.kill_reason is None:   # not retired (function deleted) meanwhile
+                env.start()
         for env in list(config.envs):
             env.ready.wait(60)
             with self.runtime._lock:
@@ -111,8 +112,9 @@ class ProvisionedConcurrency:
             if config is None:
                 if missing_ok:
                     return
+                # AWS: Delete answers ResourceNotFoundException (Get: ...ConfigNotFound...)
                 raise ProvisionedConfigError(
-                    "ProvisionedConcurrencyConfigNotFoundException",
+                    "ResourceNotFoundException",
                     "No Provisioned Concurrency Config found for this function", 404)
             for env in config.envs:
                 self.runtime._envs[env.config.function_id].discard(env)
@@ -141,6 +143,13 @@ class ProvisionedConcurrency:
                 config.envs.remove(env)
                 if env in config.idle:
                     config.idle.remove(env)
+
+    def drop(self, account: str, region: str, name: str, version: str | None = None) -> None:
+        """Forget the configs of a deleted function (or version); caller holds the lock and
+        stops their environments."""
+        for key in [k for k in self._configs if k[:3] == (account, region, name)]:
+            if version is None or key[3] == version:
+                del self._configs[key]
 
     def clear(self) -> None:
         with self.runtime._lock:

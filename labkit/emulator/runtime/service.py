@@ -132,6 +132,27 @@ class LambdaRuntime:
             env.kill("force_cold_start")
         return len(victims)
 
+    def retire(self, account: str, region: str, name: str, version: str | None = None,
+               reason: str = "deleted") -> int:
+        """Stop the environments of a deleted or changed function (``version`` None: all of
+        its versions). Idle ones stop now; busy ones finish their invocation, then stop."""
+        idle = []
+        with self._lock:
+            for env in list(self._envs.get((account, region, name), ())):
+                if version is not None and env.config.version != version:
+                    continue
+                if env.busy:
+                    env.kill_reason = env.kill_reason or reason   # _release dooms it
+                else:
+                    idle.append(env)
+                    self._forget(env)
+            if reason == "deleted" and self.provisioned:
+                self.provisioned.drop(account, region, name, version)
+        for env in idle:
+            env.kill(reason)
+            threading.Thread(target=self._bury, args=(env,), daemon=True).start()
+        return len(idle)
+
     def invoke(self, function_name_or_arn: str, payload: bytes, *, qualifier: str | None = None,
                invocation_type: str = "RequestResponse") -> InvokeResult:
         fn = self.resolve(function_name_or_arn, qualifier)

@@ -1,0 +1,97 @@
+"""Self-tests of lab 09's checks (concurrency and backpressure): the solution gets full marks
+(public, and hidden under three seeds), the starter gets zero, and every planted bug under
+mutants/09_concurrency_backpressure/ fails the check its docstring names ("Caught by: CHECK")
+while passing another check, so each check is shown to catch its own bug, not just broken code.
+
+Every scenario mostly waits (a backlog draining through a slow downstream, visibility timeouts),
+so all the runs start together in one module fixture and the tests read their results."""
+from __future__ import annotations
+
+import ast
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from labkit.checks import get_lab
+from labkit.checks.framework import Target, hidden_params, run_checks
+from tests.grading.conftest import ROOT, handler_source
+
+LAB = get_lab("09")
+MUTANTS = sorted((Path(__file__).parent / "mutants" / "09_concurrency_backpressure").glob("*.py"))
+SEEDS = ["autumn-2026", "spring-2027", "7"]
+# a check about another promise than the one each check looks at
+CONTROL = {"peak-within-limit": "no-overload-errors", "no-overload-errors": "peak-within-limit",
+           "drained-in-time": "peak-within-limit"}
+
+
+def _target_check(path: Path) -> str:
+    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+    assert "Caught by:" in doc, f"{path.name} must say which check catches it"
+    return doc.split("Caught by:")[1].split()[0].strip(".,")
+
+
+@pytest.fixture(scope="module")
+def code(tmp_path_factory) -> dict[str, Path]:
+    """The handler files the solution and the starter notebooks write."""
+    paths = {}
+    for kind, folder in (("solution", "solutions"), ("starter", "labs")):
+        path = tmp_path_factory.mktemp(kind) / LAB.handler_file
+        path.write_text(handler_source(ROOT / folder / LAB.notebook, LAB.handler_file))
+        paths[kind] = path
+    return paths
+
+
+@pytest.fixture(scope="module")
+def runs(server, code) -> dict[str, list]:
+    """Every run side by side: the solution (public + hidden of the first seed, hidden of the
+    others), the starter, and each planted bug against its target check and a control."""
+    hidden = [c for c in LAB.checks if c.hidden is not None]
+    jobs = {f"solution:{SEEDS[0]}": (code["solution"], LAB.checks, SEEDS[0]),
+            **{f"solution:{seed}": (code["solution"], hidden, seed) for seed in SEEDS[1:]},
+            "starter": (code["starter"], LAB.checks, None)}
+    for mutant in MUTANTS:
+        target = _target_check(mutant)
+        jobs[mutant.stem] = (mutant, [c for c in LAB.checks if c.id in (target, CONTROL[target])], None)
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {name: pool.submit(run_checks, specs, Target(str(path), server.url), seed=seed)
+                   for name, (path, specs, seed) in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
+def test_solution_gets_full_marks_public_and_three_hidden_seeds(runs):
+    results = runs[f"solution:{SEEDS[0]}"] + [r for seed in SEEDS[1:] for r in runs[f"solution:{seed}"]
+                                              if r.hidden]
+    failed = [(r.check, r.hidden, r.observed, r.expected) for r in results if not r.passed]
+    assert not failed
+    assert sum(r.hidden for r in results) == len(SEEDS) * len([c for c in LAB.checks if c.hidden])
+    assert sum(r.points for r in results if not r.hidden) == LAB.max_points(hidden=False)
+
+
+def test_starter_gets_zero(runs):
+    results = runs["starter"]
+    assert [r.check for r in results if r.passed] == []
+    assert sum(r.points for r in results) == 0
+    assert all(r.observed for r in results)      # the learner is told what was observed
+
+
+def test_hidden_scenarios_depend_on_the_seed_only():
+    for spec in LAB.checks:
+        assert hidden_params(spec, "s1") == hidden_params(spec, "s1")
+        assert hidden_params(spec, "s1") != hidden_params(spec, "s2")
+        assert spec.public not in hidden_params(spec, "s1")
+
+
+def test_at_least_three_planted_bugs():
+    assert len(MUTANTS) >= 3
+    assert {_target_check(m) for m in MUTANTS} == {c.id for c in LAB.checks}   # every check aimed at
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.stem for m in MUTANTS])
+def test_planted_bug_fails_the_check_aimed_at_it(runs, mutant):
+    target_check = _target_check(mutant)
+    results = {r.check: r for r in runs[mutant.stem]}
+    assert target_check in results, f"no check named {target_check}"
+    assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
+    assert results[target_check].observed      # the learner is told what was observed
+    assert results[CONTROL[target_check]].passed, "the bug must be specific, not total breakage"
