@@ -17,8 +17,10 @@ class Progress:
                 import ipywidgets
                 from IPython.display import display
 
+                # "initial": the whole label, not "failure ma..." in the default 80 px
                 self._bar = ipywidgets.IntProgress(value=0, min=0, max=self.total,
-                                                   description=label[:20])
+                                                   description=label[:20],
+                                                   style={"description_width": "initial"})
                 display(self._bar)
         except ImportError:
             self._bar = None

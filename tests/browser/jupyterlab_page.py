@@ -83,7 +83,7 @@ class NotebookPage:
           const cells = [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
           for (let i = 0; i < cells.length; i++) {
             const slider = cells[i].querySelector('.widget-slider .noUi-handle');
-            const button = cells[i].querySelector('button.widget-button, .jupyter-button');
+            const button = cells[i].querySelector('button.widget-button');
             if (slider && button) return [i, 'slider+button'];
             if (slider) return [i, 'slider'];
             if (button) return [i, 'button'];
@@ -114,7 +114,8 @@ class NotebookPage:
                                         "!== JSON.stringify(before)", arg=readouts,
                                         timeout=deadline_s * 1000, polling=200)
         if "button" in kind:  # a Run button applies the new setting, as a learner would press it
-            cell.locator("button.widget-button, .jupyter-button").first.click()
+            # (button.widget-button: a Button; ToggleButtons' options are .widget-toggle-button)
+            cell.locator("button.widget-button").first.click()
 
     def wait_widget_result(self, cell_index: int, before: dict, deadline_s: float) -> dict:
         """Wait until the cell shows a *finished* new result: the kernel is idle, the output differs
@@ -155,10 +156,25 @@ class NotebookPage:
         self.wait_idle(deadline_s)
         return new.locator(".jp-OutputArea").inner_text()
 
+    def log_console_text(self) -> str:
+        """What JupyterLab's log console holds (output a kernel sent outside any cell, e.g. from a
+        background thread or a widget callback without an Output widget); '' when it is empty."""
+        item = self.page.locator(".jp-LogConsoleStatusItem")
+        if item.count() == 0 or not re.search(r"\d", item.first.inner_text()):
+            return ""
+        item.first.click()
+        panel = self.page.locator(".jp-LogConsolePanel").first
+        panel.wait_for(timeout=30_000)
+        self.page.wait_for_function("() => document.querySelector('.jp-LogConsolePanel .jp-OutputArea-output')",
+                                    timeout=30_000)   # the panel fills in after it opens
+        return panel.inner_text()
+
     def screenshot_cell(self, cell_index: int, path) -> None:
-        """The cell at the top of the (tall) viewport, with what follows it."""
-        cell = self.page.locator(".jp-Notebook .jp-Cell").nth(cell_index)
-        cell.evaluate("e => e.scrollIntoView({block: 'start'})")
+        """The cell's outputs (controls and what they drew) at the top of the tall viewport,
+        after the last lines of its code."""
+        output = self.page.locator(".jp-Notebook .jp-Cell").nth(cell_index).locator(".jp-Cell-outputWrapper")
+        output.evaluate("e => { e.scrollIntoView({block: 'start'}); "
+                        "e.closest('.jp-WindowedPanel-outer, .jp-Notebook').scrollBy(0, -240); }")
         self._screenshot(path)
 
     def screenshot_end(self, path) -> None:

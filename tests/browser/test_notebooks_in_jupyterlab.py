@@ -74,6 +74,10 @@ def test_lesson_runs_and_widget_redraws(jupyterlab, page, path):
         assert "deleted" in printed and "Error" not in printed, f"clean_up() printed: {printed}"
     else:
         _shot(nb, path, "-end")
+    logged = nb.log_console_text()
+    if logged:
+        _shot(nb, path, "-log")
+        print(f"\n{path}: JupyterLab log console:\n{logged[-3000:]}")
     _record_time(path, time.monotonic() - started)
 
 

@@ -17,8 +17,10 @@ from tests.conformance.sqs_esm_helpers import Harness
 
 OBSERVE_SECONDS = 2.0   # how long "nothing happens" is watched for (deliberate, short)
 # Visibility timeout of tests that need a retry: short, but longer than a cold start on a
-# loaded machine, so a slow first invocation is not redelivered while it still runs.
-RETRY_VISIBILITY = 3
+# loaded machine, so a slow first invocation is not redelivered while it still runs. It is
+# also the function timeout (AWS requires visibility >= function timeout), so it must leave
+# the handler's one SendMessage room on a loaded machine.
+RETRY_VISIBILITY = 5
 # Tests that expect no retry use 30 s: a redelivery there would be a real failure.
 
 
