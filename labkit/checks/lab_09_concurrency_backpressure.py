@@ -64,6 +64,7 @@ VISIBILITY_TIMEOUT_S = 6 * FUNCTION_TIMEOUT_S   # the 6x rule of lesson 01
 CONFIGURE_TIMEOUT_S = 60.0
 SETTLE_TIMEOUT_S = 240.0                    # everything served, on a very loaded machine
 DEADLINE_FACTOR, DEADLINE_SLACK_S = 1.5, 4.0
+POLL_S = 0.5            # many scenarios poll one backend side by side: not more often than this
 
 WORKER_SOURCE = '''
 import json, os, time, urllib.error, urllib.request
@@ -181,7 +182,7 @@ class _Drain:
 
     def wait_drained(self, configured: float) -> float:
         """Seconds from configure to an empty queue (nothing visible or in flight)."""
-        wait_until(lambda: self.left() == 0, timeout=SETTLE_TIMEOUT_S, interval=0.25,
+        wait_until(lambda: self.left() == 0, timeout=SETTLE_TIMEOUT_S, interval=POLL_S,
                    what="the backlog to drain")
         return time.time() - configured
 
@@ -196,7 +197,7 @@ class _Drain:
             processed = int((from_queue["messages"] - from_queue["failed"]).sum())
             ran = int(lines["replay"].astype(bool).sum())
             return (lines,) if processed >= self.p["backlog"] and ran >= replays else None
-        return wait_until(complete, timeout=SETTLE_TIMEOUT_S, interval=0.5,
+        return wait_until(complete, timeout=SETTLE_TIMEOUT_S, interval=2 * POLL_S,
                           what="the worker's invocation logs")[0]
 
     def measure(self, lines) -> dict[str, Any]:

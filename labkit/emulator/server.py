@@ -216,7 +216,7 @@ class ServerProcess:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "labkit.emulator.server", "--host", self.host,
-             "--port", str(self.requested_port)],
+             "--port", str(self.requested_port), "--exit-with-parent"],
             stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=True,
         )
         ready = _read_ready_line(self.proc, timeout)
@@ -274,19 +274,31 @@ def _read_ready_line(proc: subprocess.Popen, timeout: float) -> str:
     return result[0]
 
 
-def serve_forever(host: str, port: int) -> None:
-    """Run until SIGTERM/SIGINT; print the READY line once serving."""
+def serve_forever(host: str, port: int, exit_with_parent: bool = False) -> None:
+    """Run until SIGTERM/SIGINT; print the READY line once serving. With exit_with_parent,
+    also stop when the process that started us dies (a grader killed with -9 must not leave
+    backends and their Lambda workers behind)."""
     import signal
 
     server = EmbeddedServer(host=host, port=port).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if exit_with_parent:
+        threading.Thread(target=_stop_when_orphaned, args=(os.getppid(), stop),
+                         name="labkit-parent-watch", daemon=True).start()
     print(f"{READY_PREFIX}{server.url}", flush=True)
     try:
         stop.wait()
     finally:
         server.stop()
+
+
+def _stop_when_orphaned(parent_pid: int, stop: threading.Event) -> None:
+    # When the parent dies we are re-parented (to init or a subreaper): getppid() changes.
+    while not stop.wait(1.0):
+        if os.getppid() != parent_pid:
+            stop.set()
 
 
 if __name__ == "__main__":
@@ -295,5 +307,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m labkit.emulator.server")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the starting process dies (used by ServerProcess)")
     a = parser.parse_args()
-    serve_forever(a.host, a.port)
+    serve_forever(a.host, a.port, a.exit_with_parent)

@@ -104,8 +104,10 @@ class NotebookPage:
             box = handle.bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             track = cell.locator(".widget-slider .noUi-target").first.bounding_box()
-            # Drag towards whichever end is further away, so the value surely changes.
-            target = track["x"] + (track["width"] * 0.9 if x < track["x"] + track["width"] / 2 else track["width"] * 0.1)
+            # A short drag (0.3 of the track) towards whichever end is further away: the value
+            # surely changes, and the experiment stays about as big as the default one.
+            step = track["width"] * 0.3   # > half a step even on a 3-position slider
+            target = x + step if x < track["x"] + track["width"] / 2 else x - step
             self.page.mouse.move(x, y)
             self.page.mouse.down()
             self.page.mouse.move(target, y, steps=12)
