@@ -18,7 +18,6 @@ VERBS = {
     "progress": "progress",
     "cost": "cost",
     "teardown": "teardown",
-    "run-all": "run_all",
 }
 
 
