@@ -13,11 +13,23 @@ from tests.runtime.conftest import invoke, make_client, report_lines, start_serv
 SLOW = """
 import os, time
 def handler(event, context):
+    started = time.time()
     if event.get("touch"):
         open(event["touch"], "w").close()
     time.sleep(event.get("sleep", 0))
-    return {"pid": os.getpid(), "n": event.get("n")}
+    return {"pid": os.getpid(), "n": event.get("n"), "started": started, "ended": time.time()}
 """
+
+
+def peak_overlap(results) -> int:
+    """Most handler executions running at the same moment (from their own start/end times)."""
+    edges = sorted([(r["started"], 1) for r in results] + [(r["ended"], -1) for r in results],
+                   key=lambda e: (e[0], e[1]))  # an end before a start at the same instant
+    running = peak = 0
+    for _, step in edges:
+        running += step
+        peak = max(peak, running)
+    return peak
 
 
 def test_reserved_concurrency_zero_throttles_every_invoke(lam, deploy):
@@ -102,7 +114,9 @@ def test_200_concurrent_invocations_complete_within_the_account_limit(small_acco
     with concurrent.futures.ThreadPoolExecutor(200) as pool:
         results = list(pool.map(call, range(200)))
     assert sorted(r["n"] for r in results) == list(range(200))
-    assert len({r["pid"] for r in results}) <= 12
+    # Environments may be reaped and replaced during the run (idle reaping is 2 s here), so the
+    # limit is on executions at the same moment, not on distinct environments over time.
+    assert peak_overlap(results) <= 12
     assert throttles, "200 callers against a limit of 12 must see throttles"
     health = json.loads(__import__("urllib.request").request.urlopen(
         small_account.url + "/_labkit/health").read())
