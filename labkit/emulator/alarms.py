@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from labkit.emulator.periodic import PeriodicComponent
 
 COMPARISONS = {
     "GreaterThanOrEqualToThreshold": (lambda v, t: v >= t, "greater than or equal to"),
@@ -157,27 +157,18 @@ def _reason_data(alarm, stat, now, starts, present, threshold) -> str:
     })
 
 
-class AlarmEvaluator:
+class AlarmEvaluator(PeriodicComponent):
     """Component "alarm-evaluator": evaluates every metric alarm each `interval` seconds."""
 
     name = "alarm-evaluator"
 
     def __init__(self, interval: float = 1.0):
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(interval)
         self.evaluations = 0
         self.transitions = 0
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="alarm-evaluator", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
+    def tick(self) -> None:
+        self.evaluate_all()
 
     def reset(self) -> None:
         self.evaluations = self.transitions = 0
@@ -185,13 +176,6 @@ class AlarmEvaluator:
     def health(self) -> dict[str, Any]:
         return {"interval_s": self.interval, "evaluations": self.evaluations,
                 "transitions": self.transitions}
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.evaluate_all()
-            except Exception as exc:  # keep evaluating; one bad alarm must not stop the rest
-                print(f"labkit alarm-evaluator: {exc!r}", file=sys.stderr)
 
     def evaluate_all(self, now: datetime | None = None) -> None:
         from moto.cloudwatch.models import cloudwatch_backends

@@ -158,6 +158,13 @@ class NotebookPage:
         self.wait_idle(deadline_s)
         return new.locator(".jp-OutputArea").inner_text()
 
+    def shown_tracebacks(self) -> list[str]:
+        """Tracebacks on the page, including those inside widget Output areas, which the saved
+        notebook's cell outputs do not hold."""
+        return self.page.evaluate("""() => [...document.querySelectorAll(
+            '.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+            .map(e => e.innerText).filter(t => /Traceback|Error/.test(t))""")
+
     def log_console_text(self) -> str:
         """What JupyterLab's log console holds (output a kernel sent outside any cell, e.g. from a
         background thread or a widget callback without an Output widget); '' when it is empty."""

@@ -54,7 +54,7 @@ def test_lesson_runs_and_widget_redraws(jupyterlab, page, path):
     nb.open()
     nb.run_all(RUN_DEADLINE_S)
     nb.save()
-    errors = error_outputs(nb.saved_notebook())
+    errors = error_outputs(nb.saved_notebook()) + [t[-1500:] for t in nb.shown_tracebacks()]
     assert not errors, f"{path} shows errors in the browser: {errors}"
 
     found = nb.widget_cell_index()
@@ -92,7 +92,7 @@ def test_solution_checks_all_pass_in_browser(jupyterlab, page, path):
     nb.run_all(RUN_DEADLINE_S)
     _shot(nb, path, "-end")
     nb.save()
-    errors = error_outputs(nb.saved_notebook())
+    errors = error_outputs(nb.saved_notebook()) + [t[-1500:] for t in nb.shown_tracebacks()]
     assert not errors, f"{path} shows errors in the browser: {errors}"
 
     tables = page.locator(".labkit-check")

@@ -9,11 +9,11 @@ DynamoDB service as the deleter, as on AWS.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 
 from labkit.emulator.patches.dynamodb_atomic_writes import serialized
+from labkit.emulator.periodic import PeriodicComponent
 
 NAME = "dynamodb_ttl"
 AWS_BEHAVIOUR = (
@@ -42,39 +42,23 @@ def expired(item, attribute: str, now: float) -> bool:
     return now - FIVE_YEARS_S <= expires < now
 
 
-class TtlSweeper:
+class TtlSweeper(PeriodicComponent):
     """Component "dynamodb-ttl": deletes expired items of TTL-enabled tables."""
 
     name = "dynamodb-ttl"
 
     def __init__(self, interval: float):
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(interval)
         self.deleted = 0
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="dynamodb-ttl", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
+    def tick(self) -> None:
+        self.sweep()
 
     def reset(self) -> None:
         self.deleted = 0
 
     def health(self) -> dict:
         return {"interval_s": self.interval, "deleted": self.deleted}
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.sweep()
-            except Exception as exc:  # a table dropped mid-sweep must not stop the sweeper
-                print(f"labkit dynamodb-ttl: {exc!r}", file=sys.stderr)
 
     def sweep(self, now: float | None = None) -> int:
         from moto.dynamodb.models import dynamodb_backends

@@ -15,6 +15,8 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
 
+from labkit.emulator.periodic import PeriodicComponent
+
 NAME = "sqs_metrics"
 AWS_BEHAVIOUR = (
     "Amazon SQS sends metrics to CloudWatch in namespace AWS/SQS with dimension QueueName: "
@@ -32,30 +34,19 @@ def metrics_period() -> float:
     return float(os.environ.get("LABKIT_METRICS_PERIOD", "10"))
 
 
-class SqsMetrics:
+class SqsMetrics(PeriodicComponent):
     name = "sqs-metrics"
 
     def __init__(self, period: float):
+        super().__init__(period)
         self.period = period
         self.counts: Counter[tuple[str, str, str, str]] = Counter()  # (account, region, queue, metric)
         self.lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self.published = 0
 
     def count(self, queue: Any, metric: str, n: int = 1) -> None:
         with self.lock:
             self.counts[(queue.account_id, queue.region, queue.name, metric)] += n
-
-    def start(self) -> None:
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="sqs-metrics", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread:
-            self._thread.join(timeout=5)
 
     def reset(self) -> None:
         with self.lock:
@@ -64,12 +55,8 @@ class SqsMetrics:
     def health(self) -> dict[str, Any]:
         return {"period_s": self.period, "publishes": self.published}
 
-    def _loop(self) -> None:
-        while not self._stopping.wait(self.period):
-            try:
-                self.publish()
-            except Exception as exc:  # keep publishing next period
-                print(f"labkit sqs-metrics: {exc!r}", flush=True)
+    def tick(self) -> None:
+        self.publish()
 
     def publish(self) -> None:
         from moto.cloudwatch.models import cloudwatch_backends
