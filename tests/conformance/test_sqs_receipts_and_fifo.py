@@ -2,7 +2,6 @@
 sqs_fifo_order). boto3 only: runs unchanged against any backend."""
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
