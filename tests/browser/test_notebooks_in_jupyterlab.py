@@ -1,6 +1,9 @@
 """Every lesson and every solved lab, run in real JupyterLab in Chromium.
 
-Lessons: Run All, no error outputs, then move one widget and see the plot/output change.
+Lessons: Run All, no error outputs (also none inside widget outputs), then move one widget and
+wait for a finished redraw without a traceback, then call clean_up() as the lesson says, and check
+JupyterLab's log console holds no traceback. Screenshots: <name>-widget.png (the widget cell after
+the move) and <name>-end.png (the end of the notebook); -log.png when the log console has entries.
 Solutions: Run All, no error outputs, every checker table shows full points and no FAIL.
 Each notebook's time goes to test-output/browser_times.csv (a report, not an assertion).
 """
@@ -74,10 +77,12 @@ def test_lesson_runs_and_widget_redraws(jupyterlab, page, path):
         assert "deleted" in printed and "Error" not in printed, f"clean_up() printed: {printed}"
     else:
         _shot(nb, path, "-end")
+    # A callback's exception outside any Output widget lands in JupyterLab's log console.
     logged = nb.log_console_text()
     if logged:
         _shot(nb, path, "-log")
         print(f"\n{path}: JupyterLab log console:\n{logged[-3000:]}")
+    assert not re.search(r"Traceback|Error", logged), f"{path}: errors in the log console: {logged[-1500:]}"
     _record_time(path, time.monotonic() - started)
 
 
