@@ -11,6 +11,9 @@ from labkit.lessons.logs import (
 from labkit.lessons.names import run_prefix
 from labkit.lessons.polling import wait_until
 from labkit.lessons.progress import Progress
+from labkit.lessons.threadsafe_mathtext import install as _install_threadsafe_mathtext
+
+_install_threadsafe_mathtext()  # every lesson imports this package before it draws
 
 __all__ = [
     "force_cold_start", "parse_report_line", "read_json_lines", "read_log_messages",
