@@ -200,6 +200,17 @@ class _Drain:
         return wait_until(complete, timeout=SETTLE_TIMEOUT_S, interval=2 * POLL_S,
                           what="the worker's invocation logs")[0]
 
+    def permitted_concurrency(self) -> float:
+        """Executions the configuration lets Lambda run at once for this worker: the mapping's
+        MaximumConcurrency, capped by the function's reserved concurrency (inf when unset).
+        A short run on a busy machine may not reach this peak, so it is checked as well."""
+        mappings = self.lam.list_event_source_mappings(FunctionName=self.worker)["EventSourceMappings"]
+        mapping_cap = sum(float(m.get("ScalingConfig", {}).get("MaximumConcurrency") or "inf")
+                          for m in mappings)  # each mapping scales on its own
+        reserved = self.lam.get_function_concurrency(FunctionName=self.worker).get(
+            "ReservedConcurrentExecutions")
+        return min(mapping_cap, float("inf") if reserved is None else float(reserved))
+
     def measure(self, lines) -> dict[str, Any]:
         stats = self.api.stats()
         result = {"peak_concurrency": peak_concurrency(zip(lines["started"], lines["ended"])),
@@ -245,6 +256,12 @@ def peak_within_limit(s: Scenario) -> None:
     drain = _Drain(s)
     drain.wait_drained(drain.configure())
     m = drain.measure(drain.invocations())
+    permitted = drain.permitted_concurrency()
+    s.evidence["permitted_concurrency"] = permitted
+    s.expect(permitted <= m["allowed_concurrency"],
+             observed=f"the configuration lets {permitted:g} executions run at once",
+             expected=f"at most {m['allowed_concurrency']} executions: capacity "
+                      f"{s.params['capacity']} // {s.params['connections']} connections each")
     s.expect(m["peak_concurrency"] <= m["allowed_concurrency"],
              observed=f"peak of {m['peak_concurrency']} concurrent executions "
                       f"({m['downstream_peak_connections']} connections at the downstream, "
