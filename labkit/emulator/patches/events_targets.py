@@ -107,7 +107,7 @@ class EventDelivery:
     def _deliver(self, target: dict, text: str, event_id: str) -> None:
         arn = target["Arn"]
         parts = arn.split(":")
-        service, region, account, resource = parts[2], parts[3], parts[4], ":".join(parts[5:])
+        service, account, resource = parts[2], parts[4], ":".join(parts[5:])
         if service == "lambda":
             try:
                 runtime = self.ctx.component("lambda-runtime")
