@@ -59,7 +59,7 @@ LAB = Lab(
     },
 )
 BATCH_SIZE = 10
-FUNCTION_TIMEOUT_S = 3                      # a batch takes ~0.5-1 s; room for a loaded machine
+FUNCTION_TIMEOUT_S = 5     # a batch takes ~0.5-1 s; a 2-core machine grading a class can be 3x slower
 VISIBILITY_TIMEOUT_S = 6 * FUNCTION_TIMEOUT_S   # the 6x rule of lesson 01
 CONFIGURE_TIMEOUT_S = 60.0
 SETTLE_TIMEOUT_S = 240.0                    # everything served, on a very loaded machine
@@ -272,15 +272,21 @@ def peak_within_limit(s: Scenario) -> None:
 
 # -- task 2 ----------------------------------------------------------------------------------
 
-def _replay(drain: _Drain, orders: list[str]) -> None:
-    """One synchronous replay call, retried while Lambda throttles it."""
+def _replay(drain: _Drain, orders: list[str]) -> bool:
+    """One synchronous replay call, retried while Lambda throttles it. True when it ran to the
+    end (it logged its invocation line); False when the function failed, e.g. timed out on a
+    very loaded machine (the downstream still counted whatever it did)."""
+    answers: list[dict] = []
+
     def called() -> bool:
         try:
-            drain.lam.invoke(FunctionName=drain.worker, Payload=json.dumps({"replay": orders}))
+            answers.append(drain.lam.invoke(FunctionName=drain.worker,
+                                            Payload=json.dumps({"replay": orders})))
             return True
         except drain.lam.exceptions.TooManyRequestsException:
             return False
     wait_until(called, timeout=SETTLE_TIMEOUT_S, interval=0.5, what="a throttled replay to get through")
+    return "FunctionError" not in answers[-1]
 
 
 @LAB.check("task-2", "no-overload-errors", "zero overload errors, with a replay job invoking the "
@@ -300,10 +306,12 @@ def no_overload_errors(s: Scenario) -> None:
     wait_until(lambda: drain.in_flight() > 0 or drain.left() == 0, timeout=SETTLE_TIMEOUT_S,
                interval=0.1, what="the mapping to start receiving")
     with ThreadPoolExecutor(s.params["replays"]) as pool:
-        list(pool.map(lambda i: _replay(drain, [f"replay-{i}-{n}" for n in range(BATCH_SIZE)]),
-                      range(s.params["replays"])))
+        completed = list(pool.map(
+            lambda i: _replay(drain, [f"replay-{i}-{n}" for n in range(BATCH_SIZE)]),
+            range(s.params["replays"])))
+    s.evidence["replays_completed"] = sum(completed)
     drain.wait_drained(configured)
-    m = drain.measure(drain.invocations(replays=s.params["replays"]))
+    m = drain.measure(drain.invocations(replays=sum(completed)))
     s.expect(m["overload_errors"] == 0,
              observed=f"{m['overload_errors']} overload errors (503): up to "
                       f"{m['downstream_peak_connections']} connections at once, peak of "

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -203,10 +203,13 @@ class ServerProcess:
     """An embedded backend in its own process: isolated state, its own port."""
 
     def __init__(self, port: int = 0, host: str = DEFAULT_HOST, env: dict[str, str] | None = None,
-                 log_path: str | None = None):
+                 log_path: str | None = None,
+                 command_wrapper: Callable[[list[str]], list[str]] | None = None):
         self.host, self.requested_port = host, port
         self.env = env
         self.log_path = log_path
+        # e.g. run the server (and so every Lambda worker it starts) as an unprivileged user
+        self.command_wrapper = command_wrapper or (lambda cmd: cmd)
         self.proc: subprocess.Popen | None = None
         self.url: str | None = None
 
@@ -215,8 +218,9 @@ class ServerProcess:
         env.pop("AWS_ENDPOINT_URL", None)  # the server never talks to another backend
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "labkit.emulator.server", "--host", self.host,
-             "--port", str(self.requested_port), "--exit-with-parent"],
+            self.command_wrapper([sys.executable, "-m", "labkit.emulator.server", "--host",
+                                  self.host, "--port", str(self.requested_port),
+                                  "--exit-with-parent"]),
             stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=True,
         )
         ready = _read_ready_line(self.proc, timeout)

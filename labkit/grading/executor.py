@@ -6,7 +6,9 @@ Isolation (what learner code can reach):
     backend's URL and dummy credentials: never the seed, never the output folder;
   * the checks run here, in the grader, against a *copy* of the handler file the notebook
     wrote; the handler itself runs in sandboxed processes (labkit.checks.sandbox);
-  * every submission gets its own embedded backend (ServerProcess) on its own port.
+  * every submission gets its own embedded backend (ServerProcess) on its own port, started
+    like the kernel (limits, ``nobody`` when the grader is root): the notebook deploys Lambda
+    functions there, and their code runs in the backend's worker processes.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from labkit.checks import get_lab
 from labkit.checks.framework import CheckResult, Target, run_checks
 from labkit.checks.sandbox import Limits
 from labkit.emulator.server import ServerProcess
-from labkit.grading.limits import give_to_learner
+from labkit.grading.limits import give_to_learner, limited_command
 from labkit.grading.submissions import Submission
 
 
@@ -91,7 +93,9 @@ def execute(sub: Submission, settings: GradeSettings) -> "Executed | dict[str, A
     workdir = tempfile.mkdtemp(prefix="labkit-work-")           # the learner's folder
     snapshot = tempfile.mkdtemp(prefix="labkit-code-")          # handler copy, read-only
     os.chmod(snapshot, 0o755)
-    server = ServerProcess(log_path=os.path.join(private, "server.log"))
+    server = ServerProcess(log_path=os.path.join(private, "server.log"), env=_server_env(),
+                           command_wrapper=lambda cmd: limited_command(
+                               cmd, settings.memory_mb, 4 * settings.notebook_limit, 256))
     executed = Executed(sub, lab, result, started, server, _PidFile(settings.pid_dir, sub.key),
                         [private, workdir, snapshot], {}, None, {})
     mark = time.monotonic()
@@ -115,6 +119,11 @@ def execute(sub: Submission, settings: GradeSettings) -> "Executed | dict[str, A
         results = _zero_results(lab, f"grading failed: {type(exc).__name__}: {exc}")
         return _finish(result, results, f"grader error: {type(exc).__name__}: {exc}"[:200],
                        {}, started)
+
+
+def _server_env() -> dict[str, str]:
+    """The backend runs the learner's Lambda functions: it gets nothing of the grader's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("LABKIT_GRADE", "AWS_"))}
 
 
 def check(executed: Executed, settings: GradeSettings) -> dict[str, Any]:

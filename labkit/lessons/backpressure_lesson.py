@@ -51,11 +51,14 @@ class Downstream:
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 status = owner._serve(self.headers.get("X-Caller", ""))
                 body = b"ok" if status == 200 else b"overloaded: all connection slots busy"
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the caller went away (a function that timed out): nothing to answer
 
             do_POST = do_GET
 

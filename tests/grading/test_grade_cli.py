@@ -100,11 +100,25 @@ def _spy(exfil: str):
     return nb
 
 
+def _lambda_spy(exfil: str):
+    """The notebook deploys a Lambda function that spies: its code runs in the grading
+    backend's worker processes, which must be as unprivileged as the kernel."""
+    nb = _load(SOLUTION)
+    source = f"EXFIL = {exfil!r}\n{SPY}\n\ndef handler(event, context):\n    return 'spied'\n"
+    nb.cells.insert(_handler_index(nb) + 1, new_code_cell(
+        "import boto3\nfrom labkit.deploy import deploy_function\n"
+        "lam = boto3.client('lambda')\n"
+        f"deploy_function(lam, 'spy', {source!r})\n"
+        "assert lam.invoke(FunctionName='spy')['Payload'].read() == b'\"spied\"'"))
+    return nb
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("class")
     root, out = base / "root", base / "out"
     exfil = f"/tmp/labkit-exfil-{uuid.uuid4().hex}.jsonl"
+    lambda_exfil = f"/tmp/labkit-exfil-lambda-{uuid.uuid4().hex}.jsonl"
     notebooks = {
         "solution": _load(SOLUTION, keep_checks=True),
         "starter": _load(STARTER, keep_checks=True),
@@ -119,6 +133,7 @@ def graded(tmp_path_factory):
         "memory-hog": _with_cell("hog = bytearray(4 * 1024 ** 3)", before_handler=False),
         "never-returns": _never_returns(),
         "spy": _spy(exfil),
+        "lambda-spy": _lambda_spy(lambda_exfil),
     }
     for learner, nb in notebooks.items():
         (root / learner).mkdir(parents=True)
@@ -136,10 +151,11 @@ def graded(tmp_path_factory):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with open(out / "summary.csv") as f:
         rows = {r["learner"]: r for r in csv.DictReader(f)}
-    yield {"root": root, "out": out, "rows": rows, "exfil": exfil, "elapsed": elapsed,
-           "stdout": proc.stdout}
-    if os.path.exists(exfil):
-        os.unlink(exfil)
+    yield {"root": root, "out": out, "rows": rows, "exfil": exfil, "lambda_exfil": lambda_exfil,
+           "elapsed": elapsed, "stdout": proc.stdout}
+    for path in (exfil, lambda_exfil):
+        if os.path.exists(path):
+            os.unlink(path)
 
 
 FULL = "24"
@@ -149,7 +165,7 @@ def test_every_submission_is_a_row(graded):
     assert set(graded["rows"]) == {
         "solution", "starter", "infinite-loop", "os-exit", "kernel-death", "syntax-error",
         "edited-checks-solution", "edited-checks-starter", "huge-output", "memory-hog",
-        "never-returns", "spy", "corrupt", "no-notebook"}
+        "never-returns", "spy", "lambda-spy", "corrupt", "no-notebook"}
     assert list(next(iter(graded["rows"].values())))[:5] == ["learner", "lab", "score", "max",
                                                              "status"]
 
@@ -222,6 +238,17 @@ def test_learner_code_cannot_see_the_seed_or_the_output_folder(graded):
     assert str(graded["out"]) not in text
     assert not list(graded["out"].rglob("pwned.txt"))
     assert graded["rows"]["spy"]["score"] == FULL
+
+
+def test_lambda_functions_the_notebook_deploys_cannot_see_the_seed_either(graded):
+    """Without the backend started unprivileged, this worker ran as root and could read the
+    grader's environment (/proc/PID/environ keeps the seed) and write into DIR."""
+    exfil = Path(graded["lambda_exfil"])
+    assert exfil.exists(), "the Lambda function's spy code did not run"
+    text = exfil.read_text()
+    assert SEED not in text
+    assert not list(graded["out"].rglob("pwned.txt"))
+    assert graded["rows"]["lambda-spy"]["status"] == "ok", graded["rows"]["lambda-spy"]
 
 
 def test_outputs(graded):

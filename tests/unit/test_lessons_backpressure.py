@@ -73,3 +73,23 @@ def test_concurrency_over_time_samples_the_overlap():
     assert curve["t"].iloc[0] == 0.0                          # times are relative to the first start
     assert curve["concurrent"].max() == 2
     assert curve.loc[curve["t"] == 1.5, "concurrent"].item() == 1
+
+
+def test_a_caller_that_goes_away_is_counted_quietly(capsys):
+    """A function that times out drops its connection mid-request: the downstream still counts
+    the request and prints no traceback into the notebook or the grading log."""
+    import socket
+    import time
+
+    with Downstream(capacity=1, service_time_s=0.2) as api:
+        host, port = api.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.sendall(b"GET /work HTTP/1.1\r\nHost: x\r\n\r\n")
+        deadline = time.time() + 10
+        while api.stats()["requests"] < 1 and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.1)  # let the handler thread finish writing (or failing to)
+        assert api.stats()["requests"] == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from labkit.emulator.runtime.config import FunctionConfig
 from labkit.emulator.runtime.launcher import spawn_fresh
+from labkit.emulator.runtime.monitor import cpu_share, cpu_time_s
 from labkit.emulator.runtime.runtime_api import RuntimeApiServer
 
 INIT_TIMEOUT_S = float(os.environ.get("LABKIT_LAMBDA_INIT_TIMEOUT", "10"))  # AWS: 10 s
@@ -41,6 +42,7 @@ class Invocation:
     started: float = 0.0          # perf_counter when the handler got the event
     ended: float = 0.0
     log_start: int = 0            # offset in the environment's log file at delivery
+    cpu_at_delivery: float | None = None  # worker CPU seconds at delivery: the CPU-share budget counts from here
     result: bytes = b""
     error_type: str | None = None  # set when the handler reported an error
     failure: str | None = None     # "timeout" | "exit" | "init" | "killed": the sandbox failed
@@ -192,6 +194,8 @@ class Environment:
         inv.log_start = self._log_size()
         inv.deadline_ms = int((time.time() + inv.timeout_s) * 1000)
         inv.started = time.perf_counter()
+        if cpu_share(self.config.memory_mb) < 1.0:
+            inv.cpu_at_delivery = cpu_time_s(self.pid) if self.pid else None
         self.current = inv
         inv.delivered.set()
         return inv

@@ -102,7 +102,8 @@ class Monitor:
                 continue
             pid = env.pid
             seen.add(pid)
-            running = env.busy and env.current is not None and not env.current.done.is_set()
+            current = env.current  # read once: the runtime thread may replace it meanwhile
+            running = env.busy and current is not None and not current.done.is_set()
             budget = self._budgets.get(pid)
             if not running:
                 if budget is not None and budget.stopped:
@@ -114,7 +115,10 @@ class Monitor:
                 continue
             quota = share * PERIOD_S
             if budget is None:
-                budget = self._budgets[pid] = _Budget(now, cpu, quota)
+                # count from the moment the handler got the event, not from when this loop
+                # first saw it: on a loaded machine that can be many ticks later
+                since = current.cpu_at_delivery
+                budget = self._budgets[pid] = _Budget(now, cpu if since is None else since, quota)
             if now - budget.period_start >= PERIOD_S:
                 # a new period: overshoot of the last one (or unpaid debt) is paid back now
                 overshoot = max(0.0, (cpu - budget.cpu_at_start) - budget.allowance)
