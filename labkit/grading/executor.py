@@ -25,7 +25,7 @@ from typing import Any
 
 import nbformat
 
-from labkit.checks import get_lab
+from labkit.checks import GRADING_ENV, get_lab
 from labkit.checks.framework import CheckResult, Target, run_checks
 from labkit.checks.sandbox import Limits
 from labkit.emulator.server import ServerProcess
@@ -207,7 +207,7 @@ def _execute_notebook(notebook: Path, workdir: str, private: str, url: str,
         "IPYTHONDIR": os.path.join(workdir, ".ipython"),
         "MPLCONFIGDIR": os.path.join(workdir, ".matplotlib"),
         "MPLBACKEND": "Agg",
-        "AWS_ENDPOINT_URL": url, "LABKIT_BACKEND": "embedded",
+        "AWS_ENDPOINT_URL": url, "LABKIT_BACKEND": "embedded", GRADING_ENV: "1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
     }

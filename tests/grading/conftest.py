@@ -1,8 +1,11 @@
-"""Fixtures for the grading suite: the example lab's code, extracted from its notebooks."""
+"""Fixtures for the grading suite: the labs' code, extracted from their notebooks, and the planted
+bugs of mutants/ (each a small patch of a solution's handler file) built from it."""
 from __future__ import annotations
 
+import ast
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -10,6 +13,7 @@ import pytest
 
 from labkit.checks import get_lab
 from labkit.grading.limits import learner_can_run_python
+from labkit.grading.starter import BEGIN, END, STARTER
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = Path(__file__).parent / "mutants"
@@ -23,6 +27,53 @@ def handler_source(notebook: Path, handler_file: str) -> str:
         if cell.cell_type == "code" and first.strip() == f"%%writefile {handler_file}":
             return body
     raise AssertionError(f"{notebook} has no %%writefile {handler_file} cell")
+
+
+@lru_cache(maxsize=None)
+def solution_code(notebook: str, handler_file: str) -> str:
+    """The handler a solution notebook writes, without its starter markers (### BEGIN SOLUTION,
+    ### END SOLUTION, ### STARTER: lines) and the blank lines they leave at the end: the code
+    every planted bug in mutants/ patches."""
+    source = handler_source(ROOT / "solutions" / notebook, handler_file)
+    code = [line for line in source.splitlines()
+            if line.strip() not in (BEGIN, END) and not line.strip().startswith(STARTER)]
+    return "\n".join(code).rstrip("\n") + "\n"
+
+
+def mutant_specs(topic: str) -> list[Path]:
+    """The planted bugs of one lab, e.g. mutant_specs("02_idempotency")."""
+    return sorted((MUTANTS / topic).glob("*.py"))
+
+
+def mutant_replacements(spec: Path) -> list[tuple[str, str]]:
+    """A planted bug's REPLACE list, read without importing the file (it is data, not a module)."""
+    for node in ast.parse(spec.read_text()).body:
+        names = [getattr(target, "id", None) for target in getattr(node, "targets", [])]
+        if isinstance(node, ast.Assign) and names == ["REPLACE"]:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{spec.parent.name}/{spec.name} has no REPLACE = [(old, new), ...]")
+
+
+def mutant_source(spec: Path, solution: str) -> str:
+    """The solution's code with one planted bug: each (old, new) of the spec's REPLACE, in order.
+    An `old` that is not in the code exactly once means the solution changed under the bug."""
+    source = solution
+    for old, new in mutant_replacements(spec):
+        found = source.count(old)
+        assert found == 1, (f"{spec.parent.name}/{spec.name}: this snippet is in the solution's code "
+                            f"{found} times, not once (did the solution change?):\n{old}")
+        source = source.replace(old, new)
+    return source
+
+
+def write_mutant(spec: Path, lab, folder: Path) -> Path:
+    """Write the planted bug as the lab's handler file in `folder` (mode 0755, so `nobody` can
+    read it when grading runs as root); returns the file's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o755)
+    path = folder / lab.handler_file
+    path.write_text(mutant_source(spec, solution_code(lab.notebook, lab.handler_file)))
+    return path
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,10 +11,10 @@ import pytest
 
 from labkit.checks import get_lab
 from labkit.checks.framework import Target, hidden_params, run_checks
-from tests.grading.conftest import ROOT, handler_source
+from tests.grading.conftest import ROOT, handler_source, mutant_specs, write_mutant
 
 LAB = get_lab("00")
-MUTANTS = sorted((Path(__file__).parent / "mutants" / "00_start_here").glob("*.py"))
+MUTANTS = mutant_specs("00_start_here")
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +61,12 @@ def test_at_least_three_planted_bugs():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.stem for m in MUTANTS])
-def test_planted_bug_fails_the_check_aimed_at_it(server, mutant):
+def test_planted_bug_fails_the_check_aimed_at_it(server, mutant, tmp_path):
     target_check = _target_check(mutant)
     aimed = [c for c in LAB.checks if c.id in (target_check, "answers-right")]
     assert target_check in {c.id for c in aimed}, f"no check named {target_check}"
-    results = {r.check: r for r in run_checks(aimed, Target(str(mutant), server.url))}
+    code = write_mutant(mutant, LAB, tmp_path)   # the solution with the bug planted
+    results = {r.check: r for r in run_checks(aimed, Target(str(code), server.url))}
     assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
     assert results[target_check].observed  # the learner is told what was observed
     if target_check != "answers-right":

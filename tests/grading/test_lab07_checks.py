@@ -12,9 +12,9 @@ import pytest
 
 from labkit.checks import get_lab
 from labkit.checks.framework import Target, hidden_params, run_checks
-from tests.grading.conftest import ROOT, handler_source
+from tests.grading.conftest import ROOT, handler_source, mutant_specs, write_mutant
 
-MUTANTS = sorted((Path(__file__).parent / "mutants" / "07_cost").glob("*.py"))
+MUTANTS = mutant_specs("07_cost")
 # a check about another part of lab07_cost.py than the one each check looks at
 CONTROL = {"choose-memory": "pipeline-lambda", "pipeline-lambda": "choose-memory",
            "pipeline-logs": "choose-memory"}
@@ -69,10 +69,11 @@ def test_at_least_three_planted_bugs():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.stem for m in MUTANTS])
-def test_planted_bug_fails_the_check_aimed_at_it(server, lab07, mutant):
+def test_planted_bug_fails_the_check_aimed_at_it(server, lab07, mutant, tmp_path):
     target_check = _target_check(mutant)
     aimed = [c for c in lab07.checks if c.id in (target_check, CONTROL[target_check])]
-    results = {r.check: r for r in run_checks(aimed, Target(str(mutant), server.url))}
+    code = write_mutant(mutant, lab07, tmp_path)   # the solution with the bug planted
+    results = {r.check: r for r in run_checks(aimed, Target(str(code), server.url))}
     assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
     assert results[target_check].observed      # the learner is told what was observed
     assert results[CONTROL[target_check]].passed, "the bug must be specific, not total breakage"

@@ -12,9 +12,9 @@ import pytest
 
 from labkit.checks import get_lab
 from labkit.checks.framework import Target, run_checks
-from tests.grading.conftest import ROOT, handler_source
+from tests.grading.conftest import ROOT, handler_source, mutant_specs, write_mutant
 
-MUTANTS = sorted((Path(__file__).parent / "mutants" / "08_observability").glob("*.py"))
+MUTANTS = mutant_specs("08_observability")
 BASIC = "json-lines"
 
 
@@ -65,11 +65,12 @@ def test_at_least_three_planted_bugs():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.stem for m in MUTANTS])
-def test_planted_bug_fails_the_check_aimed_at_it(server, lab08, mutant):
+def test_planted_bug_fails_the_check_aimed_at_it(server, lab08, mutant, tmp_path):
     target_check = _target_check(mutant)
     aimed = [c for c in lab08.checks if c.id in (target_check, BASIC)]
     assert target_check in {c.id for c in aimed} and target_check != BASIC
-    results = {r.check: r for r in run_checks(aimed, Target(str(mutant), server.url))}
+    code = write_mutant(mutant, lab08, tmp_path)   # the solution with the bug planted
+    results = {r.check: r for r in run_checks(aimed, Target(str(code), server.url))}
     assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
     assert results[target_check].observed  # the learner is told what was observed
     assert results[BASIC].passed, "the bug must be specific, not total breakage"

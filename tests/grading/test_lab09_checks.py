@@ -15,10 +15,10 @@ import pytest
 
 from labkit.checks import get_lab
 from labkit.checks.framework import Target, hidden_params, run_checks
-from tests.grading.conftest import ROOT, handler_source
+from tests.grading.conftest import ROOT, handler_source, mutant_specs, write_mutant
 
 LAB = get_lab("09")
-MUTANTS = sorted((Path(__file__).parent / "mutants" / "09_concurrency_backpressure").glob("*.py"))
+MUTANTS = mutant_specs("09_concurrency_backpressure")
 SEEDS = ["autumn-2026", "spring-2027", "7"]
 # a check about another promise than the one each check looks at, which a planted bug must pass
 CONTROL = {"peak-within-limit": "no-overload-errors", "no-overload-errors": "peak-within-limit",
@@ -46,7 +46,7 @@ def code(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def runs(server, code) -> dict[str, list]:
+def runs(server, code, tmp_path_factory) -> dict[str, list]:
     """Every run side by side: the solution (public + hidden of the first seed, hidden of the
     others), the starter, and each planted bug against its target check and a control."""
     hidden = [c for c in LAB.checks if c.hidden is not None]
@@ -56,7 +56,8 @@ def runs(server, code) -> dict[str, list]:
     for mutant in MUTANTS:
         target = _target_check(mutant)
         wanted = {target} if mutant.stem in NO_CONTROL else {target, CONTROL[target]}
-        jobs[mutant.stem] = (mutant, [c for c in LAB.checks if c.id in wanted], None)
+        path = write_mutant(mutant, LAB, tmp_path_factory.mktemp(mutant.stem))
+        jobs[mutant.stem] = (path, [c for c in LAB.checks if c.id in wanted], None)
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {name: pool.submit(run_checks, specs, Target(str(path), server.url), seed=seed)
                    for name, (path, specs, seed) in jobs.items()}

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from labkit.checks.framework import Target, run_checks
+from tests.grading.conftest import mutant_specs, write_mutant
 
-MUTANTS = sorted((Path(__file__).parent / "mutants" / "99_example").glob("*.py"))
+MUTANTS = mutant_specs("99_example")
 
 
 def _by_check(results, hidden=False):
@@ -53,11 +54,12 @@ def test_at_least_three_planted_bugs():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.stem for m in MUTANTS])
-def test_planted_bug_fails_the_check_aimed_at_it(server, lab99, mutant):
+def test_planted_bug_fails_the_check_aimed_at_it(server, lab99, mutant, tmp_path):
     target_check = _target_check(mutant)
     aimed = [c for c in lab99.checks if c.id in (target_check, "charges-and-records")]
     assert target_check in {c.id for c in aimed}, f"no check named {target_check}"
-    results = _by_check(run_checks(aimed, Target(str(mutant), server.url)))
+    code = write_mutant(mutant, lab99, tmp_path)   # the solution with the bug planted
+    results = _by_check(run_checks(aimed, Target(str(code), server.url)))
     assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
     assert results[target_check].observed  # the learner is told what was observed
     assert results["charges-and-records"].passed, "the bug must be specific, not total breakage"

@@ -18,11 +18,12 @@ from labkit.checks import get_lab
 from labkit.checks.framework import Target, run_checks
 from labkit.checks.lab_06_cold_starts import ORIGINAL_SOURCE
 from labkit.grading.starter import starter_notebook, starter_source
+from tests.grading.conftest import mutant_source, mutant_specs, solution_code, write_mutant
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = get_lab("06")
 SOLUTION_NOTEBOOK = ROOT / "solutions" / "06_cold_starts.ipynb"
-MUTANTS = sorted((Path(__file__).parent / "mutants" / "06_cold_starts").glob("*.py"))
+MUTANTS = mutant_specs("06_cold_starts")
 HANDLER_CELL = "%%writefile lab06_prices.py"
 
 
@@ -60,7 +61,8 @@ def test_starter_cell_is_the_production_code_the_check_compares_with():
 def test_mutants_are_the_solution_with_one_planted_change():
     solution = set(_solution_source().splitlines())
     for mutant in MUTANTS:
-        body = mutant.read_text().split('"""', 2)[2].splitlines()
+        planted = mutant_source(mutant, solution_code(LAB.notebook, LAB.handler_file))
+        body = planted.split('"""', 2)[2].splitlines()
         changed = [line for line in body if line not in solution]
         assert 1 <= len(changed) <= 6, (mutant.name, changed)
 
@@ -89,9 +91,9 @@ def test_there_are_at_least_three_planted_bugs():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda p: p.stem)
-def test_planted_bug_is_caught_by_its_check(mutant: Path, server):
+def test_planted_bug_is_caught_by_its_check(mutant: Path, server, tmp_path):
     doc = mutant.read_text().split('"""')[1]
     caught_by = re.search(r"Caught by: ([\w-]+)", doc).group(1)
     spec = next(c for c in LAB.checks if c.id == caught_by)
-    results = run_checks([spec], Target(str(mutant), server.url))
+    results = run_checks([spec], Target(str(write_mutant(mutant, LAB, tmp_path)), server.url))
     assert results and not results[0].passed, f"{mutant.name} passed {caught_by}"

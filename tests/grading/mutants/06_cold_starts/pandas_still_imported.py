@@ -1,33 +1,11 @@
 """Planted bug: the lazy import is there, but `import pandas` was left at the top. Caught by: cold-start-ratio."""
+
+REPLACE = [
+    ("""\
+PRICES = {"apple": 120, "pear": 95, "plum": 80, "fig": 240, "kiwi": 60}
+""",
+     """\
 import pandas as pd  # noqa: F401 - left behind
 PRICES = {"apple": 120, "pear": 95, "plum": 80, "fig": 240, "kiwi": 60}
-
-
-def handler(event, context):
-    if event.get("warmer"):           # a scheduled warming ping: answer at once
-        return {"warmed": True}
-    if event.get("action") == "report":
-        return sales_report(event["sales"])
-    item = event["item"]
-    return {"item": item, "price": PRICES[item]}
-
-
-def sales_report(sales):
-    import pandas as pd   # lazy: only reports pay for pandas, once per environment (cached)
-
-    frame = pd.DataFrame(sales, columns=["item", "qty"])
-    frame["revenue"] = frame["item"].map(PRICES) * frame["qty"]
-    by_item = frame.groupby("item")["revenue"].sum()
-    return {"revenue": {item: int(cents) for item, cents in by_item.items()},
-            "total": int(by_item.sum())}
-
-
-def provisioned_for(event, context):
-    """The most requests in flight at once in a recorded burst."""
-    changes = [(start, +1) for start, _ in event["requests"]]
-    changes += [(end, -1) for _, end in event["requests"]]
-    in_flight = peak = 0
-    for _, change in sorted(changes):   # at a tie, an end (-1) sorts before a start (+1)
-        in_flight += change
-        peak = max(peak, in_flight)
-    return {"provisioned": peak}
+"""),
+]
