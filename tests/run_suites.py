@@ -27,7 +27,7 @@ OUT = ROOT / "test-output"
 # Lanes of (suite folder, extra pytest args), each lane in order: fast feedback first.
 LANES: list[list[tuple[str, list[str]]]] = [
     [("unit", ["-n", "2"]), ("runtime", ["-n", "2"]), ("conformance", ["-n", "2"]),
-     ("lab", []), ("grading", ["-n", "2"])],
+     ("lab", []), ("grading", ["-n", "2", "--dist", "loadgroup"])],
     [("notebooks", ["-n", "2"]), ("browser", ["-n", "2"])],
 ]
 

@@ -17,6 +17,10 @@ from labkit.checks import get_lab
 from labkit.checks.framework import Target, hidden_params, run_checks
 from tests.grading.conftest import ROOT, handler_source, mutant_specs, write_mutant
 
+# one worker runs this file: its module fixture is the expensive part, and with xdist every
+# worker that gets one of its tests would build the fixture again
+pytestmark = pytest.mark.xdist_group("lab09")
+
 LAB = get_lab("09")
 MUTANTS = mutant_specs("09_concurrency_backpressure")
 SEEDS = ["autumn-2026", "spring-2027", "7"]

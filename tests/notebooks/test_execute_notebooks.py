@@ -50,10 +50,11 @@ def scratch_copy(path: Path, scratch: Path) -> Path:
     return folder / path.name
 
 
-def execute(path: Path, endpoint_url: str):
+def execute(path: Path, endpoint_url: str, nb=None):
     """Run the notebook in memory (the file on disk is never rewritten), with the notebook's
-    own folder as the kernel's working directory."""
-    nb = nbformat.read(path, as_version=4)
+    own folder as the kernel's working directory. Pass ``nb`` (read from ``path``) to keep
+    what ran, and when, even if a cell fails."""
+    nb = nb if nb is not None else nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, startup_timeout=180, kernel_name="python3",
                             allow_errors=False, resources={"metadata": {"path": str(path.parent)}},
                             # plain tracebacks: CI logs show escape codes, not colours
@@ -70,11 +71,13 @@ def test_notebook_runs_headless(path: Path, server, tmp_path):
     code_cells = sum(1 for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
     started = time.monotonic()
     status = "failed"
+    copy = scratch_copy(path, tmp_path)
+    nb = nbformat.read(copy, as_version=4)
     try:
-        nb = execute(scratch_copy(path, tmp_path), server.url)
+        execute(copy, server.url, nb)
         status = "passed"
     finally:
-        record(name, time.monotonic() - started, status, code_cells)
+        record(name, time.monotonic() - started, status, code_cells, nb)
     if path == SELF_TEST:
         _assert_self_test_really_ran(nb, server.url)
 
