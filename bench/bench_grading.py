@@ -12,6 +12,7 @@ fresh backend, the sandboxing, and the public + hidden checks. Prints both; asse
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -24,6 +25,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from labkit.kernel_client import SlicedPollKernelManager
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -34,10 +37,18 @@ def bare_run(notebook: Path) -> float:
         os.environ["LABKIT_HOME"] = folder
         started = time.monotonic()
         NotebookClient(nb, timeout=600, allow_errors=False, kernel_name="python3",
+                       kernel_manager_class=SlicedPollKernelManager,
                        resources={"metadata": {"path": folder}}).execute()
         elapsed = time.monotonic() - started
         os.environ.update(env_before)
         return elapsed
+
+
+def _median_phases(out: Path) -> dict[str, float]:
+    """Where a submission's time goes: backend start, notebook, checks (medians)."""
+    timings = [json.loads(p.read_text()).get("timings", {}) for p in (out / "results").glob("*.json")]
+    keys = sorted({k for t in timings for k in t})
+    return {k: statistics.median(t[k] for t in timings if k in t) for k in keys}
 
 
 def main() -> int:
@@ -71,6 +82,7 @@ def main() -> int:
             return 1
         summary = (out / "summary.csv").read_text().splitlines()[1:]
         full = sum(1 for line in summary if line.split(",")[4] == "ok")
+        phases = _median_phases(out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     budget = args.copies * bare_s / args.workers
@@ -78,6 +90,7 @@ def main() -> int:
           f"({full}/{args.copies} ran cleanly)")
     print(f"{args.copies} x bare / {args.workers} = {budget:.1f} s")
     print(f"ratio grading / (N x bare / workers) = {wall / budget:.2f}  (goal <= 1.3)")
+    print("median per submission: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
     return 0
 
 

@@ -100,7 +100,8 @@ class EmbeddedServer:
             c.start()
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="labkit-http", daemon=True)
         self._thread.start()
-        threading.Thread(target=_warm_up_step_functions, name="labkit-warm-up", daemon=True).start()
+        if os.environ.get(WARM_UP_ENV, "1") != "0":  # the grader turns it off: throughput first
+            threading.Thread(target=_warm_up_step_functions, name="labkit-warm-up", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -168,6 +169,9 @@ def _enable_step_functions_execution() -> None:
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     default_user_config.setdefault("lambda", {})["use_docker"] = False
+
+
+WARM_UP_ENV = "LABKIT_WARM_UP_STEP_FUNCTIONS"
 
 
 def _warm_up_step_functions() -> None:

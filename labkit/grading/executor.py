@@ -28,7 +28,7 @@ import nbformat
 from labkit.checks import GRADING_ENV, get_lab
 from labkit.checks.framework import CheckResult, Target, run_checks
 from labkit.checks.sandbox import Limits
-from labkit.emulator.server import ServerProcess
+from labkit.emulator.server import WARM_UP_ENV, ServerProcess
 from labkit.grading.limits import give_to_learner, limited_command
 from labkit.grading.submissions import Submission
 
@@ -61,7 +61,7 @@ class Executed:
     lab: Any
     result: dict[str, Any]
     started: float
-    server: ServerProcess
+    server: ServerProcess | None
     pids: "_PidFile"
     folders: list[str]
     run: dict[str, Any]
@@ -69,10 +69,17 @@ class Executed:
     timings: dict[str, float]
 
     def cleanup(self) -> None:
-        self.server.stop()
+        if self.server is not None:
+            self.server.stop()
         self.pids.remove()
         for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def new_backend(settings: GradeSettings) -> ServerProcess:
+    """A submission's own backend (not started), as unprivileged as its kernel."""
+    return ServerProcess(env=_server_env(), command_wrapper=lambda cmd: limited_command(
+        cmd, settings.memory_mb, 4 * settings.notebook_limit, 256))
 
 
 def execute(sub: Submission, settings: GradeSettings) -> "Executed | dict[str, Any]":
@@ -93,14 +100,12 @@ def execute(sub: Submission, settings: GradeSettings) -> "Executed | dict[str, A
     workdir = tempfile.mkdtemp(prefix="labkit-work-")           # the learner's folder
     snapshot = tempfile.mkdtemp(prefix="labkit-code-")          # handler copy, read-only
     os.chmod(snapshot, 0o755)
-    server = ServerProcess(log_path=os.path.join(private, "server.log"), env=_server_env(),
-                           command_wrapper=lambda cmd: limited_command(
-                               cmd, settings.memory_mb, 4 * settings.notebook_limit, 256))
-    executed = Executed(sub, lab, result, started, server, _PidFile(settings.pid_dir, sub.key),
+    executed = Executed(sub, lab, result, started, None, _PidFile(settings.pid_dir, sub.key),
                         [private, workdir, snapshot], {}, None, {})
     mark = time.monotonic()
     try:
-        server.start()
+        server = new_backend(settings).start()
+        executed.server = server
         executed.pids.add(server.proc.pid)
         executed.timings["backend_start"] = round(time.monotonic() - mark, 2)
         mark = time.monotonic()
@@ -122,8 +127,12 @@ def execute(sub: Submission, settings: GradeSettings) -> "Executed | dict[str, A
 
 
 def _server_env() -> dict[str, str]:
-    """The backend runs the learner's Lambda functions: it gets nothing of the grader's."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("LABKIT_GRADE", "AWS_"))}
+    """The backend runs the learner's Lambda functions: it gets nothing of the grader's. It
+    skips warming up Step Functions (~1 CPU-s that most labs never use; the first execution
+    pays it instead, which a grading run does not notice)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABKIT_GRADE", "AWS_"))}
+    env[WARM_UP_ENV] = "0"
+    return env
 
 
 def check(executed: Executed, settings: GradeSettings) -> dict[str, Any]:

@@ -24,16 +24,16 @@ import sys
 from typing import Any
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from labkit.grading.limits import limited_command, unprivileged_ids
+from labkit.kernel_client import SlicedPollKernelManager
 
 TIMEOUT_ENAME = "CellTimeoutError"
 
 
-class LimitedKernelManager(AsyncKernelManager):
+class LimitedKernelManager(SlicedPollKernelManager):
     """Starts the kernel through the limits wrapper, as the unprivileged learner user."""
 
     limits: dict[str, int] = {"as_mb": 3072, "cpu_s": 600, "fsize_mb": 64}

@@ -1,9 +1,10 @@
 """Grade every submission under ROOT into DIR, in parallel, resumably.
 
 Each finished submission is written at once, atomically, in this order: evidence, feedback,
-then ``DIR/results/KEY.json`` (the "done" marker). summary/grades/canvas/report are rebuilt
-from all results after each one. After ``kill -9``, running again with the same DIR skips
-every submission that has its result file and loses nothing.
+then ``DIR/results/KEY.json`` (the "done" marker). summary/grades/canvas are rebuilt from all
+results after each one; report.html (plots: ~1 CPU-s for a class) at the start and the end of
+a run. After ``kill -9``, running again with the same DIR skips every submission that has its
+result file, rebuilds every file from the results, and loses nothing.
 """
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def grade_all(root: Path, out: Path, seed: str | None, workers: int = 1,
     log(f"labkit grade: {len(submissions)} submission(s), {len(submissions) - len(todo)} "
         f"already graded, {len(todo)} to grade with {workers} worker(s)")
     lock = threading.Lock()
-    _write_aggregates(out, done)
+    _write_aggregates(out, done, report=True)
     started = time.monotonic()
     # Pipeline: `workers` notebooks execute at once; the checks of a finished notebook (mostly
     # waiting on the backend and on injected delays) overlap with the next notebook. At most
@@ -107,6 +108,7 @@ def grade_all(root: Path, out: Path, seed: str | None, workers: int = 1,
         for future in queued:
             if future is not None:
                 future.result()
+    _write_aggregates(out, done, report=True)
     log(f"labkit grade: wrote {out} in {time.monotonic() - started:.1f} s")
     return {"graded": len(todo), "skipped": len(submissions) - len(todo), "results": done}
 
@@ -130,11 +132,12 @@ def _write_submission(out: Path, sub: Submission, result: dict[str, Any]) -> Non
     write_json_atomic(out / "results" / f"{sub.key}.json", result)  # last: the done marker
 
 
-def _write_aggregates(out: Path, done: dict[str, dict[str, Any]]) -> None:
+def _write_aggregates(out: Path, done: dict[str, dict[str, Any]], report: bool = False) -> None:
     results = [done[k] for k in sorted(done)]
     titles = {}
     for number in LAB_MODULES:
         lab = get_lab(number)
         titles[Path(lab.notebook).stem] = f"Lab {lab.number}: {lab.title}"
     gradebook.write_all(out, results, titles)
-    write_atomic(out / "report.html", feedback.report_html(results))
+    if report:
+        write_atomic(out / "report.html", feedback.report_html(results))

@@ -20,6 +20,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from labkit.kernel_client import SlicedPollKernelManager
 from labkit.lab_launcher import kernel_environment
 from tests.notebooks.timing_report import record
 
@@ -56,6 +57,7 @@ def execute(path: Path, endpoint_url: str, nb=None):
     what ran, and when, even if a cell fails."""
     nb = nb if nb is not None else nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, startup_timeout=180, kernel_name="python3",
+                            kernel_manager_class=SlicedPollKernelManager,
                             allow_errors=False, resources={"metadata": {"path": str(path.parent)}},
                             # plain tracebacks: CI logs show escape codes, not colours
                             extra_arguments=["--InteractiveShell.colors=nocolor"])

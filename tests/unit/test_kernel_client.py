@@ -1,0 +1,67 @@
+"""The notebook runs' kernel client polls in short slices, so a message pyzmq failed to wake
+us for is picked up within a slice, not at the end of the cell timeout (notebooks ran 300 s
+longer in CI that way). The fake socket below behaves like the missed wake-up: a poll only
+reports the queued message when it times out."""
+from __future__ import annotations
+
+import asyncio
+from queue import Empty
+
+import pytest
+
+from labkit import kernel_client
+from labkit.kernel_client import SlicedPollChannel
+
+
+class MissedWakeUpSocket:
+    def __init__(self, has_message: bool):
+        self.has_message = has_message
+        self.polls: list[int | None] = []
+
+    async def poll(self, timeout_ms):
+        self.polls.append(timeout_ms)
+        if timeout_ms:
+            await asyncio.sleep(timeout_ms / 1000)   # nobody woke us: sleep the whole poll
+        return 1 if self.has_message else 0          # the final non-blocking look
+
+
+def _channel(socket) -> SlicedPollChannel:
+    channel = SlicedPollChannel.__new__(SlicedPollChannel)  # no real zmq socket
+    channel.socket = socket
+
+    async def recv():
+        return {"msg_type": "execute_reply"}
+    channel._recv = recv
+    return channel
+
+
+@pytest.fixture(autouse=True)
+def short_slices(monkeypatch):
+    monkeypatch.setattr(kernel_client, "POLL_SLICE_S", 0.01)
+
+
+def test_a_missed_wake_up_costs_one_slice_not_the_timeout():
+    socket = MissedWakeUpSocket(has_message=True)
+    message = asyncio.run(_channel(socket).get_msg(timeout=300))
+    assert message == {"msg_type": "execute_reply"}
+    assert socket.polls == [10]          # one 10 ms slice, not one 300 s poll
+
+
+def test_no_message_still_raises_empty_at_the_timeout():
+    socket = MissedWakeUpSocket(has_message=False)
+    with pytest.raises(Empty):
+        asyncio.run(_channel(socket).get_msg(timeout=0.035))
+    assert socket.polls[:3] == [10, 10, 10] and sum(p or 0 for p in socket.polls) <= 35
+
+
+def test_no_timeout_waits_in_slices_until_a_message_comes():
+    socket = MissedWakeUpSocket(has_message=False)
+    original = socket.poll
+
+    async def poll(timeout_ms):
+        if len(socket.polls) == 3:
+            socket.has_message = True
+        return await original(timeout_ms)
+    socket.poll = poll
+    assert asyncio.run(_channel(socket).get_msg()) == {"msg_type": "execute_reply"}
+    assert socket.polls == [10, 10, 10, 10]
