@@ -76,6 +76,28 @@ def write_mutant(spec: Path, lab, folder: Path) -> Path:
     return path
 
 
+def write_lab_code(lab, folder: Path) -> dict[str, Path]:
+    """Write the handler file the solution's and the starter's notebooks write, in
+    folder/solution and folder/starter (mode 0755, so `nobody` can read them when grading runs
+    as root); returns their paths by kind."""
+    os.chmod(folder, 0o755)
+    paths = {}
+    for kind, notebooks in (("solution", "solutions"), ("starter", "labs")):
+        (folder / kind).mkdir()
+        os.chmod(folder / kind, 0o755)
+        path = folder / kind / lab.handler_file
+        path.write_text(handler_source(ROOT / notebooks / lab.notebook, lab.handler_file))
+        paths[kind] = path
+    return paths
+
+
+@pytest.fixture(scope="module")
+def lab_code(request, tmp_path_factory) -> dict[str, Path]:
+    """The solution's and the starter's handler files of the lab the test module names in LAB."""
+    lab = request.module.LAB
+    return write_lab_code(lab, tmp_path_factory.mktemp(f"lab{lab.number}"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def learner_user_can_run_python():
     """Grading as root runs learner code as `nobody`, which must be able to start our Python.
@@ -100,14 +122,4 @@ def lab99():
 @pytest.fixture(scope="session")
 def lab99_code(tmp_path_factory, lab99):
     """Paths of the solution's and the starter's handler files."""
-    folder = tmp_path_factory.mktemp("lab99")
-    os.chmod(folder, 0o755)
-    paths = {}
-    for kind, nb in (("solution", ROOT / "solutions" / lab99.notebook),
-                     ("starter", ROOT / "labs" / lab99.notebook)):
-        (folder / kind).mkdir()
-        os.chmod(folder / kind, 0o755)
-        path = folder / kind / lab99.handler_file
-        path.write_text(handler_source(nb, lab99.handler_file))
-        paths[kind] = path
-    return paths
+    return write_lab_code(lab99, tmp_path_factory.mktemp("lab99"))

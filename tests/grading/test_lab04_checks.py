@@ -1,83 +1,37 @@
-"""Self-tests of lab 04's checks: the solution gets full marks (public, and hidden under three
-seeds), the starter gets zero, and every planted bug fails the check aimed at it (named in its
-docstring: "Caught by: CHECK") while still passing the basic one-report check, so each check is
-shown to catch its own bug, not just broken code."""
+"""Self-tests of lab 04's checks, fan-out/fan-in (see lab_self_tests): the solution gets full
+marks (public, and hidden under three seeds), the starter gets zero, and every planted bug in
+mutants/04_fan_out_fan_in fails the check its docstring names while still passing the basic
+one-report check, so each check is shown to catch its own bug, not just broken code."""
 from __future__ import annotations
-
-import ast
-import os
-from pathlib import Path
 
 import pytest
 
 from labkit.checks import get_lab
-from labkit.checks.framework import Target, hidden_params, run_checks
-from tests.grading.conftest import ROOT, handler_source, mutant_specs, write_mutant
+from tests.grading import lab_self_tests as self_test
+from tests.grading.conftest import mutant_specs
 
+LAB = get_lab("04")
 MUTANTS = mutant_specs("04_fan_out_fan_in")
-BASIC = "one-report"
+BASIC = "one-report"   # the control check every planted bug must still pass
 
 
-@pytest.fixture(scope="session")
-def lab04():
-    return get_lab("04")
+@pytest.mark.parametrize("seed", self_test.SEEDS)
+def test_solution_gets_full_marks_public_and_hidden(server, lab_code, seed):
+    self_test.solution_full_marks(LAB, server.url, lab_code["solution"], seed)
 
 
-@pytest.fixture(scope="session")
-def lab04_code(tmp_path_factory, lab04):
-    """The solution's and the starter's worker files, as their notebooks write them."""
-    folder = tmp_path_factory.mktemp("lab04")
-    os.chmod(folder, 0o755)
-    paths = {}
-    for kind, nb in (("solution", ROOT / "solutions" / lab04.notebook),
-                     ("starter", ROOT / "labs" / lab04.notebook)):
-        (folder / kind).mkdir()
-        os.chmod(folder / kind, 0o755)
-        path = folder / kind / lab04.handler_file
-        path.write_text(handler_source(nb, lab04.handler_file))
-        paths[kind] = path
-    return paths
+def test_starter_gets_zero(server, lab_code):
+    self_test.starter_scores_zero(LAB, server.url, lab_code["starter"])
 
 
-@pytest.mark.parametrize("seed", ["autumn-2026", "spring-2027", "7"])
-def test_solution_gets_full_marks_public_and_hidden(server, lab04, lab04_code, seed):
-    results = run_checks(lab04.checks, Target(str(lab04_code["solution"]), server.url), seed=seed)
-    failed = [(r.check, r.hidden, r.observed) for r in results if not r.passed]
-    assert not failed
-    assert {r.hidden for r in results} == {False, True}
-    assert sum(r.points for r in results) == lab04.max_points(hidden=False) * 2
-
-
-def test_starter_gets_zero(server, lab04, lab04_code):
-    results = run_checks(lab04.checks, Target(str(lab04_code["starter"]), server.url))
-    assert [r.check for r in results if r.passed] == []
-    assert sum(r.points for r in results) == 0
-
-
-def test_hidden_scenarios_depend_on_the_seed_only(lab04):
-    for spec in lab04.checks:
-        assert hidden_params(spec, "s1") == hidden_params(spec, "s1")
-        assert hidden_params(spec, "s1") != hidden_params(spec, "s2")
-        assert spec.public not in hidden_params(spec, "s1")
-
-
-def _target_check(path: Path) -> str:
-    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    assert "Caught by:" in doc, f"{path.name} must say which check catches it"
-    return doc.split("Caught by:")[1].split()[0].strip(".,")
+def test_hidden_scenarios_depend_on_the_seed_only():
+    self_test.hidden_scenarios_depend_on_the_seed_only(LAB)
 
 
 def test_at_least_three_planted_bugs():
     assert len(MUTANTS) >= 3
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.stem for m in MUTANTS])
-def test_planted_bug_fails_the_check_aimed_at_it(server, lab04, mutant, tmp_path):
-    target_check = _target_check(mutant)
-    aimed = [c for c in lab04.checks if c.id in (target_check, BASIC)]
-    assert target_check in {c.id for c in aimed}, f"no check named {target_check}"
-    code = write_mutant(mutant, lab04, tmp_path)   # the solution with the bug planted
-    results = {r.check: r for r in run_checks(aimed, Target(str(code), server.url))}
-    assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
-    assert results[target_check].observed  # the learner is told what was observed
-    assert results[BASIC].passed, "the bug must be specific, not total breakage"
+@pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.mutant_ids(MUTANTS))
+def test_planted_bug_fails_the_check_aimed_at_it(server, mutant, tmp_path):
+    self_test.planted_bug_is_caught(LAB, mutant, server.url, tmp_path, control=BASIC)

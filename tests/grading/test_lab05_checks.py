@@ -13,6 +13,7 @@ import pytest
 from labkit.checks import get_lab
 from labkit.checks.framework import Target, run_checks
 from tests.grading.conftest import ROOT, handler_source
+from tests.grading.lab_self_tests import SEEDS, solution_full_marks, starter_passes_nothing
 
 FILES = ["lab05_services.py", "lab05_saga.asl.yaml", "lab05_alarm.yaml"]
 MUTANTS = sorted(p for p in (Path(__file__).parent / "mutants" / "05_sagas").iterdir() if p.is_dir())
@@ -44,18 +45,13 @@ def _handler(folder: Path) -> str:
     return str(folder / "lab05_services.py")
 
 
-@pytest.mark.parametrize("seed", ["autumn-2026", "spring-2027", "7"])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_solution_gets_full_marks_public_and_hidden(server, lab05, lab05_code, seed):
-    results = run_checks(lab05.checks, Target(_handler(lab05_code["solution"]), server.url), seed=seed)
-    failed = [(r.check, r.hidden, r.observed) for r in results if not r.passed]
-    assert not failed
-    assert {r.hidden for r in results} == {False, True}
-    assert sum(r.points for r in results) == lab05.max_points(hidden=False) * 2
+    solution_full_marks(lab05, server.url, _handler(lab05_code["solution"]), seed)
 
 
 def test_starter_gets_zero(server, lab05, lab05_code):
-    results = run_checks(lab05.checks, Target(_handler(lab05_code["starter"]), server.url))
-    assert [r.check for r in results if r.passed] == []
+    results = starter_passes_nothing(lab05, server.url, _handler(lab05_code["starter"]))
     assert all(r.observed for r in results)
 
 

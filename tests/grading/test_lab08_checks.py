@@ -1,76 +1,33 @@
-"""Self-tests of lab 08's checks (observability): the solution gets full marks (public, and hidden
-under three seeds), the starter gets zero, and every planted bug in mutants/08_observability fails
-the check aimed at it (named in its docstring: "Caught by: CHECK") while still passing the basic
+"""Self-tests of lab 08's checks, observability (see lab_self_tests): the solution gets full
+marks (public, and hidden under three seeds), the starter gets zero, and every planted bug in
+mutants/08_observability fails the check its docstring names while still passing the basic
 json-lines check, so each check is shown to catch its own bug."""
 from __future__ import annotations
-
-import ast
-import os
-from pathlib import Path
 
 import pytest
 
 from labkit.checks import get_lab
-from labkit.checks.framework import Target, run_checks
-from tests.grading.conftest import ROOT, handler_source, mutant_specs, write_mutant
+from tests.grading import lab_self_tests as self_test
+from tests.grading.conftest import mutant_specs
 
+LAB = get_lab("08")
 MUTANTS = mutant_specs("08_observability")
-BASIC = "json-lines"
+BASIC = "json-lines"   # the control check every planted bug must still pass
 
 
-@pytest.fixture(scope="module")
-def lab08():
-    return get_lab("08")
+@pytest.mark.parametrize("seed", self_test.SEEDS)
+def test_solution_gets_full_marks_public_and_hidden(server, lab_code, seed):
+    self_test.solution_full_marks(LAB, server.url, lab_code["solution"], seed)
 
 
-@pytest.fixture(scope="module")
-def lab08_code(tmp_path_factory, lab08):
-    """Paths of the solution's and the starter's pipeline files, as their notebooks write them."""
-    folder = tmp_path_factory.mktemp("lab08")
-    os.chmod(folder, 0o755)
-    paths = {}
-    for kind, nb in (("solution", ROOT / "solutions" / lab08.notebook),
-                     ("starter", ROOT / "labs" / lab08.notebook)):
-        (folder / kind).mkdir()
-        os.chmod(folder / kind, 0o755)
-        path = folder / kind / lab08.handler_file
-        path.write_text(handler_source(nb, lab08.handler_file))
-        paths[kind] = path
-    return paths
-
-
-@pytest.mark.parametrize("seed", ["autumn-2026", "spring-2027", "7"])
-def test_solution_gets_full_marks_public_and_hidden(server, lab08, lab08_code, seed):
-    results = run_checks(lab08.checks, Target(str(lab08_code["solution"]), server.url), seed=seed)
-    failed = [(r.check, r.hidden, r.observed) for r in results if not r.passed]
-    assert not failed
-    assert {r.hidden for r in results} == {False, True}
-    assert sum(r.points for r in results) == lab08.max_points(hidden=False) * 2
-
-
-def test_starter_gets_zero(server, lab08, lab08_code):
-    results = run_checks(lab08.checks, Target(str(lab08_code["starter"]), server.url))
-    assert [r.check for r in results if r.passed] == []
-    assert sum(r.points for r in results) == 0
-
-
-def _target_check(path: Path) -> str:
-    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    assert "Caught by:" in doc, f"{path.name} must say which check catches it"
-    return doc.split("Caught by:")[1].split()[0].strip(".,")
+def test_starter_gets_zero(server, lab_code):
+    self_test.starter_scores_zero(LAB, server.url, lab_code["starter"])
 
 
 def test_at_least_three_planted_bugs():
     assert len(MUTANTS) >= 3
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.stem for m in MUTANTS])
-def test_planted_bug_fails_the_check_aimed_at_it(server, lab08, mutant, tmp_path):
-    target_check = _target_check(mutant)
-    aimed = [c for c in lab08.checks if c.id in (target_check, BASIC)]
-    assert target_check in {c.id for c in aimed} and target_check != BASIC
-    code = write_mutant(mutant, lab08, tmp_path)   # the solution with the bug planted
-    results = {r.check: r for r in run_checks(aimed, Target(str(code), server.url))}
-    assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
-    assert results[target_check].observed  # the learner is told what was observed
-    assert results[BASIC].passed, "the bug must be specific, not total breakage"
+@pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.mutant_ids(MUTANTS))
+def test_planted_bug_fails_the_check_aimed_at_it(server, mutant, tmp_path):
+    self_test.planted_bug_is_caught(LAB, mutant, server.url, tmp_path, control=BASIC)

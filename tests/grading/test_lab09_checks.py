@@ -7,15 +7,15 @@ Every scenario mostly waits (a backlog draining through a slow downstream, visib
 so all the runs start together in one module fixture and the tests read their results."""
 from __future__ import annotations
 
-import ast
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from labkit.checks import get_lab
-from labkit.checks.framework import Target, hidden_params, run_checks
-from tests.grading.conftest import ROOT, handler_source, mutant_specs, write_mutant
+from labkit.checks.framework import Target, run_checks
+from tests.grading.conftest import mutant_specs, write_mutant
+from tests.grading.lab_self_tests import (SEEDS, caught_by, full_marks_over_seeds,
+                                          hidden_scenarios_depend_on_the_seed_only, mutant_ids)
 
 # one worker runs this file: its module fixture is the expensive part, and with xdist every
 # worker that gets one of its tests would build the fixture again
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.xdist_group("lab09")
 
 LAB = get_lab("09")
 MUTANTS = mutant_specs("09_concurrency_backpressure")
-SEEDS = ["autumn-2026", "spring-2027", "7"]
 # a check about another promise than the one each check looks at, which a planted bug must pass
 CONTROL = {"peak-within-limit": "no-overload-errors", "no-overload-errors": "peak-within-limit",
            "drained-in-time": "peak-within-limit"}
@@ -32,33 +31,16 @@ CONTROL = {"peak-within-limit": "no-overload-errors", "no-overload-errors": "pea
 NO_CONTROL = {"reserved_only"}
 
 
-def _target_check(path: Path) -> str:
-    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    assert "Caught by:" in doc, f"{path.name} must say which check catches it"
-    return doc.split("Caught by:")[1].split()[0].strip(".,")
-
-
 @pytest.fixture(scope="module")
-def code(tmp_path_factory) -> dict[str, Path]:
-    """The handler files the solution and the starter notebooks write."""
-    paths = {}
-    for kind, folder in (("solution", "solutions"), ("starter", "labs")):
-        path = tmp_path_factory.mktemp(kind) / LAB.handler_file
-        path.write_text(handler_source(ROOT / folder / LAB.notebook, LAB.handler_file))
-        paths[kind] = path
-    return paths
-
-
-@pytest.fixture(scope="module")
-def runs(server, code, tmp_path_factory) -> dict[str, list]:
+def runs(server, lab_code, tmp_path_factory) -> dict[str, list]:
     """Every run side by side: the solution (public + hidden of the first seed, hidden of the
     others), the starter, and each planted bug against its target check and a control."""
     hidden = [c for c in LAB.checks if c.hidden is not None]
-    jobs = {f"solution:{SEEDS[0]}": (code["solution"], LAB.checks, SEEDS[0]),
-            **{f"solution:{seed}": (code["solution"], hidden, seed) for seed in SEEDS[1:]},
-            "starter": (code["starter"], LAB.checks, None)}
+    jobs = {f"solution:{SEEDS[0]}": (lab_code["solution"], LAB.checks, SEEDS[0]),
+            **{f"solution:{seed}": (lab_code["solution"], hidden, seed) for seed in SEEDS[1:]},
+            "starter": (lab_code["starter"], LAB.checks, None)}
     for mutant in MUTANTS:
-        target = _target_check(mutant)
+        target = caught_by(mutant)
         wanted = {target} if mutant.stem in NO_CONTROL else {target, CONTROL[target]}
         path = write_mutant(mutant, LAB, tmp_path_factory.mktemp(mutant.stem))
         jobs[mutant.stem] = (path, [c for c in LAB.checks if c.id in wanted], None)
@@ -71,10 +53,7 @@ def runs(server, code, tmp_path_factory) -> dict[str, list]:
 def test_solution_gets_full_marks_public_and_three_hidden_seeds(runs):
     results = runs[f"solution:{SEEDS[0]}"] + [r for seed in SEEDS[1:] for r in runs[f"solution:{seed}"]
                                               if r.hidden]
-    failed = [(r.check, r.hidden, r.observed, r.expected) for r in results if not r.passed]
-    assert not failed
-    assert sum(r.hidden for r in results) == len(SEEDS) * len([c for c in LAB.checks if c.hidden])
-    assert sum(r.points for r in results if not r.hidden) == LAB.max_points(hidden=False)
+    full_marks_over_seeds(LAB, results, SEEDS)
 
 
 def test_starter_gets_zero(runs):
@@ -85,20 +64,17 @@ def test_starter_gets_zero(runs):
 
 
 def test_hidden_scenarios_depend_on_the_seed_only():
-    for spec in LAB.checks:
-        assert hidden_params(spec, "s1") == hidden_params(spec, "s1")
-        assert hidden_params(spec, "s1") != hidden_params(spec, "s2")
-        assert spec.public not in hidden_params(spec, "s1")
+    hidden_scenarios_depend_on_the_seed_only(LAB)
 
 
 def test_at_least_three_planted_bugs():
     assert len(MUTANTS) >= 3
-    assert {_target_check(m) for m in MUTANTS} == {c.id for c in LAB.checks}   # every check aimed at
+    assert {caught_by(m) for m in MUTANTS} == {c.id for c in LAB.checks}   # every check aimed at
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.stem for m in MUTANTS])
+@pytest.mark.parametrize("mutant", MUTANTS, ids=mutant_ids(MUTANTS))
 def test_planted_bug_fails_the_check_aimed_at_it(runs, mutant):
-    target_check = _target_check(mutant)
+    target_check = caught_by(mutant)
     results = {r.check: r for r in runs[mutant.stem]}
     assert target_check in results, f"no check named {target_check}"
     assert not results[target_check].passed, f"{mutant.name} passed {target_check}"

@@ -1,0 +1,109 @@
+"""What every lab's self-tests (test_labNN_checks.py) show about its checks, as plain functions:
+the solution gets full marks (public, and hidden under three seeds), the starter gets nothing,
+hidden scenarios come from the seed alone, and every planted bug under mutants/ fails the check
+its docstring names ("Caught by: CHECK") while passing a control check about another promise, so
+each check is shown to catch its own bug, not just broken code.
+
+A test file declares only what is its lab's own (its LAB, its planted bugs, its control checks,
+its extra tests) and calls these; the handler files come from the `lab_code` fixture (conftest)."""
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from labkit.checks.framework import Lab, Target, hidden_params, run_checks
+from tests.grading.conftest import write_mutant
+
+SEEDS = ["autumn-2026", "spring-2027", "7"]
+
+
+def mutant_ids(mutants: list[Path]) -> list[str]:
+    """Test ids of planted bugs: the spec's file name without .py."""
+    return [m.stem for m in mutants]
+
+
+def caught_by(spec: Path) -> str:
+    """The check a planted bug's docstring names: "Caught by: CHECK"."""
+    doc = ast.get_docstring(ast.parse(spec.read_text())) or ""
+    assert "Caught by:" in doc, f"{spec.name} must say which check catches it"
+    return doc.split("Caught by:")[1].split()[0].strip(".,")
+
+
+def solution_passes(lab: Lab, server_url: str, solution: Path, seed: str) -> list:
+    """Every check passes the solution, public and hidden under `seed`; returns the results."""
+    results = run_checks(lab.checks, Target(str(solution), server_url), seed=seed)
+    failed = [(r.check, r.hidden, r.observed, r.expected) for r in results if not r.passed]
+    assert not failed
+    assert {r.hidden for r in results} == {False, True}
+    return results
+
+
+def solution_full_marks(lab: Lab, server_url: str, solution: Path, seed: str) -> None:
+    """Every check passes the solution under `seed`, for all its points, public and hidden."""
+    results = solution_passes(lab, server_url, solution, seed)
+    assert sum(r.points for r in results) == lab.max_points(hidden=False) * 2
+
+
+def full_marks_over_seeds(lab: Lab, results: list, seeds: list[str]) -> None:
+    """`results`: public and hidden of the first seed, then the hidden ones of the others."""
+    failed = [(r.check, r.hidden, r.observed, r.expected) for r in results if not r.passed]
+    assert not failed
+    assert sum(r.hidden for r in results) == len(seeds) * len([c for c in lab.checks if c.hidden])
+    assert sum(r.points for r in results if not r.hidden) == lab.max_points(hidden=False)
+
+
+def solution_full_marks_side_by_side(lab: Lab, server_url: str, solution: Path,
+                                     seeds: list[str]) -> None:
+    """Full marks, public once and hidden under every seed, the seeds run side by side (for
+    labs whose scenarios mostly wait, e.g. for visibility timeouts to expire)."""
+    target = Target(str(solution), server_url)
+    hidden = [c for c in lab.checks if c.hidden is not None]
+    with ThreadPoolExecutor(max_workers=len(seeds)) as pool:
+        first = pool.submit(run_checks, lab.checks, target, seed=seeds[0])
+        more = [pool.submit(run_checks, hidden, target, seed=seed) for seed in seeds[1:]]
+        results = first.result() + [r for f in more for r in f.result() if r.hidden]
+    full_marks_over_seeds(lab, results, seeds)
+
+
+def starter_passes_nothing(lab: Lab, server_url: str, starter: Path) -> list:
+    """No check passes the starter's code (public scenarios); returns the results."""
+    results = run_checks(lab.checks, Target(str(starter), server_url))
+    assert [r.check for r in results if r.passed] == []
+    return results
+
+
+def starter_scores_zero(lab: Lab, server_url: str, starter: Path) -> None:
+    results = starter_passes_nothing(lab, server_url, starter)
+    assert sum(r.points for r in results) == 0
+
+
+def hidden_scenarios_depend_on_the_seed_only(lab: Lab, public_is_not_drawn: bool = True) -> None:
+    """The same seed draws the same hidden scenarios, another seed others; with
+    public_is_not_drawn, the public scenario is never one of them."""
+    for spec in lab.checks:
+        assert hidden_params(spec, "s1") == hidden_params(spec, "s1")
+        assert hidden_params(spec, "s1") != hidden_params(spec, "s2")
+        if public_is_not_drawn:
+            assert spec.public not in hidden_params(spec, "s1")
+
+
+def planted_bug_is_caught(lab: Lab, spec: Path, server_url: str, folder: Path,
+                          control: str | Mapping[str, str | None]) -> None:
+    """The solution with the planted bug fails the check aimed at it, telling what it observed,
+    and passes the control check: one check for every bug, or one per aimed check (None: a bug
+    aimed there has no control, the other checks all depend on what it breaks)."""
+    target_check = caught_by(spec)
+    assert target_check in {c.id for c in lab.checks}, f"no check named {target_check}"
+    if isinstance(control, Mapping):
+        assert target_check in control, f"no control check given for {target_check}"
+        control = control[target_check]
+    assert control != target_check, f"{spec.name} is aimed at the control check {control}"
+    aimed = [c for c in lab.checks if c.id in (target_check, control)]
+    code = write_mutant(spec, lab, folder)   # the solution with the bug planted
+    results = {r.check: r for r in run_checks(aimed, Target(str(code), server_url))}
+    assert not results[target_check].passed, f"{spec.name} passed {target_check}"
+    assert results[target_check].observed  # the learner is told what was observed
+    if control is not None:
+        assert results[control].passed, "the bug must be specific, not total breakage"
