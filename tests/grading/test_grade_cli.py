@@ -22,9 +22,6 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-# one worker runs this file: its module fixture is the expensive part, and with xdist every
-# worker that gets one of its tests would build the fixture again
-pytestmark = pytest.mark.xdist_group("grade-cli")
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "99_example.ipynb"

@@ -17,9 +17,6 @@ from tests.grading.conftest import mutant_specs, write_mutant
 from tests.grading.lab_self_tests import (SEEDS, caught_by, full_marks_over_seeds,
                                           hidden_scenarios_depend_on_the_seed_only, mutant_ids)
 
-# one worker runs this file: its module fixture is the expensive part, and with xdist every
-# worker that gets one of its tests would build the fixture again
-pytestmark = pytest.mark.xdist_group("lab09")
 
 LAB = get_lab("09")
 MUTANTS = mutant_specs("09_concurrency_backpressure")
