@@ -43,4 +43,6 @@ class SlicedPollKernelClient(AsyncKernelClient):
 
 
 class SlicedPollKernelManager(AsyncKernelManager):
+    # both: AsyncKernelManager's client_factory default ignores client_class
     client_class = DottedObjectName("labkit.kernel_client.SlicedPollKernelClient")
+    client_factory = Type(SlicedPollKernelClient, klass=AsyncKernelClient)

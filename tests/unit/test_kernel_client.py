@@ -65,3 +65,13 @@ def test_no_timeout_waits_in_slices_until_a_message_comes():
     socket.poll = poll
     assert asyncio.run(_channel(socket).get_msg()) == {"msg_type": "execute_reply"}
     assert socket.polls == [10, 10, 10, 10]
+
+
+def test_the_kernel_manager_hands_out_sliced_poll_channels():
+    """The manager nbclient is given must really build these channels (a class attribute that
+    jupyter_client ignored once made this fix a no-op)."""
+    from labkit.kernel_client import SlicedPollKernelManager
+
+    client = SlicedPollKernelManager(kernel_name="python3").client()
+    for name in ("shell", "iopub", "stdin", "control"):
+        assert getattr(client, f"{name}_channel_class") is SlicedPollChannel, name
