@@ -38,8 +38,7 @@ class SqsMetrics(PeriodicComponent):
     name = "sqs-metrics"
 
     def __init__(self, period: float):
-        super().__init__(period)
-        self.period = period
+        super().__init__(period)  # the publishing period is the component's interval
         self.counts: Counter[tuple[str, str, str, str]] = Counter()  # (account, region, queue, metric)
         self.lock = threading.Lock()
         self.published = 0
@@ -53,7 +52,7 @@ class SqsMetrics(PeriodicComponent):
             self.counts.clear()
 
     def health(self) -> dict[str, Any]:
-        return {"period_s": self.period, "publishes": self.published}
+        return {"period_s": self.interval, "publishes": self.published}
 
     def tick(self) -> None:
         self.publish()
