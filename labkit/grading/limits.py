@@ -52,11 +52,22 @@ def learner_can_run_python() -> str:
         capture_output=True, cwd="/", timeout=120)
     if probe.returncode == 0:
         return ""
-    blocked = [p for p in _parents(os.path.realpath(sys.executable)) if not os.stat(p).st_mode & 0o001]
+    blocked = untraversable_folders()
     return (f"learner code runs as '{UNPRIVILEGED_USER}' when grading as root, but "
             f"'{UNPRIVILEGED_USER}' cannot start {sys.executable} (blocked at: "
             f"{', '.join(blocked) or 'unknown'}). Allow it to traverse those folders "
             f"(e.g. `chmod o+x {' '.join(blocked) or '/root'}`), or grade as a non-root user.")
+
+
+def untraversable_folders() -> list[str]:
+    """Folders others cannot enter on the way to what learner code needs: the venv's python
+    (e.g. a clone in a `mktemp -d` folder, mode 0700), the interpreter it links to (e.g. under
+    /root) and labkit's own source (an editable install)."""
+    import labkit
+
+    targets = {sys.executable, os.path.realpath(sys.executable), os.path.dirname(labkit.__file__)}
+    folders = sorted({p for t in targets for p in _parents(t)})
+    return [p for p in folders if not os.stat(p).st_mode & 0o001]
 
 
 def _parents(path: str) -> list[str]:

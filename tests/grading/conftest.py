@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from labkit.checks import get_lab
-from labkit.grading.limits import learner_can_run_python
+from labkit.grading.limits import learner_can_run_python, untraversable_folders
 from labkit.grading.starter import BEGIN, END, STARTER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,11 +105,8 @@ def learner_user_can_run_python():
     (x only, not listing) of the folders in the way, as the grader's message tells an
     instructor to do."""
     if learner_can_run_python():
-        real = Path(os.path.realpath(os.sys.executable))
-        for folder in real.parents:
-            mode = folder.stat().st_mode
-            if not mode & stat.S_IXOTH:
-                os.chmod(folder, mode | stat.S_IXOTH)
+        for folder in untraversable_folders():
+            os.chmod(folder, os.stat(folder).st_mode | stat.S_IXOTH)
     problem = learner_can_run_python()
     assert not problem, problem
 
