@@ -74,9 +74,12 @@ class CheckResult:
 
 class Lab:
     def __init__(self, number: str, title: str, handler_file: str, notebook: str,
-                 tasks: dict[str, str]):
+                 tasks: dict[str, str], extra_files: tuple[str, ...] = ()):
         self.number, self.title = number, title
         self.handler_file, self.notebook = handler_file, notebook
+        # files the notebook writes beside the handler that the checks also read (e.g. a
+        # state machine definition): grading copies them with the handler
+        self.extra_files = tuple(extra_files)
         self.tasks = tasks
         self.checks: list[CheckSpec] = []
 
@@ -92,6 +95,11 @@ class Lab:
             return fn
 
         return register
+
+    @property
+    def submitted_files(self) -> tuple[str, ...]:
+        """Every file of a submission the checks read: the handler first."""
+        return (self.handler_file, *self.extra_files)
 
     def checks_for(self, task: str | None = None) -> list[CheckSpec]:
         if task is not None and task not in self.tasks:

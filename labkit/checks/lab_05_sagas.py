@@ -44,7 +44,7 @@ from labkit.lessons.saga_lesson import (attempts_per_state, compensation_order,
 
 LAB = Lab(
     "05", "Sagas: compensations that survive failure", handler_file="lab05_services.py",
-    notebook="05_sagas.ipynb",
+    notebook="05_sagas.ipynb", extra_files=("lab05_saga.asl.yaml", "lab05_alarm.yaml"),
     tasks={
         "task-1": "Compensate every failure point, in reverse order",
         "task-2": "Compensations whose effect happens once",
@@ -52,7 +52,7 @@ LAB = Lab(
         "task-4": "Park and alarm a compensation that fails for good",
     },
 )
-DEFINITION_FILE, ALARM_FILE = "lab05_saga.asl.yaml", "lab05_alarm.yaml"
+DEFINITION_FILE, ALARM_FILE = LAB.extra_files
 SERVICES = ["flight", "hotel", "payment", "booking"]
 STEPS = [  # forward state, service, action, compensation state, action
     ("ReserveFlight", "flight", "reserve", "CancelFlight", "cancel"),

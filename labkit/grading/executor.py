@@ -98,7 +98,7 @@ def execute(sub: Submission, settings: GradeSettings) -> "Executed | dict[str, A
 
     private = tempfile.mkdtemp(prefix="labkit-grade-")          # grader only (0700)
     workdir = tempfile.mkdtemp(prefix="labkit-work-")           # the learner's folder
-    snapshot = tempfile.mkdtemp(prefix="labkit-code-")          # handler copy, read-only
+    snapshot = tempfile.mkdtemp(prefix="labkit-code-")          # submitted files, read-only
     os.chmod(snapshot, 0o755)
     executed = Executed(sub, lab, result, started, None, _PidFile(settings.pid_dir, sub.key),
                         [private, workdir, snapshot], {}, None, {})
@@ -113,11 +113,13 @@ def execute(sub: Submission, settings: GradeSettings) -> "Executed | dict[str, A
         executed.run = _execute_notebook(Path(workdir) / lab.notebook, workdir, private,
                                          server.url, settings, executed.pids)
         executed.timings["notebook"] = round(time.monotonic() - mark, 2)
-        handler = Path(workdir) / lab.handler_file
-        if handler.is_file() and not handler.is_symlink():
+        for name in lab.submitted_files:   # what the checks read, copied out of reach
+            written = Path(workdir) / name
+            if written.is_file() and not written.is_symlink():
+                shutil.copyfile(written, Path(snapshot) / name)
+                os.chmod(Path(snapshot) / name, 0o644)
+        if (Path(snapshot) / lab.handler_file).is_file():
             executed.handler = Path(snapshot) / lab.handler_file
-            shutil.copyfile(handler, executed.handler)
-            os.chmod(executed.handler, 0o644)
         return executed
     except Exception as exc:  # noqa: BLE001 - one submission must never take the run down
         executed.cleanup()
