@@ -17,6 +17,9 @@ from labkit.checks.framework import Lab, Target, hidden_params, run_checks
 from tests.grading.conftest import write_mutant
 
 SEEDS = ["autumn-2026", "spring-2027", "7"]
+# test_grade_every_lab grades every solution notebook end to end under SEEDS[0]; the
+# self-tests cover the others
+OTHER_SEEDS = SEEDS[1:]
 
 
 def mutant_ids(mutants: list[Path]) -> list[str]:
