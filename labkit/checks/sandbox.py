@@ -141,6 +141,7 @@ class _Environment:
             error = (first or {}).get("init_error") or {"errorType": "Runtime.ExitError",
                                                         "errorMessage": "init did not finish"}
             raise _InitFailed(error)
+        self.init_cpu_ms: float = first.get("init_cpu_ms", 0.0)
 
     def _read(self) -> None:
         try:
@@ -228,6 +229,7 @@ class Function:
             give_to_learner(self.workdir)
         self.log = open(os.path.join(self.workdir, "function.log"), "ab")
         self.cold_starts = 0
+        self.init_cpu_ms: list[float] = []   # CPU time of each environment's init
 
     def process_env(self) -> dict[str, str]:
         """What the function's process sees: no grader state, no seed, no output folder."""
@@ -284,6 +286,7 @@ class Function:
         with self._lock:
             self._all.append(environment)
             self.cold_starts += 1
+            self.init_cpu_ms.append(environment.init_cpu_ms)
         return environment
 
     def log_tail(self, limit: int = 4000) -> str:
