@@ -8,7 +8,7 @@ where ``charge_id`` is the provider's ``call_id``. It may keep idempotency recor
 DynamoDB table $IDEMPOTENCY_TABLE (hash key ``id``, a string: Powertools' default layout).
 
 What the checks protect (AWS: SQS standard queues deliver "at least once", Amazon SQS Developer
-Guide; Powertools idempotency semantics, shared/facts.md):
+Guide; Powertools for AWS Lambda (Python) documentation, "Idempotency"):
   * every order is charged exactly once, whatever the delivery does: repeats, copies running at
     the same moment, a crash right after the charge;
   * every delivery of an order that succeeds answers with the same receipt;

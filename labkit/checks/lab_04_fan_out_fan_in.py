@@ -17,7 +17,7 @@ worker
 
 What the checks protect (AWS: SQS standard queues deliver "at least once", and a failed
 invocation's message is delivered again after its visibility timeout; DynamoDB updates to one
-item are atomic, facts.md): the published report equals the single-process pandas answer
+item are atomic, DynamoDB Developer Guide, "Atomic counters"): the published report equals the single-process pandas answer
 exactly, and exactly one report is published, whatever the delivery does: concurrent workers,
 duplicated and reordered chunks, and a worker that fails after counting its chunk. A delivery
 that fails is handed out again with ApproximateReceiveCount + 1, as SQS would.

@@ -8,7 +8,8 @@ named by $PAYMENT_PROVIDER) and records the payment in the DynamoDB table $PAYME
 
 The invariant every check protects: each order is charged exactly once, whatever the
 delivery does (AWS: "Lambda functions should be idempotent" because event sources deliver at
-least once - facts.md, SQS standard queues and Lambda async invocation).
+least once - Amazon SQS Developer Guide, "Amazon SQS standard queues"; Lambda Developer
+Guide, "Invoking a Lambda function asynchronously").
 """
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# The day these prices were last compared with the pricing pages (and with the course's
-# facts sheet, shared/facts.md). Printed next to every total.
+# The day these prices were last compared with the pricing pages named beside each one.
+# Printed next to every total.
 PRICES_CHECKED = "2026-11-22"
 REGION = "us-east-1"
 

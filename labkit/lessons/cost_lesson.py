@@ -3,7 +3,7 @@ transitions. Prices always come from labkit.cost; nothing here holds a price.
 
 The power-tuning model. AWS: "Lambda allocates CPU power in proportion to the amount of
 memory configured"; at 1,769 MB a function has the equivalent of one vCPU (AWS Lambda
-Developer Guide, "Configure Lambda function memory"; facts.md). So single-threaded work that
+Developer Guide, "Configure Lambda function memory"). So single-threaded work that
 needs `cpu_ms` of one full vCPU takes about cpu_ms x 1769 / memory_mb below 1,769 MB and no
 less above it; time spent waiting (network, a downstream) does not shrink with memory.
 """

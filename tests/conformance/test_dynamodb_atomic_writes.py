@@ -81,14 +81,15 @@ def _run_together(workers):
 
 def test_counter_increments_from_8_threads_are_never_lost(busy_aws):
     """AWS: "UpdateExpression 'ADD c :one' / 'SET c = c + :one' are atomic per item"
-    (shared/facts.md, Behaviours; DynamoDB Developer Guide, "Atomic counters": "the
+    (DynamoDB Developer Guide, "Atomic counters": "the
     counter increments each time you call UpdateItem"). 8 threads x 125 ADDs = 1000."""
     table = _create_table(busy_aws("dynamodb"))
     _increment_from_threads(busy_aws, table, "ADD n :one")
 
 
 def test_set_plus_increments_from_8_threads_are_never_lost(aws, table):
-    """AWS: "'SET c = c + :one' [is] atomic per item" (shared/facts.md, Behaviours)."""
+    """AWS: updates to one item are atomic, so 'SET c = c + :one' loses nothing (DynamoDB
+    Developer Guide, "Atomic counters")."""
     _increment_from_threads(aws, table, "SET n = if_not_exists(n, :zero) + :one")
 
 
@@ -113,7 +114,7 @@ def _increment_from_threads(aws, table, expression):
 def test_concurrent_conditional_puts_have_exactly_one_winner(aws, table):
     """AWS: a put with ConditionExpression 'attribute_not_exists(pk)' on an existing item
     "fails with ConditionalCheckFailedException 'The conditional request failed'"
-    (shared/facts.md, Behaviours; DynamoDB Developer Guide, "Condition expressions").
+    (DynamoDB Developer Guide, "Condition expressions").
     So when several writers race to create the same key, exactly one succeeds."""
     rounds = 25
     clients = _clients(aws, THREADS)

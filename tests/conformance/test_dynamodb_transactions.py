@@ -36,7 +36,7 @@ def _count(ddb, table, pk):
 def test_same_client_request_token_applies_a_transaction_once(ddb, table):
     """AWS (API Reference, TransactWriteItems, ClientRequestToken): "Providing a
     ClientRequestToken makes the call to TransactWriteItems idempotent, meaning that multiple
-    identical calls have the same effect as one single call." (shared/facts.md: same token
+    identical calls have the same effect as one single call." (same token
     within 10 minutes is idempotent)."""
     pk = f"order-{uuid.uuid4().hex[:6]}"
     token = uuid.uuid4().hex
@@ -68,7 +68,7 @@ def test_same_token_with_different_parameters_is_rejected(ddb, table):
 
 
 def test_cancelled_transaction_reports_reasons_in_order_and_changes_nothing(ddb, table):
-    """AWS (shared/facts.md): "a failed TransactWriteItems raises TransactionCanceledException
+    """AWS (API Reference, TransactWriteItems): "a failed TransactWriteItems raises TransactionCanceledException
     with CancellationReasons in order"; a transaction is all-or-nothing (API Reference,
     TransactWriteItems: "either all of them succeed, or none of them succeed")."""
     pk = f"order-{uuid.uuid4().hex[:6]}"
@@ -85,7 +85,7 @@ def test_cancelled_transaction_reports_reasons_in_order_and_changes_nothing(ddb,
 
 
 def test_failed_conditional_put_returns_the_existing_item_when_asked(ddb, table):
-    """AWS (shared/facts.md; API Reference, PutItem, ReturnValuesOnConditionCheckFailure):
+    """AWS (API Reference, PutItem, ReturnValuesOnConditionCheckFailure):
     a put failing 'attribute_not_exists(pk)' raises ConditionalCheckFailedException "The
     conditional request failed" and, with ALL_OLD, returns the existing item in the error."""
     pk = f"claim-{uuid.uuid4().hex[:6]}"

@@ -2,7 +2,7 @@
 
 Sources: AWS Lambda Developer Guide, "Using Lambda with Amazon SQS" (polling, batching,
 event shape, scaling), "Handling errors for an SQS event source in Lambda" (partial batch
-responses), "Control which events Lambda sends to your function" (filtering); shared/facts.md.
+responses), "Control which events Lambda sends to your function" (filtering).
 """
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def test_event_has_the_aws_sqs_record_shape(harness):
 
 
 def test_raised_error_returns_the_whole_batch_after_the_visibility_timeout(harness):
-    """AWS (facts.md): "a raised error = whole batch fails"; a message becomes visible again
+    """AWS ("Handling errors for an SQS event source"): a raised error fails the whole batch; a message becomes visible again
     when its visibility timeout expires without a DeleteMessage, and ApproximateReceiveCount
     counts receives."""
     h = harness(MODE="raise", visibility=RETRY_VISIBILITY)
@@ -91,7 +91,7 @@ def test_raised_error_returns_the_whole_batch_after_the_visibility_timeout(harne
 
 
 def test_report_batch_item_failures_returns_only_listed_items(harness):
-    """AWS (facts.md): with FunctionResponseTypes=["ReportBatchItemFailures"] the handler
+    """AWS ("Handling errors for an SQS event source"): with FunctionResponseTypes=["ReportBatchItemFailures"] the handler
     returns {"batchItemFailures":[{"itemIdentifier": messageId}]} and only those return to
     the queue."""
     h = harness(MODE="report", visibility=RETRY_VISIBILITY)
@@ -120,7 +120,7 @@ def test_empty_partial_response_means_success(harness, response):
 def test_invalid_partial_response_fails_the_batch_and_redrive_moves_it_to_the_dlq(harness):
     """AWS: "Lambda treats a batch as a complete failure if your function returns ... an empty
     string itemIdentifier"; the queue's RedrivePolicy moves a message whose receive count
-    exceeds maxReceiveCount to the DLQ (facts.md)."""
+    exceeds maxReceiveCount to the DLQ (Amazon SQS Developer Guide, "Using dead-letter queues")."""
     h = harness(MODE="respond", RESPONSE='{"batchItemFailures": [{"itemIdentifier": ""}]}',
                 visibility=RETRY_VISIBILITY, redrive_max=2)
     ids = h.send({"n": 1}, {"n": 2})
@@ -132,7 +132,7 @@ def test_invalid_partial_response_fails_the_batch_and_redrive_moves_it_to_the_dl
 
 
 def test_maximum_concurrency_caps_concurrent_invocations(harness):
-    """AWS (facts.md): ScalingConfig.MaximumConcurrency (2..1000) caps concurrent invocations
+    """AWS ("Using Lambda with Amazon SQS"): ScalingConfig.MaximumConcurrency (2..1000) caps concurrent invocations
     of one mapping."""
     h = harness(MODE="ok", SLEEP="1", visibility=30)
     h.send(*[{"n": i} for i in range(6)])
@@ -162,7 +162,7 @@ def test_batch_size_above_10_needs_a_batching_window(harness):
 
 def test_batching_window_gathers_batches_larger_than_ten(harness):
     """AWS: BatchSize up to 10,000 for standard queues, gathered for up to
-    MaximumBatchingWindowInSeconds (facts.md)."""
+    MaximumBatchingWindowInSeconds ("Using Lambda with Amazon SQS")."""
     h = harness(MODE="ok", visibility=30)
     h.map(BatchSize=100, MaximumBatchingWindowInSeconds=3)
     for start in range(0, 40, 10):

@@ -49,7 +49,7 @@ def test_catch_matches_the_lambda_error_type_name(aws, function_arn):
     a Lambda function's unhandled exception surfaces as an error named after its type
     (errorType), so ErrorEquals ["PaymentDeclined"] catches `raise PaymentDeclined(...)`;
     with ResultPath "$.error" the state input is kept and the error object
-    {"Error", "Cause"} is added (shared/facts.md: custom error names = errorType)."""
+    {"Error", "Cause"} is added (Step Functions Developer Guide, "Handling errors": custom error names = errorType)."""
     definition = {"StartAt": "Charge", "States": {
         "Charge": {"Type": "Task", "Resource": function_arn,
                    "Catch": [{"ErrorEquals": ["PaymentDeclined"], "ResultPath": "$.error",

@@ -1,5 +1,5 @@
 """Lambda on-demand and provisioned concurrency pricing. Expected values are worked out
-by hand from aws.amazon.com/lambda/pricing (us-east-1, as listed in shared/facts.md)."""
+by hand from aws.amazon.com/lambda/pricing (us-east-1)."""
 import pytest
 
 from labkit import cost

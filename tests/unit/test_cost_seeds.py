@@ -1,7 +1,7 @@
 """The seed articles' worked cost examples, recomputed by hand and by the model.
 
 Every expected number below is worked out in the test from the list prices in
-shared/facts.md (us-east-1, 2026), never taken from the model. Where a seed's arithmetic is
+the AWS pricing pages (us-east-1, 2026), never taken from the model. Where a seed's arithmetic is
 off, the test says by how much, so lesson 07 can point it out.
 """
 import pytest
@@ -17,7 +17,7 @@ PC_CONFIGURED_GB_S = 0.0000041667
 def test_seed_002_128mb_100k_invocations_of_1s():
     """Seed 002 ("Effortless" Serverless, Anjul Garg): 128 MB, 100,000 invocations of 1 s.
     Its own working: 100,000 s x 128/1024 = 12,500 GB-s x $0.00001667 = $0.20 compute, and
-    "$0.20 is charged for every 1 Million Requests" -> total $0.40. Recomputed (facts.md):
+    "$0.20 is charged for every 1 Million Requests" -> total $0.40. Recomputed (aws.amazon.com/lambda/pricing):
     compute 12,500 x $0.0000166667 = $0.2083 (the seed rounds it down to $0.20), requests
     100,000 x $0.20/1M = $0.02 (the seed charges a whole million: 10x too much).
     The seed excludes the free tier, so do we."""

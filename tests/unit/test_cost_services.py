@@ -1,4 +1,4 @@
-"""Prices of the services around a function (us-east-1 list prices in shared/facts.md)."""
+"""Prices of the services around a function (us-east-1 list prices from each service's AWS pricing page)."""
 import math
 
 import pytest

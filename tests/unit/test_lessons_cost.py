@@ -5,7 +5,7 @@ import pytest
 
 from labkit.lessons import cost_lesson as cl
 
-X86_GB_S = 0.0000166667       # aws.amazon.com/lambda/pricing (facts.md)
+X86_GB_S = 0.0000166667       # aws.amazon.com/lambda/pricing
 REQUEST = 0.20 / 1_000_000
 
 
@@ -65,7 +65,7 @@ def test_logs_monthly_usd_at_half_a_dollar_per_gb():
 
 def test_state_transitions_count_states_and_retries():
     """Step Functions Standard bills each state transition, and each retry is one more
-    (aws.amazon.com/step-functions/pricing; facts.md)."""
+    (aws.amazon.com/step-functions/pricing)."""
     history = [{"type": t} for t in (
         "ExecutionStarted", "PassStateEntered", "PassStateExited", "TaskStateEntered",
         "LambdaFunctionScheduled", "LambdaFunctionFailed", "LambdaFunctionScheduled",

@@ -3,7 +3,7 @@
 Every patch module defines:
   NAME        short id, used by LABKIT_DISABLE_PATCHES (comma-separated) to prove its test
               fails without it;
-  AWS_BEHAVIOUR  the AWS documentation sentence (or facts.md line) it restores;
+  AWS_BEHAVIOUR  the AWS documentation sentence it restores, with its source;
   apply(ctx)  installs the patch. ctx is the running EmbeddedServer (runtime, pollers, clock).
 """
 from __future__ import annotations
@@ -13,15 +13,15 @@ import os
 
 # Order matters only where a patch builds on another; keep it explicit and readable.
 PATCH_MODULES: list[str] = [
-    "lambda_runtime",       # runtime engineer: real Lambda execution (must stay first)
-    "lambda_config",        # runtime engineer: LoggingConfig / DeadLetterConfig kept
-    "lambda_provisioned",   # runtime engineer: provisioned concurrency API
+    "lambda_runtime",       # real Lambda execution (must stay first)
+    "lambda_config",        # LoggingConfig / DeadLetterConfig kept
+    "lambda_provisioned",   # provisioned concurrency API
     "dynamodb_atomic_writes",
     "dynamodb_transaction_tokens",
     "dynamodb_ttl",
     "events_targets",
     "cloudwatch_alarms",
-    "cloudwatch_alarm_history",  # fidelity: DescribeAlarmHistory (after cloudwatch_alarms)
+    "cloudwatch_alarm_history",  # DescribeAlarmHistory (after cloudwatch_alarms)
     "cloudwatch_emf",
     "lambda_metrics",       # needs the lambda_runtime component
     "sqs_event_source",
@@ -32,9 +32,8 @@ PATCH_MODULES: list[str] = [
     "sqs_message_move_tasks",
     "sqs_metrics",
     "iam_managed_policies",
-    "sqs_esm_visibility_timeout",  # fidelity: refuse a queue visibility < function timeout
-    "sns_lambda_event",     # fidelity: real TopicArn/MessageId/MessageAttributes (after lambda_runtime)
-    # filled in by the runtime and event-source work; each name is a module in this package
+    "sqs_esm_visibility_timeout",  # refuse a queue visibility < function timeout
+    "sns_lambda_event",     # real TopicArn/MessageId/MessageAttributes (after lambda_runtime)
 ]
 
 

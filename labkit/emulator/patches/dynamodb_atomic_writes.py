@@ -19,7 +19,7 @@ NAME = "dynamodb_atomic_writes"
 AWS_BEHAVIOUR = (
     "UpdateExpression 'ADD c :one' / 'SET c = c + :one' are atomic per item; "
     "ConditionExpression 'attribute_not_exists(pk)' fails with ConditionalCheckFailedException "
-    "(shared/facts.md, Behaviours; AWS DynamoDB Developer Guide, 'Atomic counters' and "
+    "(AWS DynamoDB Developer Guide, 'Atomic counters' and "
     "'Condition expressions': every write is applied atomically to one item)."
 )
 

@@ -18,7 +18,7 @@ AWS_BEHAVIOUR = (
     "request that uses it is completed. [...] If you submit a request with the same client "
     "token but a change in other parameters within the 10-minute idempotency window, DynamoDB "
     "returns an IdempotentParameterMismatch exception.' (Amazon DynamoDB API Reference, "
-    "TransactWriteItems; shared/facts.md, Behaviours)"
+    "TransactWriteItems)"
 )
 
 WINDOW_SECONDS = 600.0

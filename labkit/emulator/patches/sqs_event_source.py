@@ -20,7 +20,7 @@ AWS_BEHAVIOUR = (
     "Seconds, ReportBatchItemFailures (only listed items return to the queue), failed "
     "messages reappear after the visibility timeout, ScalingConfig.MaximumConcurrency "
     "2..1000 caps concurrent invocations (AWS Lambda Developer Guide, 'Using Lambda with "
-    "Amazon SQS'; shared/facts.md, Behaviours)."
+    "Amazon SQS')."
 )
 
 

@@ -1,7 +1,7 @@
 """Which messages of a batch failed, from the function's result (AWS's rules).
 
 AWS Lambda Developer Guide, "Handling errors for an SQS event source" (partial batch
-responses, shared/facts.md): with FunctionResponseTypes=["ReportBatchItemFailures"] the
+responses): with FunctionResponseTypes=["ReportBatchItemFailures"] the
 handler returns {"batchItemFailures": [{"itemIdentifier": messageId}]} and only those
 messages return to the queue. An empty or null batchItemFailures list, an empty or null
 response = complete success. An invalid JSON response, an empty or null itemIdentifier,
