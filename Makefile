@@ -23,7 +23,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(PY) -m labkit.lab_launcher --port $(PORT) --lab-port $(LAB_PORT)
+	$(VENV)/bin/labkit lab --port $(PORT) --lab-port $(LAB_PORT)
 
 test: $(STAMP) $(BROWSER_STAMP)
 	$(PY) -m tests.run_suites
@@ -42,7 +42,7 @@ bench: $(STAMP)
 	$(PY) -m bench.run_all
 
 strip-outputs: $(STAMP)
-	$(PY) -m labkit.notebook_outputs --strip notebooks labs solutions
+	$(VENV)/bin/labkit strip-outputs notebooks labs solutions
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^labkit' > requirements.lock.tmp && echo "review requirements.lock.tmp, then merge it into requirements.txt"

@@ -18,6 +18,9 @@ VERBS = {
     "progress": "progress",
     "cost": "cost",
     "teardown": "teardown",
+    "lab": "lab",
+    "strip-outputs": "strip_outputs",
+    "starters": "starters",
 }
 
 

@@ -1,6 +1,6 @@
 """`make lab`: the embedded backend in the background, JupyterLab in front, one Ctrl-C stops both.
 
-    python -m labkit.lab_launcher --port 4566 --lab-port 8888
+    labkit lab --port 4566 --lab-port 8888
 
 1. Check both ports before starting anything. A labkit backend already answering on PORT is
    reused (and left running on exit); anything else on either port is a clear error naming
@@ -162,15 +162,20 @@ def stop_tree(proc: subprocess.Popen, grace: float = 15.0) -> None:
     proc.wait(timeout=5)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labkit.lab_launcher", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+HELP = "Start the embedded backend and JupyterLab at the first lesson (what `make lab` runs)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--port", type=int, default=4566, help="embedded backend port (make lab PORT=)")
     parser.add_argument("--lab-port", type=int, default=8888, help="JupyterLab port (make lab LAB_PORT=)")
     parser.add_argument("--token", default=None, help="JupyterLab token (default: a random one)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     parser.add_argument("--startup-timeout", type=float, default=120.0)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
 
     try:
         decision = plan(args.port, args.lab_port)
@@ -225,6 +230,3 @@ def main(argv: list[str] | None = None) -> int:
             stop_tree(backend.proc)  # also any Lambda workers it started in their own sessions
             backend.stop()  # closes its pipes
 
-
-if __name__ == "__main__":
-    sys.exit(main())

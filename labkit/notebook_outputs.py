@@ -3,8 +3,8 @@
 Committed outputs go stale silently (they show what the emulator printed months ago), bloat
 diffs and can leak a learner's account details; execution counts make every run a diff.
 
-    python -m labkit.notebook_outputs --check notebooks labs solutions   # exit 1 if any has outputs
-    python -m labkit.notebook_outputs --strip notebooks labs solutions   # rewrite in place
+    labkit strip-outputs --check notebooks labs solutions   # exit 1 if any has outputs
+    labkit strip-outputs notebooks labs solutions           # rewrite in place (make strip-outputs)
 
 Arguments are notebook files or folders (searched recursively, checkpoints ignored).
 """
@@ -65,15 +65,17 @@ def check(paths: list[str | Path]) -> dict[Path, list[str]]:
     return dirty
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labkit.notebook_outputs", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--check", action="store_true", help="exit 1 listing notebooks with outputs")
-    mode.add_argument("--strip", action="store_true", help="strip outputs in place")
-    parser.add_argument("paths", nargs="+", help="notebook files or folders")
-    args = parser.parse_args(argv)
+HELP = "Strip the outputs of notebooks in place (--check: only list those that have any)."
 
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--check", action="store_true", help="exit 1 listing notebooks with outputs")
+    parser.add_argument("paths", nargs="+", help="notebook files or folders")
+
+
+def run(args: argparse.Namespace) -> int:
     if args.check:
         dirty = check(args.paths)
         for path, found in dirty.items():
@@ -95,6 +97,3 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{stripped} notebook(s) stripped.")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """Generate a lab's starter notebook from its solution (the master copy).
 
-    python -m labkit.grading.starter solutions/99_example.ipynb labs/99_example.ipynb
-    python -m labkit.grading.starter --all        # every notebook in solutions/ -> labs/
+    labkit starters solutions/99_example.ipynb labs/99_example.ipynb
+    labkit starters --all        # every notebook in solutions/ -> labs/
 
 In a solution's code cells, lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` are
 removed from the starter, and a line ``<indent>### STARTER: code`` becomes ``<indent>code``.
@@ -53,21 +53,23 @@ def generate(solution_path: Path, starter_path: Path) -> None:
     nbformat.write(nb, starter_path)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labkit.grading.starter")
+HELP = "Generate lab starter notebooks from their solutions (the master copies)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", help="SOLUTION.ipynb STARTER.ipynb")
     parser.add_argument("--all", action="store_true", help="every solutions/*.ipynb -> labs/")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     if args.all:
         for solution in sorted((ROOT / "solutions").glob("*.ipynb")):
             generate(solution, ROOT / "labs" / solution.name)
             print(f"labs/{solution.name}")
         return 0
     if len(args.paths) != 2:
-        parser.error("give SOLUTION.ipynb STARTER.ipynb, or --all")
+        print("labkit starters: give SOLUTION.ipynb STARTER.ipynb, or --all", file=sys.stderr)
+        return 2
     generate(Path(args.paths[0]), Path(args.paths[1]))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

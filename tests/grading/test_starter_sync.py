@@ -1,5 +1,5 @@
 """labs/ starters are generated from solutions/ (the master copies) and committed without
-outputs; `python -m labkit.grading.starter --all` regenerates them."""
+outputs; `labkit starters --all` regenerates them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,7 +27,7 @@ def test_unclosed_marker_is_an_error():
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=[s.name for s in SOLUTIONS])
 def test_starter_is_generated_from_solution(solution):
     starter = ROOT / "labs" / solution.name
-    assert starter.exists(), f"run python -m labkit.grading.starter --all"
+    assert starter.exists(), "run labkit starters --all"
     expected = starter_notebook(nbformat.read(solution, as_version=4))
     actual = nbformat.read(starter, as_version=4)
     assert [(c.cell_type, c.source) for c in actual.cells] == \

@@ -36,7 +36,7 @@ def _learner_env() -> dict[str, str]:
 def _launch(port: int, lab_port: int, log: Path) -> subprocess.Popen:
     out = open(log, "wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "labkit.lab_launcher", "--port", str(port), "--lab-port",
+        [sys.executable, "-m", "labkit.cli", "lab", "--port", str(port), "--lab-port",
          str(lab_port), "--no-browser", "--token", TOKEN],
         cwd=ROOT, env=_learner_env(), stdout=out, stderr=subprocess.STDOUT)
 

@@ -23,7 +23,7 @@ def _notebook(with_outputs: bool):
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labkit.notebook_outputs", *args],
+    return subprocess.run([sys.executable, "-m", "labkit.cli", "strip-outputs", *args],
                           capture_output=True, text=True, cwd=ROOT)
 
 
@@ -59,7 +59,7 @@ def test_strip_makes_a_dirty_notebook_pass(tmp_path):
     path = tmp_path / "dirty.ipynb"
     nbformat.write(_notebook(with_outputs=True), path)
     assert check([tmp_path])
-    assert _run("--strip", str(tmp_path)).returncode == 0
+    assert _run(str(tmp_path)).returncode == 0
     assert check([tmp_path]) == {}
     stripped = nbformat.read(path, as_version=4)
     assert stripped.cells[1].source == "print('hi')"  # code kept, only outputs gone
@@ -80,5 +80,5 @@ def test_every_notebook_in_the_repo_is_committed_without_outputs():
     dirty = check(notebooks)
     names = " ".join(str(path.relative_to(ROOT)) for path in dirty)
     assert not dirty, (f"notebooks committed with outputs; strip them with\n"
-                       f"  .venv/bin/python -m labkit.notebook_outputs --strip {names}\n" + "\n".join(
+                       f"  .venv/bin/labkit strip-outputs {names}\n" + "\n".join(
                            f"  {path.relative_to(ROOT)}: {found[0]}" for path, found in dirty.items()))
