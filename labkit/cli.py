@@ -21,6 +21,7 @@ VERBS = {
     "lab": "lab",
     "strip-outputs": "strip_outputs",
     "starters": "starters",
+    "collect": "collect",
 }
 
 

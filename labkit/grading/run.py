@@ -22,6 +22,8 @@ from labkit.grading import feedback, gradebook
 from labkit.grading.executor import GradeSettings, check, execute, kill_leftovers
 from labkit.grading.limits import learner_can_run_python
 from labkit.grading.files import write_atomic, write_json_atomic
+from labkit.grading.platform_result import PLATFORM_FOLDER, platform_result
+from labkit.grading.shards import Shard, forget
 from labkit.grading.submissions import Submission, discover
 
 SEED_FILE = ".seed"
@@ -32,6 +34,10 @@ class SeedMismatch(Exception):
 
 
 class SandboxUnavailable(Exception):
+    pass
+
+
+class UnknownLearner(Exception):
     pass
 
 
@@ -62,7 +68,11 @@ def load_results(out: Path) -> dict[str, dict[str, Any]]:
 
 
 def grade_all(root: Path, out: Path, seed: str | None, workers: int = 1,
-              cell_timeout: int = 120, log: Callable[[str], None] = print) -> dict[str, Any]:
+              cell_timeout: int = 120, log: Callable[[str], None] = print,
+              shard: Shard | None = None, learner: str | None = None) -> dict[str, Any]:
+    """Grade ROOT into OUT. ``shard``: only this shard's learners (several machines each grade
+    one; `labkit grade merge` joins them). ``learner``: regrade that learner in place (their
+    earlier results in OUT are replaced, everyone else's kept)."""
     problem = learner_can_run_python()
     if problem:
         raise SandboxUnavailable(problem)
@@ -76,12 +86,19 @@ def grade_all(root: Path, out: Path, seed: str | None, workers: int = 1,
     settings = GradeSettings(seed=resolve_seed(out, seed), cell_timeout=cell_timeout,
                              pid_dir=pid_dir)
     submissions = discover(root)
+    if shard is not None:
+        submissions = [sub for sub in submissions if shard.owns(sub.learner)]
+    if learner is not None:
+        submissions = [sub for sub in submissions if sub.learner == learner]
+        if not submissions:
+            raise UnknownLearner(f"no submissions of learner {learner!r} under {root}")
+        forget(out, [sub.key for sub in submissions])
     done = load_results(out)
     todo = [s for s in submissions if s.key not in done]
     log(f"labkit grade: {len(submissions)} submission(s), {len(submissions) - len(todo)} "
         f"already graded, {len(todo)} to grade with {workers} worker(s)")
     lock = threading.Lock()
-    _write_aggregates(out, done, report=True)
+    write_aggregates(out, done, report=True)
     started = time.monotonic()
     # Pipeline: `workers` notebooks execute at once; the checks of a finished notebook (mostly
     # waiting on the backend and on injected delays) overlap with the next notebook. At most
@@ -108,31 +125,32 @@ def grade_all(root: Path, out: Path, seed: str | None, workers: int = 1,
         for future in queued:
             if future is not None:
                 future.result()
-    _write_aggregates(out, done, report=True)
+    write_aggregates(out, done, report=True)
     log(f"labkit grade: wrote {out} in {time.monotonic() - started:.1f} s")
     return {"graded": len(todo), "skipped": len(submissions) - len(todo), "results": done}
 
 
 def _record(out: Path, sub: Submission, result: dict[str, Any], done: dict, lock, log) -> None:
     """Write one finished submission at once (so kill -9 loses nothing finished)."""
-    _write_submission(out, sub, result)
+    write_submission(out, sub, result)
     with lock:
         done[sub.key] = result
-        _write_aggregates(out, done)
+        write_aggregates(out, done)
     log(f"  {sub.learner} / {sub.lab}: {result['score']}/{result['max']} "
         f"[{result['status']}] in {result['seconds']} s")
 
 
-def _write_submission(out: Path, sub: Submission, result: dict[str, Any]) -> None:
+def write_submission(out: Path, sub: Submission, result: dict[str, Any]) -> None:
     evidence = result.pop("evidence", [])
     write_json_atomic(out / "evidence" / f"{sub.key}.json",
                       {"learner": sub.learner, "lab": sub.lab, "notebook_run": result["cells"],
                        "checks": evidence})
     write_atomic(out / "feedback" / f"{sub.key}.html", feedback.feedback_html(result))
+    write_json_atomic(out / PLATFORM_FOLDER / f"{sub.key}.json", platform_result(result))
     write_json_atomic(out / "results" / f"{sub.key}.json", result)  # last: the done marker
 
 
-def _write_aggregates(out: Path, done: dict[str, dict[str, Any]], report: bool = False) -> None:
+def write_aggregates(out: Path, done: dict[str, dict[str, Any]], report: bool = False) -> None:
     results = [done[k] for k in sorted(done)]
     titles = {}
     for number in LAB_MODULES:
