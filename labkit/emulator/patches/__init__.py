@@ -34,6 +34,8 @@ PATCH_MODULES: list[str] = [
     "iam_managed_policies",
     "sqs_esm_visibility_timeout",  # refuse a queue visibility < function timeout
     "sns_lambda_event",     # real TopicArn/MessageId/MessageAttributes (after lambda_runtime)
+    "logs_filter_patterns",  # FilterLogEvents / metric filters use the documented grammar
+    "logs_insights",        # StartQuery / GetQueryResults / StopQuery run the query language
 ]
 
 
