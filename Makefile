@@ -2,12 +2,16 @@
 # Everything runs from .venv, created here on first use and refreshed only when
 # requirements.txt or pyproject.toml change.
 PYTHON ?= python3
+# The oldest Python the lock is compiled for (`make lock`) and that setup accepts.
+MIN_PYTHON := 3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Browser-test tooling lives apart from the learner's venv (see requirements-browser.txt).
+# Test tooling (playwright, uv) lives apart from the learner's venv (see requirements-browser.txt).
 BROWSER_TOOLS := .browser-tools
 BROWSER_STAMP := $(BROWSER_TOOLS)/.installed
+UV := $(BROWSER_TOOLS)/bin/uv
+LOCK_OUT ?= requirements.txt
 PORT     ?= 4566
 LAB_PORT ?= 8888
 
@@ -16,7 +20,7 @@ LAB_PORT ?= 8888
 setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "labkit needs Python >= 3.11")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= tuple(map(int, "$(MIN_PYTHON)".split("."))) else "labkit needs Python >= $(MIN_PYTHON)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
@@ -28,7 +32,9 @@ lab: $(STAMP)
 test: $(STAMP) $(BROWSER_STAMP)
 	$(PY) -m tests.run_suites
 
+# From scratch: pip --target skips what already exists there (bin/, so a new tool's binary).
 $(BROWSER_STAMP): requirements-browser.txt | $(STAMP)
+	rm -rf $(BROWSER_TOOLS)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(BROWSER_TOOLS) -r requirements-browser.txt
 	@touch $(BROWSER_STAMP)
 
@@ -44,8 +50,11 @@ bench: $(STAMP)
 strip-outputs: $(STAMP)
 	$(VENV)/bin/labkit strip-outputs notebooks labs solutions
 
-lock: $(STAMP)
-	$(PY) -m pip freeze --exclude-editable | grep -v '^labkit' > requirements.lock.tmp && echo "review requirements.lock.tmp, then merge it into requirements.txt"
+# One lock for every platform: uv's universal resolution writes environment markers where a
+# package is platform-specific (pip freeze only knows this machine). It keeps the versions
+# already in $(LOCK_OUT) unless requirements.in moves them.
+lock: $(BROWSER_STAMP)
+	$(UV) pip compile --quiet --universal --python-version $(MIN_PYTHON) --custom-compile-command "make lock" requirements.in -o $(LOCK_OUT)
 
 clean:
 	rm -rf $(VENV) $(BROWSER_TOOLS) .pytest_cache test-output
