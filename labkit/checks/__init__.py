@@ -59,8 +59,13 @@ def load_handler(lab: str, folder: str | os.PathLike | None = None):
 
 
 def check(lab: str, task: str | None = None, folder: str | os.PathLike | None = None,
-          endpoint_url: str | None = None, record: bool = True) -> CheckReport:
-    """Run a task's public checks (all tasks if ``task`` is None) and return the report."""
+          endpoint_url: str | None = None, record: bool = True, *,
+          hint: bool = False) -> CheckReport:
+    """Run a task's public checks (all tasks if ``task`` is None) and return the report.
+
+    A failing check shows what was observed and expected; once it has failed before, also the
+    lesson section to re-read; with ``hint=True``, also its concrete hint (the ask is recorded:
+    see labkit.checks.report)."""
     from labkit import backends
     from labkit.checks import progress
 
@@ -72,15 +77,21 @@ def check(lab: str, task: str | None = None, folder: str | os.PathLike | None = 
     report = CheckReport(the_lab, task, [], hidden_scenarios, hidden_points)
     if os.environ.get(GRADING_ENV) == "1":
         # the grader runs every check itself after the notebook, public and hidden, in its
-        # own sandbox: running them here too would only double the grading time
+        # own sandbox: running them here too would only double the grading time (it reads the
+        # hints asked from the notebook as handed in: labkit.grading.hints)
         report.notes.append("Grading run: these checks run after the notebook, in the grader.")
         return report
+    if hint:
+        report.hint_tasks = (task,) if task else tuple(the_lab.tasks)
+    if record and hint:
+        progress.record(the_lab, [], hints_asked=report.hint_tasks)
     if not handler.is_file():
         report.problem = (f"{the_lab.handler_file} not found in {handler.parent}: run the cell "
                           f"that writes it (%%writefile {the_lab.handler_file}) first.")
         return report
     if endpoint_url is None:
         endpoint_url = backends.connect().endpoint_url
+    report.previous_fails = progress.failures(the_lab)
     report.results = run_checks(specs, Target(str(handler), endpoint_url))
     if record:
         progress.record(the_lab, report.results)

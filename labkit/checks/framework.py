@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from labkit.checks.sandbox import Function, Limits, Zygote
+from labkit.checks.sandbox import Function, Limits, start_environments
 from labkit.faults import rng as seeded_rng
 
 
@@ -74,7 +74,9 @@ class CheckResult:
 
 class Lab:
     def __init__(self, number: str, title: str, handler_file: str, notebook: str,
-                 tasks: dict[str, str], extra_files: tuple[str, ...] = ()):
+                 tasks: dict[str, str], extra_files: tuple[str, ...] = (),
+                 lesson_sections: dict[str, str | tuple[str, str]] | None = None,
+                 lesson: str | None = None):
         self.number, self.title = number, title
         self.handler_file, self.notebook = handler_file, notebook
         # files the notebook writes beside the handler that the checks also read (e.g. a
@@ -82,6 +84,13 @@ class Lab:
         self.extra_files = tuple(extra_files)
         self.tasks = tasks
         self.checks: list[CheckSpec] = []
+        # the lesson a check that fails again points the learner to: notebooks/<lesson>, and
+        # the heading of the section each task practises ((lesson, heading) for another one)
+        self.lesson = lesson or notebook
+        self.lesson_sections = dict(lesson_sections or {})
+        unknown = sorted(set(self.lesson_sections) - set(tasks))
+        if unknown:
+            raise ValueError(f"lab {number}: lesson_sections for unknown tasks {unknown}")
 
     def check(self, task: str, check_id: str, title: str, points: int, hint: str,
               public: dict[str, Any], hidden: Callable[[random.Random], dict] | None = None,
@@ -95,6 +104,13 @@ class Lab:
             return fn
 
         return register
+
+    def lesson_section(self, task: str) -> tuple[str, str | None]:
+        """(lesson notebook, section heading or None) that the task practises."""
+        section = self.lesson_sections.get(task)
+        if isinstance(section, tuple):
+            return section
+        return self.lesson, section
 
     @property
     def submitted_files(self) -> tuple[str, ...]:
@@ -119,7 +135,7 @@ class Target:
     endpoint_url: str | None
     drop_root: bool = False      # grading: learner code runs as an unprivileged user
     limits: Limits = field(default_factory=Limits)
-    zygote: Zygote | None = None  # set by run_checks: forks the execution environments
+    zygote: Any = None   # set by run_checks: what starts execution environments (sandbox)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -210,7 +226,7 @@ def run_checks(specs: list[CheckSpec], target: Target, seed: str | None = None,
         jobs.append((spec, False, spec.public))
         if seed is not None and spec.hidden is not None:
             jobs += [(spec, True, p) for p in hidden_params(spec, seed)]
-    with Zygote(target.limits, target.drop_root) as zygote, \
+    with start_environments(target.limits, target.drop_root) as zygote, \
             ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         target = dataclasses.replace(target, zygote=zygote)
         outcomes = list(pool.map(lambda job: _run_scenario(job[0], job[2], target), jobs))

@@ -1,7 +1,9 @@
 """Execution environments for a learner's handler: a zygote process that forks one child per
-environment (a tiny Lambda sandbox).
+environment (a tiny Lambda sandbox), or, where fork is missing or unsafe, one process per
+environment.
 
-    python -m labkit.checks.handler_host        (started by labkit.checks.sandbox)
+    python -m labkit.checks.handler_host                        (the zygote; Linux)
+    python -m labkit.checks.handler_host --environment HANDLER  (one environment; elsewhere)
 
 The zygote imports boto3 and labkit once, then waits on its control socket (the fd named by
 $LABKIT_ZYGOTE_FD, a SOCK_SEQPACKET socket: one message per request and per reply). Each
@@ -127,5 +129,19 @@ def zygote() -> None:
         control.send(json.dumps({"pid": pid}).encode())
 
 
+def environment(handler: str) -> None:
+    """One execution environment started as its own process (no fork: see sandbox.Spawner).
+    It connects back to the checker's one-time port and proves it is the process the checker
+    started with the token it was given."""
+    host, port = os.environ.pop("LABKIT_ENV_CONNECT").rsplit(":", 1)
+    token = os.environ.pop("LABKIT_ENV_TOKEN")
+    protocol = socket.create_connection((host, int(port)))
+    protocol.sendall((token + "\n").encode())
+    run_environment(protocol, handler, dict(os.environ), os.getcwd())
+
+
 if __name__ == "__main__":
-    zygote()
+    if sys.argv[1:2] == ["--environment"]:
+        environment(sys.argv[2])
+    else:
+        zygote()

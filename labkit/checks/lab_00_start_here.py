@@ -42,6 +42,11 @@ LAB = Lab(
         "task-2": "Load the configuration once per execution environment",
         "task-3": "Pick up a changed configuration within CONFIG_TTL_S",
     },
+    lesson_sections={
+        "task-1": "2 · Deploy a first function with boto3",
+        "task-2": "4 · Expensive setup: inside the handler or at module level?",
+        "task-3": "7 · Traffic rate vs idle reaping (widget)",
+    },
 )
 LOAD_S = 0.2            # the checks' own (short) configuration load time
 TTL_S = 2.0             # task 3: how stale a warm environment's configuration may be

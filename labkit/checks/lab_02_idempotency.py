@@ -38,6 +38,12 @@ LAB = Lab(
         "task-3": "A crash right after the charge",
         "task-4": "A tampered retry is rejected",
     },
+    lesson_sections={
+        "task-1": "3 · Fix 2: INPROGRESS → COMPLETED, with an expiry",
+        "task-2": "2 · Fix 1: a conditional put on an idempotency key",
+        "task-3": "5 · Every variant, your mix of faults",
+        "task-4": "4 · Fix 3: Powertools idempotency",
+    },
 )
 HANDLER_TIMEOUT_S = 3.0
 REDELIVERY_PAUSE_S = 0.5     # a (much shortened) visibility timeout between deliveries

@@ -44,6 +44,11 @@ LAB = Lab(
         "task-2": "Detect the last chunk, with workers running at the same time",
         "task-3": "Exactly once under duplicated, reordered and failed deliveries",
     },
+    lesson_sections={
+        "task-1": "4 · Fan-in over 336,776 flights",
+        "task-2": "3 · Counters under real concurrency",
+        "task-3": "4 · Fan-in over 336,776 flights",
+    },
 )
 HANDLER_TIMEOUT_S = 10.0
 REDELIVERIES = 3   # a failed delivery is handed out again this many times at most

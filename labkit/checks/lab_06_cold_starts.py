@@ -42,6 +42,11 @@ LAB = Lab(
         "task-2": "Answer warming pings, and every other request as before",
         "task-3": "Provision exactly enough for the burst",
     },
+    lesson_sections={
+        "task-1": "2 · Heavy imports at module level vs lazy initialisation",
+        "task-2": "5 · A warming ping keeps one environment warm",
+        "task-3": "4 · Provisioned concurrency",
+    },
 )
 HANDLER_TIMEOUT_S = 30.0    # a report on a loaded machine imports pandas inside the handler
 TARGET_RATIO = 0.1          # learner init work / the original (numpy alone measures 0.2-0.4)

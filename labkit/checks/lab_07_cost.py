@@ -36,6 +36,11 @@ LAB = Lab(
         "task-2": "Price a pipeline's Lambda usage from its REPORT lines",
         "task-3": "Add the pipeline's CloudWatch Logs ingestion",
     },
+    lesson_sections={
+        "task-1": "2 · Memory sweep: the power-tuning curve",
+        "task-2": "1 · Price what actually ran",
+        "task-3": "4.3 DEBUG logging in production",
+    },
 )
 TOLERANCE = 0.02            # relative: 2 % of the model's figure
 HANDLER_TIMEOUT_S = 60.0    # monthly_bill reads several log groups on a loaded machine

@@ -56,6 +56,11 @@ LAB = Lab(
         "task-2": "One correlation id from the edge through every hop",
         "task-3": "The full path of a failed request, from its id",
     },
+    lesson_sections={
+        "task-1": "The pipeline and its structured logs",
+        "task-2": "4 · Trace one failed order end to end, from one id",
+        "task-3": "2 · Querying the logs like Logs Insights",
+    },
 )
 HOPS = ("api", "orders", "notify")
 HANDLER_TIMEOUT_S = 10.0     # generous: a cold start imports Powertools on a loaded machine

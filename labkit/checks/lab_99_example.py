@@ -29,6 +29,13 @@ LAB = Lab(
         "task-2": "Charge each order once, whatever the delivery",
         "task-3": "Survive a flaky payment provider",
     },
+    lesson="02_idempotency.ipynb",   # this example lab has no lesson of its own
+    lesson_sections={
+        "task-1": "The payment worker",
+        "task-2": "1 · Three ways to see the same order twice",
+        "task-3": ("03_errors_and_dlqs.ipynb",
+                   "1 · Transient vs permanent failures under a redrive policy"),
+    },
 )
 HANDLER_TIMEOUT_S = 15.0  # generous: a loaded 2-core machine can stall a process for seconds
 REDELIVERIES = 3  # a queue would hand a failed message out again; we do it this many times

@@ -2,6 +2,10 @@
 
 Stored in $LABKIT_HOME/progress.json (default ~/.labkit/progress.json), outside the repo.
 Written atomically (temp file + rename) so an interrupted kernel never corrupts it.
+
+Besides pass/fail per task it keeps what the hint tiers need (labkit.checks.report): how many
+times each check has failed (a check that failed before gets the lesson pointer) and when the
+learner asked for a task's concrete hint.
 """
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from labkit.checks.framework import CheckResult, Lab
 
@@ -27,19 +31,34 @@ def load() -> dict[str, Any]:
         return {"labs": {}}
 
 
-def record(lab: Lab, results: list[CheckResult]) -> None:
+def failures(lab: Lab) -> dict[tuple[str, str], int]:
+    """(task, check id) -> how many runs of that check have failed so far."""
+    tasks = load().get("labs", {}).get(lab.number, {}).get("tasks", {})
+    return {(task, check): entry.get("fails", 0)
+            for task, task_entry in tasks.items()
+            for check, entry in task_entry.get("checks", {}).items()}
+
+
+def record(lab: Lab, results: list[CheckResult], hints_asked: Iterable[str] = ()) -> None:
     data = load()
     tasks = data.setdefault("labs", {}).setdefault(lab.number, {"title": lab.title, "tasks": {}})
     tasks["title"] = lab.title
+    now = time.strftime("%Y-%m-%dT%H:%M:%S")
     for task in {r.task for r in results}:
         mine = [r for r in results if r.task == task and not r.hidden]
         entry = tasks["tasks"].setdefault(task, {"passed": False})
-        entry.update(last_run=time.strftime("%Y-%m-%dT%H:%M:%S"),
-                     last_score=sum(r.points for r in mine),
+        entry.update(last_run=now, last_score=sum(r.points for r in mine),
                      max=sum(r.max_points for r in mine))
         if mine and all(r.passed for r in mine):
             entry["passed"] = True  # once passed stays passed: progress, not a grade
             entry.setdefault("first_passed", entry["last_run"])
+        for r in mine:
+            counts = entry.setdefault("checks", {}).setdefault(r.check, {"fails": 0})
+            if not r.passed:
+                counts["fails"] += 1
+    for task in hints_asked:  # every ask, with its time: the learner can see what they asked
+        entry = tasks["tasks"].setdefault(task, {"passed": False})
+        entry.setdefault("hints_revealed", []).append(now)
     _write(data)
 
 

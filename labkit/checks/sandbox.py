@@ -6,9 +6,10 @@ timeout kills its environment ("Task timed out"); a handler that kills its proce
 SIGKILL right after a side effect) is reported as ``crashed``.
 
 Environments are forked from a ``Zygote`` (labkit.checks.handler_host) that runs under
-resource limits (labkit.grading.limits), as an unprivileged user when grading as root, with an
-environment holding only what a Lambda function would see. Learner code never runs in the
-checking process.
+resource limits (labkit.isolation.limits), as an unprivileged user when grading as root, with an
+environment holding only what a Lambda function would see. Where fork is missing or unsafe
+(Windows, macOS, LABKIT_PORTABLE=1) a ``Spawner`` starts each environment as its own process
+instead: same protocol, slower cold starts. Learner code never runs in the checking process.
 """
 from __future__ import annotations
 
@@ -22,10 +23,14 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labkit.faults import at_once
-from labkit.grading.limits import give_to_learner, limited_command
+from labkit.isolation.limits import give_to_learner, limited_command
+from labkit.platform_support import has_safe_fork
+
+if TYPE_CHECKING:
+    from labkit.checks.spawner import Spawner
 
 INIT_TIMEOUT_S = 60.0  # generous: a loaded 2-core machine imports slowly
 
@@ -81,7 +86,7 @@ class Zygote:
         if line.strip() != b"ready":
             self.close()
             raise RuntimeError("the handler sandbox did not start (is the unprivileged user "
-                               "able to run Python? see labkit.grading.limits)")
+                               "able to run Python? see labkit.isolation.limits)")
 
     def spawn(self, handler: str, env: dict[str, str], cwd: str, log_fd: int) -> tuple[int, socket.socket]:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -94,6 +99,14 @@ class Zygote:
             ours.close()
             raise RuntimeError("the handler sandbox exited")
         return json.loads(reply)["pid"], ours
+
+    @staticmethod
+    def kill(pid: int) -> None:
+        """Stop an environment and anything it started (its own session)."""
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def close(self) -> None:
         try:
@@ -116,6 +129,15 @@ class Zygote:
         self.close()
 
 
+def start_environments(limits: Limits | None = None, drop_root: bool = False) -> "Zygote | Spawner":
+    """What starts execution environments on this platform."""
+    if has_safe_fork():
+        return Zygote(limits, drop_root)
+    from labkit.checks.spawner import Spawner
+
+    return Spawner(limits, drop_root)
+
+
 def _readline_with_timeout(stream, timeout: float) -> bytes:
     box: list[bytes] = []
     t = threading.Thread(target=lambda: box.append(stream.readline()), daemon=True)
@@ -128,6 +150,7 @@ class _Environment:
     """One forked execution environment."""
 
     def __init__(self, function: "Function"):
+        self.starter = function.zygote
         self.pid, self.sock = function.zygote.spawn(
             function.handler_path, function.process_env(), function.workdir,
             function.log.fileno())
@@ -186,10 +209,7 @@ class _Environment:
         return not self._dead.is_set()
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)  # the environment and anything it started
-        except (ProcessLookupError, PermissionError):
-            pass
+        self.starter.kill(self.pid)  # the environment and anything it started
         try:
             self.sock.close()
         except OSError:
@@ -210,7 +230,7 @@ class Function:
     env: dict[str, str] = field(default_factory=dict)
     endpoint_url: str | None = None
     timeout_s: float = 10.0
-    zygote: Zygote | None = None
+    zygote: "Zygote | Spawner | None" = None   # what starts its environments
     workdir: str | None = None
     drop_root: bool = False  # only used when this function starts its own zygote
 
@@ -222,7 +242,7 @@ class Function:
         self._own_workdir = None
         self._own_zygote = self.zygote is None
         if self.zygote is None:
-            self.zygote = Zygote(drop_root=self.drop_root)
+            self.zygote = start_environments(drop_root=self.drop_root)
         if self.workdir is None:
             self._own_workdir = tempfile.TemporaryDirectory(prefix="labkit-fn-")
             self.workdir = self._own_workdir.name

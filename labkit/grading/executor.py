@@ -2,7 +2,7 @@
 
 Isolation (what learner code can reach):
   * the kernel runs under resource limits and, when the grader is root, as ``nobody``
-    (labkit.grading.limits), in a temporary work folder, with an environment holding only the
+    (labkit.isolation.limits), in a temporary work folder, with an environment holding only the
     backend's URL and dummy credentials: never the seed, never the output folder;
   * the checks run here, in the grader, against a *copy* of the handler file the notebook
     wrote; the handler itself runs in sandboxed processes (labkit.checks.sandbox);
@@ -29,7 +29,8 @@ from labkit.checks import GRADING_ENV, get_lab
 from labkit.checks.framework import CheckResult, Target, run_checks
 from labkit.checks.sandbox import Limits
 from labkit.emulator.server import WARM_UP_ENV, ServerProcess
-from labkit.grading.limits import give_to_learner, limited_command
+from labkit.grading.hints import hints_revealed
+from labkit.isolation.limits import give_to_learner, limited_command
 from labkit.grading.submissions import Submission
 
 
@@ -95,6 +96,8 @@ def execute(sub: Submission, settings: GradeSettings) -> "Executed | dict[str, A
     if problem:
         results = _zero_results(lab, f"no checks could run: {problem}")
         return _finish(result, results, problem, {}, started)
+    # read from the notebook as handed in: the run below re-executes it, where check() defers
+    result["hints_revealed"] = hints_revealed(sub.path, lab)
 
     private = tempfile.mkdtemp(prefix="labkit-grade-")          # grader only (0700)
     workdir = tempfile.mkdtemp(prefix="labkit-work-")           # the learner's folder

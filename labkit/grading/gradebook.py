@@ -2,7 +2,9 @@
 finishes (so they are complete and consistent after any interruption).
 
   summary.csv  learner, lab, score, max, status, then seconds, notebook
-  grades.csv   one row per learner x lab x check: points, max, passed, hidden, detail
+  grades.csv   one row per learner x lab x check: points, max, passed, hidden, detail, and
+               hint_revealed: whether the notebook asked for the concrete hint of the check's
+               task (check(..., hint=True); labkit.grading.hints)
   canvas.csv   Canvas's gradebook import format: Student, ID, SIS User ID, SIS Login ID,
                Section, one column per lab, and a "Points Possible" row first. (Canvas
                matches learners by ID, SIS User ID or SIS Login ID; we know the learner id
@@ -19,7 +21,8 @@ from typing import Any
 from labkit.grading.files import write_atomic
 
 SUMMARY_COLUMNS = ["learner", "lab", "score", "max", "status", "seconds", "notebook"]
-GRADES_COLUMNS = ["learner", "lab", "task", "check", "points", "max", "passed", "hidden", "detail"]
+GRADES_COLUMNS = ["learner", "lab", "task", "check", "points", "max", "passed", "hidden", "detail",
+                  "hint_revealed"]
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
@@ -40,6 +43,7 @@ def summary_rows(results: list[dict[str, Any]]) -> list[list[Any]]:
 def grades_rows(results: list[dict[str, Any]]) -> list[list[Any]]:
     rows = [GRADES_COLUMNS]
     for r in results:
+        revealed = set(r.get("hints_revealed", []))   # results graded before hints: none
         for c in r["checks"]:
             if c["passed"]:
                 detail = f"passed {c['scenarios']} scenario(s)"
@@ -49,7 +53,8 @@ def grades_rows(results: list[dict[str, Any]]) -> list[list[Any]]:
             else:
                 detail = f"observed {c['observed']}; expected {c['expected']}"
             rows.append([r["learner"], r["lab"], c["task"], c["check"], c["points"],
-                         c["max_points"], c["passed"], c["hidden"], detail])
+                         c["max_points"], c["passed"], c["hidden"], detail,
+                         c["task"] in revealed])
     return rows
 
 

@@ -5,7 +5,7 @@
 
 Runs as a child of the grader, with the grader's privileges: only the *kernel* (the learner's
 code) is started under resource limits and, when we are root, as an unprivileged user
-(labkit.grading.limits), with an environment that holds only what the notebook needs.
+(labkit.isolation.limits), with an environment that holds only what the notebook needs.
 
 Failing-cell policy (documented in `labkit grade --help`):
   * every cell runs with ``allow_errors``: an exception in one cell does not stop the rest;
@@ -27,7 +27,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from labkit.grading.limits import limited_command, unprivileged_ids
+from labkit.isolation.limits import limited_command, unprivileged_ids
 from labkit.kernel_client import SlicedPollKernelManager
 
 TIMEOUT_ENAME = "CellTimeoutError"

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from labkit.checks import get_lab
-from labkit.grading.limits import learner_can_run_python, untraversable_folders
+from labkit.isolation.limits import learner_can_run_python, untraversable_folders
 from labkit.grading.starter import BEGIN, END, STARTER
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,6 @@
-"""The handler sandbox behaves like Lambda's execution environments where checks rely on it."""
+"""The handler sandbox behaves like Lambda's execution environments where checks rely on it,
+whether its environments are forked from a zygote (Linux) or started as processes of their own
+(Windows, macOS: the Spawner, forced here with LABKIT_PORTABLE=1)."""
 from __future__ import annotations
 
 import os
@@ -7,12 +9,26 @@ import textwrap
 import pytest
 
 from labkit.checks.sandbox import Function, Zygote
+from labkit.checks.spawner import Spawner
+from labkit.platform_support import PORTABLE_ENV
 
 
-@pytest.fixture(scope="module")
-def zygote():
-    with Zygote() as z:
-        yield z
+@pytest.fixture(scope="module", params=["zygote", "spawner"])
+def zygote(request):
+    """What starts the environments: each test runs with both."""
+    with (Zygote() if request.param == "zygote" else Spawner()) as starter:
+        yield starter
+
+
+def test_the_platform_decides_what_starts_environments(monkeypatch):
+    from labkit.checks.sandbox import start_environments
+
+    monkeypatch.setenv(PORTABLE_ENV, "1")
+    with start_environments() as starter:
+        assert isinstance(starter, Spawner)
+    monkeypatch.setenv(PORTABLE_ENV, "0")
+    with start_environments() as starter:
+        assert isinstance(starter, Zygote)   # this is Linux
 
 
 def _handler(tmp_path, body: str):

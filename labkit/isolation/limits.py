@@ -1,6 +1,6 @@
 """Run a command under resource limits (and, when started as root, as an unprivileged user).
 
-    python -m labkit.grading.limits --as-mb 3072 --cpu-s 300 --fsize-mb 64 [--user nobody] -- CMD...
+    python -m labkit.isolation.limits --as-mb 3072 --cpu-s 300 --fsize-mb 64 [--user nobody] -- CMD...
 
 Learner code (the notebook's kernel, a handler under test) is started through this wrapper:
 it sets the limits on itself and then exec()s the command, so the limits hold for the command
@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import signal
 import sys
+
+try:
+    import resource
+except ImportError:   # Windows: no POSIX resource limits (the grader is Linux-only anyway)
+    resource = None
 
 UNPRIVILEGED_USER = "nobody"
 
 
 def limited_command(cmd: list[str], as_mb: int, cpu_s: int, fsize_mb: int,
                     drop_root: bool = True, die_with_parent: bool = False) -> list[str]:
-    """The argv that runs ``cmd`` under these limits."""
-    argv = [sys.executable, "-m", "labkit.grading.limits", "--as-mb", str(as_mb),
+    """The argv that runs ``cmd`` under these limits (``cmd`` itself where the platform has
+    no POSIX limits: a learner's own laptop, never a grading machine)."""
+    if resource is None:
+        return list(cmd)
+    argv = [sys.executable, "-m", "labkit.isolation.limits", "--as-mb", str(as_mb),
             "--cpu-s", str(cpu_s), "--fsize-mb", str(fsize_mb)]
     if die_with_parent:
         argv.append("--die-with-parent")
@@ -32,7 +39,7 @@ def limited_command(cmd: list[str], as_mb: int, cpu_s: int, fsize_mb: int,
 
 def unprivileged_ids() -> tuple[int, int] | None:
     """(uid, gid) learner code runs as, or None when we are not root (it runs as us)."""
-    if os.geteuid() != 0:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:   # Windows has no root to drop
         return None
     import pwd
 
@@ -89,7 +96,7 @@ def give_to_learner(path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m labkit.grading.limits")
+    parser = argparse.ArgumentParser(prog="python -m labkit.isolation.limits")
     parser.add_argument("--as-mb", type=int, required=True, help="address space limit")
     parser.add_argument("--cpu-s", type=int, required=True, help="CPU time limit")
     parser.add_argument("--fsize-mb", type=int, required=True, help="largest file it may write")
@@ -112,8 +119,8 @@ def main(argv: list[str] | None = None) -> None:
         os.setgroups([])
         os.setgid(entry.pw_gid)
         os.setuid(entry.pw_uid)
-    if args.die_with_parent:  # after setuid, which clears it; kept across exec
-        _set_parent_death_signal(signal.SIGKILL)
+    if args.die_with_parent and sys.platform.startswith("linux"):  # after setuid, which clears
+        _set_parent_death_signal(signal.SIGKILL)                       # it; kept across exec
     os.execvp(cmd[0], cmd)
 
 
