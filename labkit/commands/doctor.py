@@ -10,6 +10,7 @@ import sys
 from importlib import metadata
 
 from labkit.backends import DEFAULT_EMBEDDED_URL, Backend, BackendError, resolve
+from labkit.emulator.runtime.client_choice import RuntimeClient, choose
 
 HELP = "Show versions, which backend labkit would use and why, whether it answers, and what to do."
 PACKAGES = ("labkit", "boto3", "moto", "awslambdaric", "aws-lambda-powertools", "jupyterlab")
@@ -88,12 +89,25 @@ def _aws_answers(backend: Backend) -> bool:
         return False
 
 
+def running_client(health: dict) -> list[str]:
+    """The runtime client a running embedded backend reports (none for other backends)."""
+    running = (health.get("components") or {}).get("lambda-runtime", {}).get("runtime_client")
+    if not running:
+        return []
+    return [f"  Lambda runtime client there: {running['name']}, because {running['reason']}"]
+
+
 def report(env: dict[str, str], found_versions: dict[str, str | None],
-           probe=None) -> tuple[list[str], int]:
-    """The doctor's lines and exit code. probe(backend) -> health dict or None (injected in tests)."""
+           probe=None, client: RuntimeClient | None = None) -> tuple[list[str], int]:
+    """The doctor's lines and exit code. probe(backend) -> health dict or None, and the
+    runtime client choice (default: client_choice.choose(env)) are injected in tests."""
+    client = client or choose(env)
     lines = ["labkit doctor", "", "Versions:"]
     problems = 0
     for name, version in found_versions.items():
+        if name == "awslambdaric" and version is None and client.name == "portable":
+            lines.append(f"  {name:<22} not installed (not needed: the portable client runs)")
+            continue
         lines.append(f"  {name:<22} {version or 'NOT INSTALLED'}")
         if version is None:
             problems += 1
@@ -103,6 +117,8 @@ def report(env: dict[str, str], found_versions: dict[str, str | None],
     if problems:
         lines.append("  Fix: run `make setup` (creates .venv and installs the pinned requirements).")
 
+    lines += ["", "Lambda runtime client (for a backend started here):",
+              f"  {client.name}, because {client.reason}"]
     lines += ["", "Backend:"]
     try:
         backend = resolve(env)
@@ -122,6 +138,7 @@ def report(env: dict[str, str], found_versions: dict[str, str | None],
             lines.append(f"  answers: yes ({detail.get('backend', backend.name)} "
                          f"{detail.get('version', '?')}, patches: {len(detail.get('patches', []))}, "
                          f"components: {', '.join(detail.get('components', {})) or 'none'})")
+            lines += running_client(detail)
         else:
             lines.append("  answers: no")
     todo = advice(backend, answers, env)

@@ -6,14 +6,20 @@ import subprocess
 import sys
 
 from labkit.commands.doctor import report
+from labkit.emulator.runtime.client_choice import RuntimeClient
 
 VERSIONS = {"python": "3.11.2", "labkit": "0.1.0", "boto3": "1.44.5", "moto": "5.2.5",
             "awslambdaric": "4.2.2"}
 HEALTHY = {"backend": "embedded", "version": "0.1.0", "patches": ["a", "b"], "components": {"runtime": {}}}
 
 
-def _doctor(env, health=None, versions=VERSIONS):
-    lines, code = report(env, versions, probe=lambda backend: health)
+ON_LINUX = RuntimeClient("awslambdaric", "it imports here (AWS's own runtime client)")
+ON_MACOS = RuntimeClient("portable", "awslambdaric does not import here (ModuleNotFoundError: "
+                                     "No module named 'awslambdaric'); its wheels are for Linux only")
+
+
+def _doctor(env, health=None, versions=VERSIONS, client=ON_LINUX):
+    lines, code = report(env, versions, probe=lambda backend: health, client=client)
     return "\n".join(lines), code
 
 
@@ -60,6 +66,24 @@ def test_missing_package_is_not_ready_and_says_make_setup():
     assert "awslambdaric" in text and "NOT INSTALLED" in text and "make setup" in text and code == 1
 
 
+def test_says_which_runtime_client_runs_and_why():
+    text, code = _doctor({}, client=ON_LINUX)
+    assert "Lambda runtime client (for a backend started here):\n  awslambdaric, because it imports here" in text
+    text, code = _doctor({}, versions={**VERSIONS, "awslambdaric": None}, client=ON_MACOS)
+    assert "portable, because awslambdaric does not import here" in text and "Linux only" in text
+    assert "not installed (not needed: the portable client runs)" in text and "NOT INSTALLED" not in text
+    assert code == 0   # macOS and Windows are ready without awslambdaric
+
+
+def test_reports_the_running_backends_runtime_client():
+    health = {**HEALTHY, "components": {"lambda-runtime": {"runtime_client": {
+        "name": "portable", "module": "labkit.emulator.runtime.portable_client",
+        "reason": "LABKIT_PORTABLE=1 (forced)"}}}}
+    text, code = _doctor({"AWS_ENDPOINT_URL": "http://127.0.0.1:4999"}, health=health)
+    assert "Lambda runtime client there: portable, because LABKIT_PORTABLE=1 (forced)" in text
+    assert code == 0
+
+
 def test_old_python_is_not_ready():
     text, code = _doctor({}, versions={**VERSIONS, "python": "3.10.12"})
     assert "Python >= 3.11 is required" in text and code == 1
@@ -72,3 +96,4 @@ def test_doctor_command_against_a_running_backend(server):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "answers: yes (embedded" in result.stdout and "moto" in result.stdout
+    assert "Lambda runtime client there: " in result.stdout

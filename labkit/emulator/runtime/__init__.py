@@ -1,8 +1,9 @@
 """The Lambda runtime of the embedded backend: real handler code, no Docker.
 
-An *execution environment* is one worker OS process running AWS's own runtime client
-(``python -m awslambdaric module.handler``) against our Lambda Runtime API server
-(runtime_api.py). Environments are pooled per function version (pool.py): init runs once
+An *execution environment* is one worker OS process running a Lambda runtime client
+against our Lambda Runtime API server (runtime_api.py): AWS's own
+(``python -m awslambdaric module.handler``) where it installs (Linux), else our pure-Python
+portable_client.py with the same observable behaviour (client_choice.py says which, and why). Environments are pooled per function version (pool.py): init runs once
 per environment, warm environments are reused, idle ones are reaped, each runs one
 invocation at a time, and concurrency = number of environments (capped by the account
 limit and by reserved concurrency). Logs (handler output + START/END/REPORT) go to the
@@ -37,29 +38,19 @@ The runtime is the server component named ``"lambda-runtime"``::
 
     runtime.health() -> dict
         {"functions": {name: {"environments": n, "busy": n, "provisioned": n}, ...},
-         "cpu_share": "emulated" | "off", "memory_limit": "enforced" | "off", ...}
+         "cpu_share": "emulated" | "off", "memory_limit": "enforced" | "off",
+         "runtime_client": {"name": "awslambdaric" | "portable", "module": ..., "reason": ...},
+         ...}
 
 Environment variables: LABKIT_LAMBDA_IDLE_SECONDS (idle reaping, default 300),
 LABKIT_LAMBDA_ACCOUNT_CONCURRENCY (default 1000), LABKIT_LAMBDA_CPU_SHARE=0 (turn the
-CPU-share emulation off), LABKIT_LAMBDA_MEMORY_LIMIT=0 (turn memory enforcement off).
+CPU-share emulation off), LABKIT_LAMBDA_MEMORY_LIMIT=0 (turn memory enforcement off),
+LABKIT_RUNTIME_CLIENT=awslambdaric|portable (default auto), LABKIT_PORTABLE=1 (take the
+macOS/Windows paths on Linux: no /proc, no prctl, the portable client; for testing them).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 COMPONENT_NAME = "lambda-runtime"
-
-
-@dataclass
-class InvokeResult:
-    """What one invocation returned, as the Invoke API would report it."""
-
-    payload: bytes                 # the handler's JSON result, or the AWS error document
-    function_error: str | None     # "Unhandled" when the function failed, else None
-    log_tail: str                  # last 4 KB of this invocation's log (plain text)
-    request_id: str
-    duration_ms: float             # handler run time (the REPORT line's Duration)
-    cold: bool                     # True when this invocation started a new environment
 
 
 class Throttled(Exception):
@@ -80,12 +71,17 @@ class FunctionNotFound(Exception):
 
 
 def __getattr__(name: str):
-    # The component class lives in service.py; import it lazily so this module stays
-    # importable (for InvokeResult/Throttled) without pulling in moto.
+    # Imported lazily: the component class (service.py) pulls in moto, and InvokeResult
+    # (invoke_result.py) dataclasses, ~8 ms paid by every worker process of the portable
+    # runtime client, which is started through this package.
     if name == "LambdaRuntime":
         from labkit.emulator.runtime.service import LambdaRuntime
 
         return LambdaRuntime
+    if name == "InvokeResult":
+        from labkit.emulator.runtime.invoke_result import InvokeResult
+
+        return InvokeResult
     raise AttributeError(name)
 
 

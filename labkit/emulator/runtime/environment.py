@@ -1,5 +1,6 @@
-"""One execution environment = one worker OS process running AWS's runtime client
-(``python -m awslambdaric module.handler``) against its own Runtime API server.
+"""One execution environment = one worker OS process running a Lambda runtime client
+(``python -m awslambdaric module.handler``, or the portable one: client_choice.py) against
+its own Runtime API server.
 
 Lifecycle, as on AWS: INIT (start the process, import the handler module; measured from
 process start to its first GET /next = Init Duration) -> INVOKE, one invocation at a time
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from labkit.emulator.runtime.config import FunctionConfig
 from labkit.emulator.runtime.launcher import spawn_fresh
-from labkit.emulator.runtime.monitor import cpu_share, cpu_time_s
+from labkit.emulator.runtime.monitor import cpu_share
+from labkit.emulator.runtime.process_control import cpu_time_s, kill_tree, memory_mb
 from labkit.emulator.runtime.runtime_api import RuntimeApiServer
 
 INIT_TIMEOUT_S = float(os.environ.get("LABKIT_LAMBDA_INIT_TIMEOUT", "10"))  # AWS: 10 s
@@ -162,11 +163,7 @@ class Environment:
         if self.proc is None or self.proc.poll() is not None:
             self.alive = False
             return
-        for sig in (signal.SIGKILL, signal.SIGCONT):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
+        kill_tree(self.proc.pid)
 
     def wait_dead(self, timeout: float = 10.0) -> None:
         if self.proc is not None:
@@ -267,18 +264,11 @@ class Environment:
         self._log_read += len(data)
         return data.decode("utf-8", errors="replace")
 
-    def memory_mb(self, field_name: str = "VmHWM") -> int:
-        """Resident memory of the worker in MB (VmHWM = peak, VmRSS = now); 0 if gone."""
+    def memory_mb(self, peak: bool = True) -> int:
+        """Resident memory of the worker in MB (``peak``: its high-water mark where the OS
+        keeps one, else now); 0 if gone. Every reading also raises ``peak_mb``."""
         if self.pid is None:
             return 0
-        try:
-            with open(f"/proc/{self.pid}/status") as f:
-                for line in f:
-                    if line.startswith(field_name + ":"):
-                        mb = -(-int(line.split()[1]) // 1024)
-                        self.peak_mb = max(self.peak_mb, mb)
-                        return mb
-        except OSError:
-            pass
-        return 0
-
+        mb = memory_mb(self.pid, peak)
+        self.peak_mb = max(self.peak_mb, mb)
+        return mb

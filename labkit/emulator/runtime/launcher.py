@@ -2,12 +2,13 @@
 
 AWS keeps sandboxes with the runtime already booted; what a cold start then pays for is
 the function's own INIT (importing the handler module). We do the same: one spare Python
-process per function code-path shape waits with awslambdaric already imported
-(prestart.py); a new execution environment takes it, sends its environment variables,
-code directory and handler, and the spare runs the normal awslambdaric bootstrap.
-Init Duration is still measured from that assignment to the first GET /next, so it covers
-the real import of the handler module. Turn off with LABKIT_LAMBDA_PRESTART=0 (then each
-environment is a fresh ``python -m awslambdaric module.handler``).
+process per function code-path shape waits with the runtime client (awslambdaric or the
+portable one, client_choice.py) already imported (prestart.py); a new execution
+environment takes it, sends its environment variables, code directory and handler, and
+the spare runs the client's normal bootstrap. Init Duration is still measured from that
+assignment to the first GET /next, so it covers the real import of the handler module.
+Turn off with LABKIT_LAMBDA_PRESTART=0 (then each environment is a fresh
+``python -m awslambdaric module.handler`` or its portable equivalent).
 
 Variables that act at interpreter start (PYTHON*) cannot be applied afterwards: a
 function that sets any gets a fresh process instead.
@@ -22,6 +23,7 @@ import tempfile
 import threading
 
 from labkit.emulator.runtime import spawn
+from labkit.emulator.runtime.client_choice import RuntimeClient, choose
 from labkit.emulator.runtime.runtime_api import RuntimeApiServer
 
 
@@ -29,14 +31,16 @@ def new_log_file() -> tuple[int, str]:
     return tempfile.mkstemp(prefix="labkit-env-", suffix=".log")
 
 
-def spawn_fresh(host, env: dict[str, str], cwd: str, handler: str):
-    """A brand-new ``python -m awslambdaric handler`` with its own Runtime API server.
+def spawn_fresh(host, env: dict[str, str], cwd: str, handler: str,
+                client: RuntimeClient | None = None):
+    """A brand-new ``python -m <runtime client> handler`` with its own Runtime API server.
     -> (Popen, log path, RuntimeApiServer)"""
+    client = client or choose()
     api = RuntimeApiServer(host).start()
     env = dict(env, AWS_LAMBDA_RUNTIME_API=api.address)
     fd, path = new_log_file()
     try:
-        proc = spawn.popen([sys.executable, "-m", "awslambdaric", handler], cwd=cwd,
+        proc = spawn.popen(client.command(handler), cwd=cwd,
                            env=env, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd,
                            start_new_session=True, close_fds=True)
     except Exception:
@@ -51,13 +55,13 @@ class _Spare:
     """A booted interpreter plus the Runtime API server it will talk to (the runtime
     client reads AWS_LAMBDA_RUNTIME_API when it is imported, so the port comes first)."""
 
-    def __init__(self):
+    def __init__(self, client: RuntimeClient):
         self.api = RuntimeApiServer(None).start()
         fd, self.log_path = new_log_file()
         self.cwd = tempfile.gettempdir()
         try:
             self.proc = spawn.popen(
-                [sys.executable, "-m", "labkit.emulator.runtime.prestart"],
+                [sys.executable, "-m", "labkit.emulator.runtime.prestart", client.name],
                 cwd=self.cwd, stdin=subprocess.PIPE, stdout=fd, stderr=fd,
                 env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONUNBUFFERED": "1",
                      "PYTHONDONTWRITEBYTECODE": "1", "HOME": os.environ.get("HOME", "/tmp"),
@@ -68,8 +72,9 @@ class _Spare:
 
 
 class Launcher:
-    def __init__(self, spares: int | None = None):
+    def __init__(self, spares: int | None = None, client: RuntimeClient | None = None):
         self.spares = int(os.environ.get("LABKIT_LAMBDA_SPARES", "1")) if spares is None else spares
+        self.client = client or choose()
         self._lock = threading.Lock()
         self._ready: list[_Spare] = []
         self._stopped = False
@@ -78,7 +83,7 @@ class Launcher:
     def _refill(self) -> None:
         with self._lock:
             while not self._stopped and len(self._ready) < self.spares:
-                self._ready.append(_Spare())
+                self._ready.append(_Spare(self.client))
 
     def launch(self, host, env: dict[str, str], cwd: str, handler: str):
         """-> (Popen, log path, RuntimeApiServer). A spare when possible, else a fresh process."""
@@ -103,7 +108,7 @@ class Launcher:
                 return spare.proc, spare.log_path, spare.api
             except OSError:
                 spare.api.stop()
-        return spawn_fresh(host, env, cwd, handler)
+        return spawn_fresh(host, env, cwd, handler, self.client)
 
     def stop(self) -> None:
         with self._lock:

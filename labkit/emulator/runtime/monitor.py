@@ -1,26 +1,27 @@
 """Memory limit and CPU share of execution environments, enforced from outside.
 
 Memory (AWS: a function that exceeds its MemorySize is stopped, "Runtime exited with
-error: signal: killed", Runtime.ExitError): every few ms the resident memory (VmRSS) of
+error: signal: killed", Runtime.ExitError): every few ms the resident memory (RSS) of
 each initialising or busy worker is compared with MemorySize; over it, the worker is
-SIGKILLed. Turn off with LABKIT_LAMBDA_MEMORY_LIMIT=0.
+killed. Turn off with LABKIT_LAMBDA_MEMORY_LIMIT=0.
 
 CPU share (AWS: "Lambda allocates CPU power in proportion to the amount of memory
 configured"; 1,769 MB = one vCPU): emulated like the kernel's CFS bandwidth control
 (cpu.max quota/period) but from user space, because cgroups are not writable on a laptop
 or a JupyterHub pod: each period (100 ms) a busy worker may use share x period of CPU
-time, measured in ns from /proc/<pid>/task/*/schedstat; once used up it is SIGSTOPped
-until the next period (SIGCONT). Overshoot in one period is paid back in the next, so the
-long-run share is right even though the check runs every few ms. Applied while a worker
+time (process_control.cpu_time_s: ns from /proc on Linux, psutil elsewhere); once used
+up it is paused (SIGSTOP) until the next period (SIGCONT). Overshoot in one period is paid
+back in the next, so the long-run share is right even though the check runs every few ms. Applied while a worker
 runs an invocation (INIT runs unthrottled). Reported as "emulated" in health(); turn off
 with LABKIT_LAMBDA_CPU_SHARE=0.
 """
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
+
+from labkit.emulator.runtime.process_control import cpu_time_s, pause, resume
 
 FULL_VCPU_MB = 1769
 PERIOD_S = 0.1
@@ -29,21 +30,6 @@ TICK_S = 0.004
 
 def cpu_share(memory_mb: int) -> float:
     return min(1.0, memory_mb / FULL_VCPU_MB)
-
-
-def cpu_time_s(pid: int) -> float | None:
-    """CPU time used by all threads of ``pid`` (ns precision), None if it is gone."""
-    total = 0
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                    total += int(f.read().split()[0])
-            except (OSError, ValueError, IndexError):
-                continue
-    except OSError:
-        return None
-    return total / 1e9
 
 
 class _Budget:
@@ -88,7 +74,7 @@ class Monitor:
                 print(f"labkit lambda-runtime monitor: {exc!r}")
 
     def _check_memory(self, env) -> None:
-        rss = env.memory_mb("VmRSS")
+        rss = env.memory_mb(peak=False)
         if rss > env.config.memory_mb:
             env.kill("memory")
             self.memory_kills += 1
@@ -107,7 +93,7 @@ class Monitor:
             budget = self._budgets.get(pid)
             if not running:
                 if budget is not None and budget.stopped:
-                    _signal(pid, signal.SIGCONT)
+                    resume(pid)
                 self._budgets.pop(pid, None)
                 continue
             cpu = cpu_time_s(pid)
@@ -125,19 +111,12 @@ class Monitor:
                 budget.allowance = quota - overshoot
                 budget.period_start, budget.cpu_at_start = now, cpu
                 if budget.stopped and budget.allowance > 0:
-                    _signal(pid, signal.SIGCONT)
+                    resume(pid)
                     budget.stopped = False
             elif not budget.stopped and cpu - budget.cpu_at_start >= budget.allowance:
-                _signal(pid, signal.SIGSTOP)
+                pause(pid)
                 budget.stopped = True
                 self.cpu_stops += 1
         for pid in list(self._budgets):
             if pid not in seen:
                 self._budgets.pop(pid, None)
-
-
-def _signal(pid: int, sig) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -30,10 +30,12 @@ class _Config:
     last_modified: str
     envs: list = field(default_factory=list)
     idle: list = field(default_factory=list)
+    initialised: list = field(default_factory=list)   # handed to ``idle`` once initialised
     failure: str = ""
 
     def response(self) -> dict:
-        ready = sum(1 for e in self.envs if e.alive and e.ready.is_set() and e.init_error_body is None)
+        # counted once handed to idle, not when INIT ends: READY must mean take() finds them
+        ready = sum(1 for e in self.initialised if e.alive and e in self.envs)
         status = "FAILED" if self.failure else ("READY" if ready >= self.requested else "IN_PROGRESS")
         doc = {"RequestedProvisionedConcurrentExecutions": self.requested,
                "AvailableProvisionedConcurrentExecutions": ready,
@@ -85,6 +87,7 @@ class ProvisionedConcurrency:
                     config.failure = "FUNCTION_ERROR_INIT_FAILURE"
                 elif env in config.envs:
                     config.idle.append(env)
+                    config.initialised.append(env)
 
     def get(self, function_name: str, qualifier: str | None) -> dict:
         fn = self.runtime.resolve(function_name, qualifier)

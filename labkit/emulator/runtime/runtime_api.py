@@ -1,5 +1,6 @@
 """Our Lambda Runtime API: the HTTP endpoint an execution environment's runtime client
-(awslambdaric) talks to, like the sandbox's AWS_LAMBDA_RUNTIME_API on AWS.
+(awslambdaric, or portable_client.py) talks to, like the sandbox's AWS_LAMBDA_RUNTIME_API
+on AWS.
 
 One small server per environment, on its own 127.0.0.1 port, so the port identifies the
 environment. Routes (AWS "Using the Lambda runtime API for custom runtimes"):

@@ -17,12 +17,9 @@ import uuid
 from collections import defaultdict
 from typing import Any, Callable
 
-from labkit.emulator.runtime import FunctionNotFound, InvokeResult, Throttled
-from labkit.emulator.runtime import cloudwatch, outcome, report
+from labkit.emulator.runtime import FunctionNotFound, InvokeResult, Throttled, outcome
 from labkit.emulator.runtime.config import DEFAULT_ACCOUNT, FunctionConfig, code_dir_for, from_moto
 from labkit.emulator.runtime.environment import Environment, Invocation
-
-LOG_TAIL_BYTES = 4096
 
 
 def _env_float(name: str, default: float) -> float:
@@ -48,6 +45,7 @@ class LambdaRuntime:
         self._stop = threading.Event()
         self._base_dir = ""
         self._threads: list[threading.Thread] = []
+        self.client = None            # which runtime client workers run (client_choice.py)
         self.launcher = None          # optional pre-started interpreters (launcher.py)
         self.monitor = None           # memory limit + CPU share (monitor.py)
         self.async_invoker = None     # InvocationType=Event (async_invoke.py)
@@ -56,6 +54,7 @@ class LambdaRuntime:
     # -- component protocol ------------------------------------------------------------------
     def start(self) -> None:
         from labkit.emulator.runtime.async_invoke import AsyncInvoker
+        from labkit.emulator.runtime.client_choice import choose
         from labkit.emulator.runtime.launcher import Launcher
         from labkit.emulator.runtime.monitor import Monitor
         from labkit.emulator.runtime.provisioned import ProvisionedConcurrency
@@ -63,8 +62,11 @@ class LambdaRuntime:
         self.server_url = self.server_url or os.environ.get("LABKIT_SERVER_URL", "")
         self._base_dir = tempfile.mkdtemp(prefix="labkit-lambda-")
         self._stop.clear()
+        self.client = choose()
+        if self.client.name == "portable":  # workers never write bytecode: cache it once here
+            import labkit.emulator.runtime.portable_client  # noqa: F401
         if os.environ.get("LABKIT_LAMBDA_PRESTART", "1") != "0":
-            self.launcher = Launcher()
+            self.launcher = Launcher(client=self.client)
         self.monitor = Monitor(self)
         self.monitor.start()
         self.async_invoker = AsyncInvoker(self)
@@ -112,6 +114,7 @@ class LambdaRuntime:
             "memory_limit": self.monitor.memory_mode if self.monitor else "off",
             "cpu_share_pauses": self.monitor.cpu_stops if self.monitor else 0,
             "prestarted_interpreters": self.launcher is not None,
+            "runtime_client": self.client.as_dict() if self.client else None,
             "async_queue": self.async_invoker.depth() if self.async_invoker else 0,
         }
 
@@ -208,7 +211,7 @@ class LambdaRuntime:
             inv = Invocation(request_id=request_id, payload=payload or b"{}",
                              function_arn=cfg.qualified_arn(qualifier), timeout_s=cfg.timeout_s)
             env.run(inv)
-            result = self._finish(cfg, env, inv, cold)
+            result = outcome.finish(cfg, env, inv, cold)
         finally:
             self._release(cfg, env)
         self._emit(cfg.name, result.duration_ms, result.function_error is not None, False,
@@ -300,59 +303,6 @@ class LambdaRuntime:
                 env.kill("updated")
                 threading.Thread(target=self._bury, args=(env,), daemon=True).start()
         self._current_fp[key] = cfg.fingerprint
-
-    # -- logs, REPORT and the answer -------------------------------------------------------------
-    def _finish(self, cfg: FunctionConfig, env: Environment, inv: Invocation, cold: bool) -> InvokeResult:
-        json_logs = cfg.json_logs
-        lines: list[tuple[float, str]] = []
-        now = time.time()
-        first_report = not env.cold_reported
-        init_ms = env.init_ms if (first_report and not env.provisioned) else None
-        if first_report:
-            lines.append((env.created_at, report.init_start_line(json_logs, env.created_at)))
-        before = env.read_log(inv.log_start if inv.delivered.is_set() else None)
-        lines += [(now, line) for line in outcome.split_lines(before)]
-        if inv.failure == "init":
-            lines.append((now, f"INIT_REPORT Init Duration: {env.init_ms or 0:.2f} ms\tPhase: init\t"
-                               f"Status: error\tError Type: {env.init_error_type}"))
-        lines.append((now, report.start_line(inv.request_id, cfg.version, json_logs, now)))
-        lines += [(now, line) for line in outcome.split_lines(env.read_log())]
-
-        function_error: str | None = "Unhandled"
-        max_used = max(env.memory_mb("VmHWM"), env.peak_mb)
-        if inv.failure is None and inv.error_type is None:
-            payload, function_error = inv.result, None
-            if len(payload) > outcome.MAX_RESPONSE_BYTES:
-                payload, function_error = outcome.too_large_document(), "Unhandled"
-        elif inv.failure is None:
-            payload = inv.result
-        elif inv.failure == "init":
-            payload = env.init_error_body or outcome.error_document("Runtime.Unknown", "init failed")
-        elif inv.failure in ("timeout", "init-timeout"):
-            payload = outcome.timeout_document(inv.request_id, cfg.timeout_s)
-            lines.append((now, report.timeout_line(inv.request_id, cfg.timeout_s, now)))
-        else:  # the worker process exited or was killed (crash, SIGKILL, memory)
-            env.wait_dead(5.0)
-            if env.kill_reason == "memory":
-                max_used = cfg.memory_mb
-            payload = outcome.exit_document(inv.request_id, env.exit_code)
-            lines.append((now, outcome.exit_log_line(inv.request_id, env.exit_code)))
-        duration = inv.duration_ms
-        status = report.outcome_status(function_error, inv.failure)
-        lines.append((now, report.end_line(inv.request_id, json_logs, now, status)))
-        lines.append((now, report.report_line(inv.request_id, duration, cfg.memory_mb,
-                                              max(1, max_used), init_ms, json_logs, now,
-                                              status=status)))
-        env.cold_reported = True
-        try:
-            cloudwatch.write_lines(cfg.account, cfg.region, cfg.log_group, env.log_stream, lines)
-        except Exception as exc:  # logs must never break an invocation
-            print(f"labkit lambda-runtime: writing logs failed: {exc!r}", file=sys.stderr)
-        tail = "\n".join(message for _, message in lines[-200:]).encode()[-LOG_TAIL_BYTES:]
-        return InvokeResult(payload=payload, function_error=function_error,
-                            log_tail=tail.decode("utf-8", errors="ignore"),
-                            request_id=inv.request_id, duration_ms=duration,
-                            cold=cold and not env.provisioned)
 
     def _emit(self, function_name: str, duration_ms: float, error: bool, throttled: bool,
               cold: bool, concurrent: int) -> None:

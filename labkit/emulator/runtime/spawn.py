@@ -6,6 +6,10 @@ run on forever. Linux ends that with PR_SET_PDEATHSIG: the kernel sends the chil
 when its parent dies. The catch: "parent" means the *thread* that forked it, and workers
 are started from short-lived request and refill threads. So every worker is forked by one
 long-lived spawner thread, which ends only with the server process itself.
+
+Without prctl (macOS, Windows, LABKIT_PORTABLE=1) workers run the portable runtime client,
+which watches its Runtime API connection and exits when the server's end closes
+(portable_client.py), so they die with the server too.
 """
 from __future__ import annotations
 
@@ -16,11 +20,13 @@ import signal
 import subprocess
 import threading
 
+from labkit.platform_support import has_prctl
+
 PR_SET_PDEATHSIG = 1
 
 try:  # resolved before any fork: the child only calls it
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):  # not Linux: workers still exit when their API closes
+except (OSError, AttributeError, TypeError):  # not Linux: workers still exit when their API closes
     _prctl = None
 
 _jobs: queue.Queue = queue.Queue()
@@ -47,9 +53,10 @@ def _serve() -> None:
 
 
 def popen(args: list[str], **kwargs) -> subprocess.Popen:
-    """subprocess.Popen(args, **kwargs), forked by the spawner thread with PDEATHSIG set."""
+    """subprocess.Popen(args, **kwargs), forked by the spawner thread with PDEATHSIG set
+    where prctl exists (else a plain Popen)."""
     global _thread
-    if _prctl is None:
+    if _prctl is None or not has_prctl():
         return subprocess.Popen(args, **kwargs)
     with _lock:
         if _thread is None:
