@@ -20,7 +20,7 @@ LAB_PORT ?= 8888
 setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= tuple(map(int, "$(MIN_PYTHON)".split("."))) else "labkit needs Python >= $(MIN_PYTHON)")'
+	@$(PYTHON) -c 'import sys; sys.exit("labkit runs on Windows inside WSL2: see README, Windows" if sys.platform == "win32" else 0 if sys.version_info >= tuple(map(int, "$(MIN_PYTHON)".split("."))) else "labkit needs Python >= $(MIN_PYTHON)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .

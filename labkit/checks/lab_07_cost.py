@@ -26,7 +26,7 @@ from typing import Any
 
 from labkit import cost
 from labkit.checks.framework import Lab, Scenario
-from labkit.lessons.cost_lesson import ingested_bytes, logs_monthly_usd, modelled_duration_ms
+from labkit.lessons.cost_lesson import modelled_duration_ms, modelled_monthly_bill
 
 LAB = Lab(
     "07", "Cost: the cheapest configuration, and a bill from the logs", handler_file="lab07_cost.py",
@@ -201,18 +201,9 @@ def _run_pipeline(s: Scenario) -> tuple[dict[str, int], float, dict[str, list[di
     return {n: st["monthly"] for n, st in names.items()}, since, events
 
 
-def _model(monthly: dict[str, int], events: dict[str, list[dict]]) -> dict[str, float]:
-    lambda_usd = logs_usd = 0.0
-    for name, month in monthly.items():
-        observed = len(cost.parse_reports(events[name]))
-        lambda_usd += cost.cost_from_report_lines(events[name], scale=month / observed).total_usd
-        logs_usd += logs_monthly_usd(ingested_bytes(events[name]) / observed, month)
-    return {"lambda_usd": lambda_usd, "logs_usd": logs_usd, "total_usd": lambda_usd + logs_usd}
-
-
 def _bill_answer(s: Scenario) -> tuple[dict[str, Any], dict[str, float]]:
     monthly, since, events = _run_pipeline(s)
-    expected = _model(monthly, events)
+    expected = modelled_monthly_bill(monthly, events)
     fn = s.function({"LABKIT_HANDLER_NAME": "monthly_bill"}, timeout_s=HANDLER_TIMEOUT_S)
     answer = fn.invoke({"since": since, "monthly_invocations": monthly})
     s.evidence.update(answer=answer.as_evidence(), model=expected,

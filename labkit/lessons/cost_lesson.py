@@ -82,6 +82,19 @@ def logs_monthly_usd(bytes_per_invocation: float, invocations_per_month: float,
     return cost.cloudwatch_logs_cost(gb, free_tier=free_tier).total_usd
 
 
+def modelled_monthly_bill(monthly: dict[str, float], events: dict[str, list[dict]]) -> dict[str, float]:
+    """The course model's monthly bill of some functions, from the log events of a run: each
+    function scaled by its monthly invocations / the REPORT lines of the run; Lambda from the
+    REPORT lines (INIT included), CloudWatch Logs from every event's bytes. What lab 07's
+    checks compare a learner's bill with."""
+    lambda_usd = logs_usd = 0.0
+    for name, month in monthly.items():
+        observed = len(cost.parse_reports(events[name]))
+        lambda_usd += cost.cost_from_report_lines(events[name], scale=month / observed).total_usd
+        logs_usd += logs_monthly_usd(ingested_bytes(events[name]) / observed, month)
+    return {"lambda_usd": lambda_usd, "logs_usd": logs_usd, "total_usd": lambda_usd + logs_usd}
+
+
 def state_transitions(history_events: Iterable[dict]) -> int:
     """Billed state transitions of one Standard execution, from GetExecutionHistory:
     every state entered, plus every retry of a task (a retry is one more transition,
