@@ -162,11 +162,13 @@ def reports_failures(s: Scenario) -> None:
 
 # -- task 2 ------------------------------------------------------------------------------------
 
-def _pipeline(s: Scenario, function_name: str) -> dict[str, Any]:
-    """Run the learner's create_pipeline in the sandbox; -> its answer, with cleanups."""
+def _pipeline(s: Scenario, function_name: str, function_timeout_s: int = FUNCTION_TIMEOUT_S,
+              suffix: str = "q") -> dict[str, Any]:
+    """Run the learner's create_pipeline in the sandbox for a function whose timeout is
+    `function_timeout_s`; -> its answer, with cleanups."""
     p = s.params
-    event = {"name": f"{s.namespace}-q", "function_name": function_name,
-             "function_timeout_s": FUNCTION_TIMEOUT_S, "batching_window_s": p["window_s"],
+    event = {"name": f"{s.namespace}-{suffix}", "function_name": function_name,
+             "function_timeout_s": function_timeout_s, "batching_window_s": p["window_s"],
              "batch_size": p["batch_size"], "max_receive_count": p["max_receive_count"]}
     sqs, lam = s.client("sqs"), s.client("lambda")
     # whatever it created under our name goes, even if it failed half-way
@@ -177,7 +179,7 @@ def _pipeline(s: Scenario, function_name: str) -> dict[str, Any]:
                           .get("EventSourceMappings", [])])
     fn = s.function({"LABKIT_HANDLER_NAME": "create_pipeline"}, timeout_s=PIPELINE_TIMEOUT_S)
     result = fn.invoke(event)
-    s.evidence["create_pipeline"] = {"event": event, **result.as_evidence()}
+    s.evidence.setdefault("create_pipeline", []).append({"event": event, **result.as_evidence()})
     answer = result.payload if result.ok and isinstance(result.payload, dict) else {}
     s.expect(all(answer.get(k) for k in ("queue_url", "dlq_url", "mapping_uuid")),
              observed=f"create_pipeline answered {result.describe()}",
@@ -194,9 +196,10 @@ def _configuration_problems(s: Scenario, pipeline: dict[str, Any]) -> list[str]:
     dlq_arn = sqs.get_queue_attributes(QueueUrl=pipeline["dlq_url"],
                                        AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     mapping = lam.get_event_source_mapping(UUID=pipeline["mapping_uuid"])
-    s.evidence["configuration"] = {"queue": attributes, "mapping": {
-        k: mapping.get(k) for k in ("EventSourceArn", "FunctionArn", "BatchSize",
-                                    "MaximumBatchingWindowInSeconds", "FunctionResponseTypes")}}
+    s.evidence.setdefault("configuration", []).append({
+        "function_timeout_s": event["function_timeout_s"], "queue": attributes, "mapping": {
+            k: mapping.get(k) for k in ("EventSourceArn", "FunctionArn", "BatchSize",
+                                        "MaximumBatchingWindowInSeconds", "FunctionResponseTypes")}})
     problems = []
     needed = 6 * event["function_timeout_s"] + event["batching_window_s"]
     visibility = int(attributes.get("VisibilityTimeout", 30))
@@ -204,7 +207,7 @@ def _configuration_problems(s: Scenario, pipeline: dict[str, Any]) -> list[str]:
         problems.append(f"VisibilityTimeout {visibility} s < 6 x function timeout "
                         f"{event['function_timeout_s']} s + window {event['batching_window_s']} s "
                         f"= {needed} s")
-    if visibility > needed + 10:
+    if visibility > needed + VISIBILITY_LATITUDE_S:
         problems.append(f"VisibilityTimeout {visibility} s: failed messages wait far longer "
                         f"than the {needed} s needed before their retry")
     redrive = json.loads(attributes.get("RedrivePolicy", "{}") or "{}")
@@ -236,6 +239,24 @@ def _pipeline_params(r: random.Random) -> dict[str, Any]:
 
 
 PUBLIC_PIPELINE = {"batch_size": 10, "window_s": 1, "max_receive_count": 2}
+# AWS ("Using Lambda with Amazon SQS", Lambda Developer Guide): the queue's visibility timeout
+# must be at least six times the function's timeout, so it is derived, never a constant. Each
+# configuration scenario builds pipelines for two functions whose timeouts differ by >= 2 s:
+# their acceptable visibility timeouts (6 x timeout + window, up to 10 s more) cannot overlap,
+# so no constant passes a scenario, public or hidden.
+VISIBILITY_LATITUDE_S = 10
+PUBLIC_FUNCTION_TIMEOUTS_S = [3, 7]
+
+
+def _function_timeouts(r: random.Random) -> list[int]:
+    first = r.randint(2, 6)
+    timeouts = [first, r.randint(first + 2, 10)]
+    r.shuffle(timeouts)
+    return timeouts
+
+
+def _configuration_params(r: random.Random) -> dict[str, Any]:
+    return {**_pipeline_params(r), "function_timeouts_s": _function_timeouts(r)}
 
 
 @LAB.check("task-2", "configuration", "queue, DLQ and mapping configured as asked", points=3,
@@ -244,12 +265,18 @@ PUBLIC_PIPELINE = {"batch_size": 10, "window_s": 1, "max_receive_count": 2}
                 '= json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": n}), then '
                 "create_event_source_mapping with BatchSize, MaximumBatchingWindowInSeconds and "
                 'FunctionResponseTypes=["ReportBatchItemFailures"].',
-           public=PUBLIC_PIPELINE, hidden=_pipeline_params)
+           public={**PUBLIC_PIPELINE, "function_timeouts_s": PUBLIC_FUNCTION_TIMEOUTS_S},
+           hidden=_configuration_params)
 def configuration(s: Scenario) -> None:
-    function = _deploy(s, f"{s.namespace}-fn", None)
-    pipeline = _pipeline(s, function)
-    problems = _configuration_problems(s, pipeline)
-    s.expect(not problems, observed="; ".join(problems), expected="the configuration asked for")
+    problems = []
+    for timeout in s.params["function_timeouts_s"]:
+        # the stand-in really has this timeout, so reading it from the function gives the same
+        function = _deploy(s, f"{s.namespace}-fn{timeout}s", None, timeout_s=timeout)
+        pipeline = _pipeline(s, function, function_timeout_s=timeout, suffix=f"fn{timeout}s")
+        found = _configuration_problems(s, pipeline)
+        if found:
+            problems.append(f"for a function with a {timeout} s timeout: {'; '.join(found)}")
+    s.expect(not problems, observed=". ".join(problems), expected="the configuration asked for")
 
 
 # -- task 3 ------------------------------------------------------------------------------------

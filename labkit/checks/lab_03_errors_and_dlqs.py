@@ -30,7 +30,8 @@ messages to a destination queue, Amazon SQS API Reference; facts.md):
   * permanent failures are parked on their first attempt, with their context;
   * a message that never succeeds reaches the DLQ after exactly maxReceiveCount attempts;
   * nothing is lost: processed + parked = sent, each order exactly once;
-  * the DLQ alarm notifies the topic;
+  * the DLQ alarm stays OK and silent while the DLQ is empty, and notifies the topic once a
+    message is parked;
   * after the fix, the redrive reprocesses every parked order and empties the DLQ.
 """
 from __future__ import annotations
@@ -41,6 +42,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,7 @@ CONCURRENCY = 2           # ScalingConfig.MaximumConcurrency (AWS minimum): two 
 CHECK_MAX_RECEIVES = 3    # the redrive policy task-1 and task-4 checks set up themselves
 ALARM_PERIOD_S = 10       # the emulator publishes SQS metrics every 10 s (AWS: 60 s)
 ALARM_DEADLINE_S = 3 * ALARM_PERIOD_S + 30
+QUIET_PUBLISHES = 2       # the empty DLQ's metrics published this often before anything is parked
 SETTLE_SLACK_S = 40       # on top of the retries' own time: a loaded machine, cold starts
 
 # Our code around the learner's handler: records every delivery before the learner sees it.
@@ -481,12 +484,38 @@ def nothing_lost(s: Scenario) -> None:
 
 # -- task 3 ------------------------------------------------------------------------------------
 
+def _alarm_notes(sqs, inbox: str, notes: list[dict[str, Any]]) -> None:
+    """Move the notifications the topic delivered to our inbox queue into `notes`."""
+    got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    for message in got.get("Messages", []):
+        try:
+            notes.append(json.loads(json.loads(message["Body"])["Message"]))
+        except (ValueError, KeyError, TypeError):
+            notes.append({"raw": message["Body"][:200]})
+        sqs.delete_message(QueueUrl=inbox, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _alarmed(notes: list[dict[str, Any]], alarm_name: str) -> bool:
+    return any(n.get("NewStateValue") == "ALARM" and n.get("AlarmName") == alarm_name for n in notes)
+
+
+def _depth_publishes(cloudwatch, queue_name: str, since: datetime) -> int:
+    """How many times SQS published the queue's depth to CloudWatch since `since`: the clock
+    an alarm on the queue is evaluated by."""
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+        Dimensions=[{"Name": "QueueName", "Value": queue_name}], StartTime=since,
+        EndTime=datetime.now(timezone.utc) + timedelta(minutes=1), Period=3600,
+        Statistics=["SampleCount"])["Datapoints"]
+    return int(sum(p["SampleCount"] for p in points))
+
+
 @LAB.check("task-3", "alarm-fires", "the DLQ alarm notifies the topic when a message is parked",
            points=3,
            hint="put_metric_alarm on AWS/SQS ApproximateNumberOfMessagesVisible, dimension "
                 "QueueName = the DLQ's name, Statistic Maximum, Period = event['period_s'], "
-                "Threshold 0 with GreaterThanThreshold (one message is enough), "
-                "AlarmActions = [topic_arn].",
+                "Threshold 0 with GreaterThanThreshold (one message is enough, an empty DLQ is "
+                "not), AlarmActions = [topic_arn].",
            public={"parked": [1]},
            hidden=lambda r: {"parked": [r.randrange(10**6) for _ in range(r.randint(1, 3))]})
 def alarm_fires(s: Scenario) -> None:
@@ -503,6 +532,9 @@ def alarm_fires(s: Scenario) -> None:
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
     alarm_name = f"{s.namespace}-dlq-not-empty"
     s.on_cleanup(lambda: cloudwatch.delete_alarms(AlarmNames=[alarm_name]))
+    # datapoints from the next whole second on were published after the alarm existed
+    created = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
+    started = time.monotonic()
     _call(s, "create_alarm", {"alarm_name": alarm_name, "dlq_name": dlq_name, "topic_arn": topic,
                               "period_s": ALARM_PERIOD_S})
     alarms = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
@@ -511,29 +543,59 @@ def alarm_fires(s: Scenario) -> None:
     s.evidence["alarm"] = {k: alarms[0].get(k) for k in (
         "Namespace", "MetricName", "Dimensions", "Statistic", "Period", "Threshold",
         "ComparisonOperator", "AlarmActions", "TreatMissingData")}
+
+    def state() -> dict[str, Any]:
+        return cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
+
+    # Quiet first. CloudWatch ("Using Amazon CloudWatch alarms", CloudWatch User Guide): OK =
+    # the metric is within the threshold, ALARM = outside it, INSUFFICIENT_DATA = just started
+    # or not enough data. An alarm in ALARM while the DLQ is empty pages on call every period,
+    # so it must be OK, silent, after the empty DLQ's depth was published (and evaluated) twice.
+    quiet_notes: list[dict[str, Any]] = []
+
+    def quiet() -> bool:
+        _alarm_notes(sqs, inbox, quiet_notes)
+        alarm = state()
+        rang = _alarmed(quiet_notes, alarm_name)
+        if alarm["StateValue"] == "ALARM" or rang:
+            s.evidence["notifications_while_empty"] = quiet_notes
+            raise Mismatch(f"the alarm went to ALARM{' and notified the topic' if rang else ''} "
+                           f"while the DLQ was empty ({alarm.get('StateReason', '')[:240]})",
+                           "the alarm OK and silent while the DLQ is empty (an alarm that is "
+                           "always in ALARM pages on call every period), ALARM once a message "
+                           "is parked")
+        return alarm["StateValue"] == "OK" and \
+            _depth_publishes(cloudwatch, dlq_name, created) >= QUIET_PUBLISHES
+
+    try:
+        wait_until(quiet, timeout=ALARM_DEADLINE_S, interval=1, what="the alarm to be OK")
+    except TimeoutError:
+        alarm = state()
+        raise Mismatch(f"the alarm was still {alarm['StateValue']} {ALARM_DEADLINE_S} s after it "
+                       f"was created, the DLQ empty and its depth published "
+                       f"{_depth_publishes(cloudwatch, dlq_name, created)} time(s) "
+                       f"({alarm.get('StateReason', '')[:160]})",
+                       "the alarm OK while the DLQ is empty: evaluating the DLQ's depth, below "
+                       "its threshold") from None
+    s.evidence["quiet_after_s"] = round(time.monotonic() - started, 1)
+
     for i in s.params["parked"]:   # what the handler does with a permanent failure
         sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"id": f"eu-{i}", "amount": "12,50"}))
     notes: list[dict[str, Any]] = []
 
     def notified() -> bool:
-        got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        for message in got.get("Messages", []):
-            try:
-                notes.append(json.loads(json.loads(message["Body"])["Message"]))
-            except (ValueError, KeyError, TypeError):
-                notes.append({"raw": message["Body"][:200]})
-        return any(n.get("NewStateValue") == "ALARM" and n.get("AlarmName") == alarm_name
-                   for n in notes)
+        _alarm_notes(sqs, inbox, notes)
+        return _alarmed(notes, alarm_name)
 
     started = time.monotonic()
     try:
         wait_until(notified, timeout=ALARM_DEADLINE_S, interval=1, what="the ALARM notification")
     except TimeoutError:
-        state = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
+        alarm = state()
         s.evidence["notifications"] = notes
         raise Mismatch(f"no ALARM notification on the topic {ALARM_DEADLINE_S} s after "
                        f"{len(s.params['parked'])} message(s) landed in the DLQ; the alarm is "
-                       f"{state['StateValue']} ({state.get('StateReason', '')[:160]})",
+                       f"{alarm['StateValue']} ({alarm.get('StateReason', '')[:160]})",
                        "the alarm in ALARM, notifying the topic, within a few periods") from None
     s.evidence["notified_after_s"] = round(time.monotonic() - started, 1)
 

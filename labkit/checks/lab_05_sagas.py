@@ -17,10 +17,13 @@ Functions workflows": Catch/Retry on error names, States.Timeout; facts.md):
   * for every failure point, the tables end consistent - nothing reserved without a booking,
     no charge without a refund - and the compensations ran in reverse order;
   * each compensation's effect happens at most once, even when it is retried after its answer
-    was lost, and a late forward call (a timed-out step still running) is refused;
+    was lost, and a late forward call (a timed-out step still running) is refused; a case
+    counts only once its fault took effect (the lost answer was retried, the late call landed
+    after its compensation): a saga where it did not is run again, and never counts as a pass;
   * transient compensation failures are retried until they succeed;
   * a compensation that fails for good ends parked in the stuck-saga queue with the saga id,
-    and the alarm on that queue fires: not lost.
+    the saga ends in SagaStuck (not in the BookingFailed of a saga fully undone), and the
+    alarm on that queue, OK while no saga is stuck, fires and notifies its topic: not lost.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ import string
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +67,18 @@ STEPS = [  # forward state, service, action, compensation state, action
 FORWARD = [s[0] for s in STEPS]
 COMPENSATIONS = [s[3] for s in STEPS]
 SLOW_S = 8                  # a "timeout" fault answers this late (the starter's TimeoutSeconds: 6)
+LAND_WAIT_S = 15            # ...and, to land after its compensation, waits for it at most this long
+FUNCTION_TIMEOUT_S = SLOW_S + LAND_WAIT_S + 7   # the late call must outlive its own wait
+FAULT_RUNS = 3              # sagas run for one case until the injected fault takes effect
 EXECUTION_DEADLINE_S = 150  # generous: a loaded machine, cold starts, retries with backoff
 ALARM_DEADLINE_S = 120      # SQS metrics are published every 10 s on the emulator (60 s on AWS)
+QUIET_PUBLISHES = 2         # the empty stuck queue's metrics published this often before a saga
 
 # Our code around the learner's actions: counts attempts, injects the faults of the execution
 # input, and names errors the way Step Functions matches them (errorType = class name).
 HARNESS = '''
 import json, os, time
+from decimal import Decimal
 import boto3
 import lab05_services as services
 
@@ -91,18 +100,31 @@ def handler(event, context):
         return {"warm": True}
     saga_id, action = event["saga_id"], event["action"]
     fault = (event.get("faults") or {}).get(os.environ["SERVICE"] + "." + action) or {}
+    key = saga_id + "/" + os.environ["SERVICE"] + "." + action
     attempt = int(attempts.update_item(
-        Key={"id": saga_id + "/" + os.environ["SERVICE"] + "." + action},
-        UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": 1},
+        Key={"id": key}, UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": 1},
         ReturnValues="UPDATED_NEW")["Attributes"]["n"])
     if fault.get("reject"):
         raise Rejected("refused by the provider")
     if attempt <= fault.get("fail_times", 0):
         raise ServiceUnavailable("HTTP 503 on attempt %d" % attempt)
     time.sleep(fault.get("slow_s", 0))
+    if fault.get("land_after"):   # a late call: it lands once the named compensation is done
+        deadline = time.time() + fault["wait_s"]
+        while time.time() < deadline and "Item" not in attempts.get_item(
+                Key={"id": saga_id + "/" + fault["land_after"] + "/done"}, ConsistentRead=True):
+            time.sleep(0.2)
+    began = Decimal(repr(time.time()))
     result = getattr(services, action)(table, saga_id, event)
+    # what really happened, for the checker to tell whether the fault took effect
+    attempts.update_item(
+        Key={"id": key + "/done"},
+        UpdateExpression="SET began = if_not_exists(began, :b), done_at = if_not_exists(done_at, :t) "
+                         "ADD n :one",
+        ExpressionAttributeValues={":b": began, ":t": Decimal(repr(time.time())), ":one": 1})
     print(json.dumps({"kind": "done", "saga_id": saga_id, "action": action, "attempt": attempt}))
     if attempt <= fault.get("lose_response_times", 0):
+        attempts.put_item(Item={"id": key + "/lost", "attempt": attempt})
         raise ServiceUnavailable("connection reset after the work was done")
     return result
 '''
@@ -139,7 +161,7 @@ class _Trip:
             name = f"{ns}-{service}"
             self.functions[service] = deploy_function(
                 self.lam, name, {"saga_harness.py": HARNESS, "lab05_services.py": self.services_source},
-                handler="saga_harness.handler", Timeout=15, MemorySize=1024,
+                handler="saga_harness.handler", Timeout=FUNCTION_TIMEOUT_S, MemorySize=1024,
                 Environment={"Variables": {"SERVICE": service, "TABLE": self.tables[service],
                                            "ATTEMPTS_TABLE": self.attempts_table}})
             s.on_cleanup(lambda n=name: self.lam.delete_function(FunctionName=n))
@@ -212,6 +234,12 @@ class _Trip:
                            for e in events)
 
             wait_until(reached_table, timeout=60, interval=0.5, what=f"the late {key} call")
+
+    def record(self, key: str) -> dict[str, Any]:
+        """What the harness recorded under `key` in the attempts table ({} when nothing)."""
+        item = self.ddb.get_item(TableName=self.attempts_table, Key={"id": {"S": key}},
+                                 ConsistentRead=True).get("Item") or {}
+        return {k: float(v["N"]) if "N" in v else v.get("S") for k, v in item.items()}
 
     def parked(self) -> list[dict]:
         got = self.sqs.receive_message(QueueUrl=self.stuck_queue, MaxNumberOfMessages=10,
@@ -286,6 +314,32 @@ def every_failure_point(s: Scenario) -> None:
 
 # -- task 2 ------------------------------------------------------------------------------------
 
+def _forward_key(step: str) -> str:
+    """"hotel.reserve" for ReserveHotel (its service and forward action)."""
+    _, service, action, _, _ = STEPS[FORWARD.index(step)]
+    return f"{service}.{action}"
+
+
+def _fault_missed(trip: _Trip, run: dict, step: str, compensation: str, how: str) -> str | None:
+    """None when the injected fault took effect in this saga, else what happened instead."""
+    saga = run["saga_id"]
+    if how == "lost":
+        if not trip.record(f"{saga}/{compensation}/lost"):
+            return f"{compensation} never did its work on its first attempt, so no answer was lost"
+        if trip.record(f"{saga}/{compensation}").get("n", 0) < 2:
+            return f"{compensation} was attempted once: its lost answer was never retried"
+        return None
+    forward = _forward_key(step)
+    late, undo = trip.record(f"{saga}/{forward}/done"), trip.record(f"{saga}/{compensation}/done")
+    if not undo:
+        return f"{compensation} never completed"
+    if not late:
+        return f"the late {forward} call never reached its table"
+    if late["began"] <= undo["done_at"]:
+        return f"the late {forward} call reached its table before {compensation} was done"
+    return None
+
+
 @LAB.check("task-2", "effect-at-most-once", "a retried compensation takes effect once",
            points=3,
            hint="A compensation can run again after its answer was lost. Key its effect on the "
@@ -300,20 +354,35 @@ def every_failure_point(s: Scenario) -> None:
                                         "lost"]]})
 def effect_at_most_once(s: Scenario) -> None:
     trip = _Trip(s)
+    s.evidence["fault_runs"] = []
     for step, compensation, how in s.params["cases"]:
         if how == "lost":   # the step is refused; the compensation works but its answer is lost once
             faults = {**faults_for(step, "error"), compensation: {"lose_response_times": 1}}
             what = f"fails at {step}, {compensation} loses its first answer"
+            wanted = f"{compensation} retried after its lost answer, so that a second run can be seen"
         else:               # the step times out and lands late, after its own compensation
             faults = faults_for(step, "timeout")
+            faults[_forward_key(step)].update(land_after=compensation, wait_s=LAND_WAIT_S)
             what = f"{step} times out and lands late"
-        run = trip.run(faults)
-        _expect_failed_and_reversed(s, run, step, what)
-        payment = run["items"].get("payment") or {}
-        s.expect(int(payment.get("refunds", 0)) <= 1,
-                 observed=f"{what}: {payment.get('refunds')} refunds paid for one charge",
-                 expected="at most one refund per saga")
-        _expect_consistent(s, run, what)
+            wanted = f"the late call to land after {compensation}, so that it meets its record"
+        # A case proves something only when its fault took effect: a saga in which it did not
+        # is run again (bounded), and never counts as a pass.
+        for _ in range(FAULT_RUNS):
+            run = trip.run(faults)
+            _expect_failed_and_reversed(s, run, step, what)
+            payment = run["items"].get("payment") or {}
+            s.expect(int(payment.get("refunds", 0)) <= 1,
+                     observed=f"{what}: {payment.get('refunds')} refunds paid for one charge",
+                     expected="at most one refund per saga")
+            _expect_consistent(s, run, what)
+            missed = _fault_missed(trip, run, step, compensation, how)
+            s.evidence["fault_runs"].append({"case": what, "saga_id": run["saga_id"],
+                                             "fault_took_effect": not missed, "instead": missed})
+            if not missed:
+                break
+        else:
+            raise Mismatch(f"{what}: inconclusive, the fault did not take effect in {FAULT_RUNS} "
+                           f"sagas ({missed})", f"{wanted}")
 
 
 # -- task 3 ------------------------------------------------------------------------------------
@@ -342,6 +411,32 @@ def flaky_compensation(s: Scenario) -> None:
 
 # -- task 4 ------------------------------------------------------------------------------------
 
+def _alarm_notes(sqs, inbox: str, notes: list[dict[str, Any]]) -> None:
+    """Move the notifications the topic delivered to our inbox queue into `notes`."""
+    got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    for message in got.get("Messages", []):
+        try:
+            notes.append(json.loads(json.loads(message["Body"])["Message"]))
+        except (ValueError, KeyError, TypeError):
+            notes.append({"raw": message["Body"][:200]})
+        sqs.delete_message(QueueUrl=inbox, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _alarmed(notes: list[dict[str, Any]], alarm_name: str) -> bool:
+    return any(n.get("NewStateValue") == "ALARM" and n.get("AlarmName") == alarm_name for n in notes)
+
+
+def _depth_publishes(cloudwatch, queue_name: str, since: datetime) -> int:
+    """How many times SQS published the queue's depth to CloudWatch since `since`: the clock
+    an alarm on the queue is evaluated by."""
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+        Dimensions=[{"Name": "QueueName", "Value": queue_name}], StartTime=since,
+        EndTime=datetime.now(timezone.utc) + timedelta(minutes=1), Period=3600,
+        Statistics=["SampleCount"])["Datapoints"]
+    return int(sum(p["SampleCount"] for p in points))
+
+
 @LAB.check("task-4", "stuck-saga-parked", "a compensation that always fails is parked and alarmed",
            points=3,
            hint="Give every compensation a Catch (States.ALL, ResultPath $.stuck) to a Task "
@@ -356,9 +451,13 @@ def stuck_saga_parked(s: Scenario) -> None:
     trip = _Trip(s)
     step, broken = s.params["step"], s.params["broken"]
     alarm_name = f"{s.namespace}-stuck-sagas"
-    cloudwatch, sns = s.client("cloudwatch"), s.client("sns")
+    cloudwatch, sns, sqs = s.client("cloudwatch"), s.client("sns"), s.client("sqs")
     topic = sns.create_topic(Name=f"{s.namespace}-oncall")["TopicArn"]
     s.on_cleanup(lambda: sns.delete_topic(TopicArn=topic))
+    inbox = sqs.create_queue(QueueName=f"{s.namespace}-inbox")["QueueUrl"]
+    s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=inbox))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs.get_queue_attributes(
+        QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
     try:
         alarm = yaml.safe_load(_substitute(trip.alarm_text, {
             "stuck_queue_name": trip.stuck_queue_name, "topic_arn": topic})) or {}
@@ -366,8 +465,40 @@ def stuck_saga_parked(s: Scenario) -> None:
         raise Mismatch(f"{ALARM_FILE} is not valid YAML: {error}", "PutMetricAlarm parameters")
     s.expect(isinstance(alarm, dict) and alarm.get("MetricName"),
              observed=f"{ALARM_FILE} holds {alarm!r:.120}", expected="PutMetricAlarm parameters")
+    # datapoints from the next whole second on were published after the alarm existed
+    created = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
     cloudwatch.put_metric_alarm(**{**alarm, "AlarmName": alarm_name})
     s.on_cleanup(lambda: cloudwatch.delete_alarms(AlarmNames=[alarm_name]))
+
+    def state() -> dict[str, Any]:
+        return cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
+
+    # Quiet first. CloudWatch ("Using Amazon CloudWatch alarms", CloudWatch User Guide): OK =
+    # the metric is within the threshold, ALARM = outside it. An alarm in ALARM while no saga
+    # is stuck pages on call for nothing (and hides the one that is): it must be OK, silent,
+    # after the empty queue's depth was published (and evaluated) twice.
+    quiet_notes: list[dict[str, Any]] = []
+
+    def quiet() -> bool:
+        _alarm_notes(sqs, inbox, quiet_notes)
+        now = state()
+        if now["StateValue"] == "ALARM" or _alarmed(quiet_notes, alarm_name):
+            raise Mismatch(f"the alarm from {ALARM_FILE} went to ALARM while no saga was stuck "
+                           f"({now.get('StateReason', '')[:240]})",
+                           "the alarm OK and silent while the stuck-saga queue is empty, ALARM "
+                           "once a saga is parked")
+        return now["StateValue"] == "OK" and \
+            _depth_publishes(cloudwatch, trip.stuck_queue_name, created) >= QUIET_PUBLISHES
+
+    try:
+        wait_until(quiet, timeout=ALARM_DEADLINE_S, interval=1, what="the stuck-saga alarm OK")
+    except TimeoutError:
+        now = state()
+        raise Mismatch(f"the alarm from {ALARM_FILE} was still {now['StateValue']} "
+                       f"{ALARM_DEADLINE_S} s after it was created, with the stuck-saga queue "
+                       f"empty ({now.get('StateReason', '')[:160]})",
+                       "the alarm OK while the queue is empty: evaluating the queue's depth, "
+                       "below its threshold") from None
 
     what = f"fails at {step}, {broken} always answers 503"
     run = trip.run({**faults_for(step, "error"), broken: {"fail_times": 1000}})
@@ -384,14 +515,24 @@ def stuck_saga_parked(s: Scenario) -> None:
     problems = saga_problems(others, booked=False)
     s.expect(not problems, observed=f"{what}: {'; '.join(problems)}",
              expected="every other compensation still done after parking the broken one")
+    # the ending the lab asks for: a saga left for a human must not look like a clean failure
+    ended = (states_entered(run["events"]) or ["no state"])[-1]
+    s.expect(ended == "SagaStuck",
+             observed=f"{what}: the execution ended in {ended} ({run['error'] or 'no error'})",
+             expected="the SagaStuck Fail state once a compensation was parked (BookingFailed "
+                      "means every step was undone)")
 
-    def alarm_state() -> str | None:
-        state = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]["StateValue"]
-        return state if state == "ALARM" else None
+    notes: list[dict[str, Any]] = []
+
+    def notified() -> bool:
+        _alarm_notes(sqs, inbox, notes)
+        return _alarmed(notes, alarm_name)
 
     try:
-        wait_until(alarm_state, timeout=ALARM_DEADLINE_S, interval=2, what="the stuck-saga alarm")
+        wait_until(notified, timeout=ALARM_DEADLINE_S, interval=1, what="the stuck-saga alarm")
     except TimeoutError:
-        state = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]["StateValue"]
-        raise Mismatch(f"{what}: the alarm from {ALARM_FILE} stayed {state} for "
-                       f"{ALARM_DEADLINE_S} s with the saga parked", "the alarm in ALARM")
+        s.evidence["notifications"] = notes
+        raise Mismatch(f"{what}: no ALARM notification on the topic {ALARM_DEADLINE_S} s after "
+                       f"the saga was parked; the alarm from {ALARM_FILE} is "
+                       f"{state()['StateValue']}",
+                       "the alarm in ALARM, notifying its topic") from None

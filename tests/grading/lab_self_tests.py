@@ -9,12 +9,16 @@ its extra tests) and calls these; the handler files come from the `lab_code` fix
 from __future__ import annotations
 
 import ast
+import os
+import shutil
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
+
 from labkit.checks.framework import Lab, Target, hidden_params, run_checks
-from tests.grading.conftest import write_mutant
+from tests.grading.conftest import ROOT, write_mutant
 
 SEEDS = ["autumn-2026", "spring-2027", "7"]
 # test_grade_every_lab grades every solution notebook end to end under SEEDS[0]; the
@@ -110,3 +114,68 @@ def planted_bug_is_caught(lab: Lab, spec: Path, server_url: str, folder: Path,
     assert results[target_check].observed  # the learner is told what was observed
     if control is not None:
         assert results[control].passed, "the bug must be specific, not total breakage"
+
+
+# -- plausible wrong designs -------------------------------------------------------------------
+# wrong_designs/NN_topic/ holds what a learner who half-read the lesson would write: each a
+# REPLACE spec of the solution like the planted bugs (a lab whose submission is several files:
+# a folder with the changed files and a README.md), saying "Caught by: CHECK".
+
+WRONG_DESIGNS = Path(__file__).parent / "wrong_designs"
+
+
+def wrong_designs(topic: str) -> list[Path]:
+    """The wrong designs of one lab, e.g. wrong_designs("03_errors_and_dlqs")."""
+    return sorted(p for p in (WRONG_DESIGNS / topic).iterdir()
+                  if p.suffix == ".py" or (p.is_dir() and (p / "README.md").is_file()))
+
+
+def design_ids(designs: list[Path]) -> list[str]:
+    return [d.stem for d in designs]
+
+
+def design_caught_by(spec: Path) -> str:
+    """The check a wrong design names: "Caught by: CHECK" in its docstring or README.md."""
+    if spec.is_dir():
+        doc = (spec / "README.md").read_text()
+        assert "Caught by:" in doc, f"{spec.name}/README.md must say which check catches it"
+        return doc.split("Caught by:")[1].split()[0].strip(".,")
+    return caught_by(spec)
+
+
+def write_design(lab: Lab, spec: Path, folder: Path) -> Path:
+    """The solution with the wrong design in `folder`; returns the handler file's path. A folder
+    design: every file the solution notebook writes, then the design's own files over them."""
+    if not spec.is_dir():
+        return write_mutant(spec, lab, folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o755)
+    for cell in nbformat.read(ROOT / "solutions" / lab.notebook, as_version=4).cells:
+        first, _, body = cell.source.partition("\n")
+        if cell.cell_type == "code" and first.startswith("%%writefile "):
+            (folder / first.split(None, 1)[1].strip()).write_text(body)
+    for planted in spec.iterdir():
+        if planted.name != "README.md":
+            assert (folder / planted.name).is_file(), f"{spec.name}: the solution writes no {planted.name}"
+            shutil.copy(planted, folder / planted.name)
+    return folder / lab.handler_file
+
+
+def wrong_design_is_caught(lab: Lab, spec: Path, server_url: str, folder: Path,
+                           seeds: list[str]) -> None:
+    """The wrong design loses the points of the check it is aimed at on the public scenario AND
+    on the hidden scenarios of every seed (the seeds run side by side): tuning it to what a
+    learner can see does not earn the points the grade hides."""
+    target_check = design_caught_by(spec)
+    aimed = [c for c in lab.checks if c.id == target_check]
+    assert aimed, f"{spec.name}: no check named {target_check}"
+    assert aimed[0].hidden is not None, f"{target_check} has no hidden scenarios"
+    target = Target(str(write_design(lab, spec, folder)), server_url)
+    with ThreadPoolExecutor(max_workers=len(seeds)) as pool:
+        runs = list(pool.map(lambda seed: run_checks(aimed, target, seed=seed), seeds))
+    for seed, results in zip(seeds, runs):
+        assert {r.hidden for r in results} == {False, True}
+        for r in results:
+            where = f"the {'hidden scenarios of seed ' + seed if r.hidden else 'public scenario'}"
+            assert not r.passed and r.points == 0, f"{spec.name} passed {target_check} on {where}"
+            assert r.observed, f"{spec.name} on {where}: the learner must be told what was observed"

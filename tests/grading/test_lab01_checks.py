@@ -1,7 +1,9 @@
 """Self-tests of lab 01's checks (see lab_self_tests): the solution gets full marks (public, and
 hidden under three seeds), the starter gets zero, and every planted bug under
 mutants/01_queue_processor/ fails the check its docstring names while passing another check, so
-each check is shown to catch its own bug, not just broken code."""
+each check is shown to catch its own bug, not just broken code. Each plausible wrong design under
+wrong_designs/01_queue_processor/ (what a learner who half-read the lesson would write) loses the
+points of the check it names on the public scenario and on the hidden ones of every seed."""
 from __future__ import annotations
 
 import pytest
@@ -12,6 +14,7 @@ from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("01")
 MUTANTS = mutant_specs("01_queue_processor")
+DESIGNS = self_test.wrong_designs("01_queue_processor")
 # a handler bug must leave the configuration right, and a configuration bug the handler
 CONTROL = {"configuration": "reports-failures", "reports-failures": "configuration",
            "mixed-batches": "configuration"}
@@ -38,3 +41,12 @@ def test_at_least_three_planted_bugs():
 @pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.mutant_ids(MUTANTS))
 def test_planted_bug_fails_the_check_aimed_at_it(server, mutant, tmp_path):
     self_test.planted_bug_is_caught(LAB, mutant, server.url, tmp_path, control=CONTROL)
+
+
+def test_at_least_two_wrong_designs():
+    assert len(DESIGNS) >= 2
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
+def test_wrong_design_loses_the_points_public_and_hidden(server, design, tmp_path):
+    self_test.wrong_design_is_caught(LAB, design, server.url, tmp_path, self_test.SEEDS)

@@ -1,7 +1,10 @@
 """Self-tests of lab 03's checks, errors and DLQs (see lab_self_tests): the solution gets full
 marks (public, and hidden under three seeds), the starter gets zero, and every planted bug in
 mutants/03_errors_and_dlqs fails the check its docstring names while still passing the basic
-permanent-parked check, so each check is shown to catch its own bug, not just broken code."""
+permanent-parked check, so each check is shown to catch its own bug, not just broken code. Each
+plausible wrong design under wrong_designs/03_errors_and_dlqs/ (what a learner who half-read the
+lesson would write) loses the points of the check it names on the public scenario and on the
+hidden ones of every seed."""
 from __future__ import annotations
 
 import pytest
@@ -12,6 +15,7 @@ from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("03")
 MUTANTS = mutant_specs("03_errors_and_dlqs")
+DESIGNS = self_test.wrong_designs("03_errors_and_dlqs")
 BASIC = "permanent-parked"   # the control check every planted bug must still pass
 
 
@@ -35,3 +39,12 @@ def test_at_least_three_planted_bugs():
 @pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.mutant_ids(MUTANTS))
 def test_planted_bug_fails_the_check_aimed_at_it(server, mutant, tmp_path):
     self_test.planted_bug_is_caught(LAB, mutant, server.url, tmp_path, control=BASIC)
+
+
+def test_at_least_two_wrong_designs():
+    assert len(DESIGNS) >= 2
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
+def test_wrong_design_loses_the_points_public_and_hidden(server, design, tmp_path):
+    self_test.wrong_design_is_caught(LAB, design, server.url, tmp_path, self_test.SEEDS)

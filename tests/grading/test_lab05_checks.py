@@ -1,7 +1,9 @@
 """Self-tests of lab 05's checks (sagas): the solution gets full marks (public, and hidden under
 three seeds), the starter gets zero, and every planted bug in mutants/05_sagas fails the check
 aimed at it. A lab 05 submission is three files, so a mutant is a folder holding the file(s)
-that differ from the solution, with a README.md saying "Caught by: CHECK"."""
+that differ from the solution, with a README.md saying "Caught by: CHECK". The plausible wrong
+designs under wrong_designs/05_sagas (folders too) lose the points of the check they name on the
+public scenario and on the hidden ones of every seed."""
 from __future__ import annotations
 
 import os
@@ -12,12 +14,14 @@ import pytest
 
 from labkit.checks import get_lab
 from labkit.checks.framework import Target, run_checks
+from tests.grading import lab_self_tests as self_test
 from tests.grading.conftest import ROOT, handler_source
 from tests.grading.lab_self_tests import SEEDS, solution_full_marks, starter_passes_nothing
 
 FILES = ["lab05_services.py", "lab05_saga.asl.yaml", "lab05_alarm.yaml"]
 MUTANTS = sorted(p for p in (Path(__file__).parent / "mutants" / "05_sagas").iterdir() if p.is_dir())
 BASIC = "every-failure-point"
+DESIGNS = self_test.wrong_designs("05_sagas")
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +81,27 @@ def test_planted_bug_fails_the_check_aimed_at_it(server, lab05, lab05_code, muta
     assert results[target_check].observed  # the learner is told what was observed
     if target_check != BASIC:
         assert results[BASIC].passed, "the bug must be specific, not total breakage"
+
+
+def test_at_least_two_wrong_designs():
+    assert len(DESIGNS) >= 2
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
+def test_wrong_design_loses_the_points_public_and_hidden(server, lab05, design, tmp_path):
+    os.chmod(tmp_path, 0o755)
+    self_test.wrong_design_is_caught(lab05, design, server.url, tmp_path / design.name,
+                                     self_test.SEEDS)
+
+
+def test_effect_check_never_passes_without_its_fault(server, lab05, tmp_path):
+    """Compensations without a Retry are never run again after a lost answer: the injected
+    fault cannot take effect, and effect-at-most-once must not pass (it used to, on the evidence
+    of a single attempt)."""
+    os.chmod(tmp_path, 0o755)
+    code = self_test.write_design(lab05, Path(__file__).parent / "mutants" / "05_sagas" / "no_retry",
+                                  tmp_path / "no_retry")
+    aimed = [c for c in lab05.checks if c.id == "effect-at-most-once"]
+    [result] = run_checks(aimed, Target(str(code), server.url))
+    assert not result.passed
+    assert "inconclusive" in result.observed and "never retried" in result.observed
