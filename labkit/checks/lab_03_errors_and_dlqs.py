@@ -20,6 +20,7 @@ the payment in the DynamoDB table $PAYMENTS_TABLE. The learner writes four funct
 
 The handler runs as a real Lambda function behind a real SQS event source mapping on the backend
 (with a thin harness that records every delivery); the three others run in the check sandbox.
+That deployment, and the orders sent through it, live in lab_03_pipeline.py.
 
 What the checks protect (AWS: "If the source queue receives a message more times than the
 maxReceiveCount, Amazon SQS moves it to the dead-letter queue", Amazon SQS Developer Guide,
@@ -39,19 +40,20 @@ from __future__ import annotations
 import json
 import random
 import time
-import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from labkit.checks.framework import Lab, Mismatch, Scenario
-from labkit.deploy import deploy_function
+from labkit.checks.alarm_watch import alarm_notes, alarmed, depth_publishes
+from labkit.checks.lab_03_pipeline import (
+    ORDERS_FILE, PERMANENT_KINDS, VISIBILITY_S, Pipeline, call_learner,
+    eu_order, flaky_order, mixed, name_of, ok_order, permanent_order,
+)
 from labkit.lessons.polling import wait_until
 
 LAB = Lab(
-    "03", "Errors and DLQs: retry, park, alarm, redrive", handler_file="lab03_orders.py",
+    "03", "Errors and DLQs: retry, park, alarm, redrive", handler_file=ORDERS_FILE,
     notebook="03_errors_and_dlqs.ipynb",
     tasks={
         "task-1": "Classify errors: retry the transient, park the permanent",
@@ -60,230 +62,13 @@ LAB = Lab(
         "task-4": "Fix, then redrive",
     },
 )
-VISIBILITY_S = 6          # the retry delay; >= the function timeout, as AWS requires. 4 s still
-FUNCTION_TIMEOUT_S = 6    # let a batch time out (and charge twice) under CI's load, now and then
-MEMORY_MB = 1769          # one full (emulated) vCPU: fewer slow invocations on a loaded machine
-CONCURRENCY = 2           # ScalingConfig.MaximumConcurrency (AWS minimum): two warm environments
 CHECK_MAX_RECEIVES = 3    # the redrive policy task-1 and task-4 checks set up themselves
 ALARM_PERIOD_S = 10       # the emulator publishes SQS metrics every 10 s (AWS: 60 s)
 ALARM_DEADLINE_S = 3 * ALARM_PERIOD_S + 30
 QUIET_PUBLISHES = 2       # the empty DLQ's metrics published this often before anything is parked
-SETTLE_SLACK_S = 40       # on top of the retries' own time: a loaded machine, cold starts
-
-# Our code around the learner's handler: records every delivery before the learner sees it.
-HARNESS = '''
-import os, time, uuid
-import boto3
-import lab03_orders as orders
-
-dynamodb = boto3.client("dynamodb")
 
 
-def handler(event, context):
-    if event.get("warm"):   # the checker starts the environments before sending anything
-        return {"warm": True}
-    deliveries = [{"PutRequest": {"Item": {
-        "body": {"S": record["body"]}, "at": {"S": "%.6f#%s" % (time.time(), uuid.uuid4().hex[:6])},
-        "receive_count": {"N": record["attributes"]["ApproximateReceiveCount"]}}}}
-        for record in event.get("Records", [])]
-    for start in range(0, len(deliveries), 25):   # one call per batch: keep invocations short
-        dynamodb.batch_write_item(RequestItems={os.environ["ATTEMPTS_TABLE"]: deliveries[start:start + 25]})
-    return orders.handler(event, context)
-'''
-
-
-# -- orders -----------------------------------------------------------------------------------
-
-def _ok(i: int) -> dict[str, Any]:
-    return {"kind": "ok", "order": {"id": f"ok-{i}", "amount": "20.00"}}
-
-
-def _flaky(i: int, k: int) -> dict[str, Any]:
-    return {"kind": "flaky", "failures": k, "order": {"id": f"flaky-{i}", "amount": "35.00", "flaky": k}}
-
-
-def _eu(i: int) -> dict[str, Any]:
-    return {"kind": "eu", "order": {"id": f"eu-{i}", "amount": "12,50"}}
-
-
-def _malformed(i: int) -> dict[str, Any]:
-    return {"kind": "malformed", "body": '{"id": "bad-%d", "amount": ' % i}
-
-
-def _no_amount(i: int) -> dict[str, Any]:
-    return {"kind": "no-amount", "order": {"id": f"noamt-{i}"}}
-
-
-PERMANENT_KINDS = {"eu", "malformed", "no-amount"}
-
-
-def body_of(item: dict[str, Any], run: str) -> str:
-    """The message body: the order, tagged with the run so bodies are unique per scenario."""
-    if "body" in item:
-        return item["body"] + f'"{run}"'   # still malformed JSON, unique per run
-    return json.dumps({**item["order"], "run": run})
-
-
-def name_of(item: dict[str, Any]) -> str:
-    return item["order"]["id"] if "order" in item else item["body"].split('"')[3]
-
-
-class _Pipeline:
-    """A fresh queue + DLQ + payments table, and the learner's handler deployed as a function
-    behind an SQS event source mapping. ``configure`` sets the redrive policy."""
-
-    def __init__(self, s: Scenario, env: dict[str, str] | None = None):
-        self.s, self.run = s, uuid.uuid4().hex[:6]
-        ns = s.namespace
-        self.sqs, self.ddb, self.lam = s.client("sqs"), s.client("dynamodb"), s.client("lambda")
-        self.payments_table, self.attempts_table = f"{ns}-payments", f"{ns}-attempts"
-        self.ddb.create_table(TableName=self.payments_table, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
-        self.ddb.create_table(TableName=self.attempts_table, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "body", "AttributeType": "S"},
-                                                    {"AttributeName": "at", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "body", "KeyType": "HASH"},
-                                         {"AttributeName": "at", "KeyType": "RANGE"}])
-        for table in (self.payments_table, self.attempts_table):
-            s.on_cleanup(lambda t=table: self.ddb.delete_table(TableName=t))
-        self.dlq_name, self.queue_name = f"{ns}-dlq", f"{ns}-orders"
-        self.dlq_url = self.sqs.create_queue(QueueName=self.dlq_name)["QueueUrl"]
-        self.queue_url = self.sqs.create_queue(
-            QueueName=self.queue_name, Attributes={"VisibilityTimeout": str(VISIBILITY_S)})["QueueUrl"]
-        for url in (self.queue_url, self.dlq_url):
-            s.on_cleanup(lambda u=url: self.sqs.delete_queue(QueueUrl=u))
-        self.dlq_arn, self.queue_arn = self._arn(self.dlq_url), self._arn(self.queue_url)
-        self.function = f"{ns}-orders"
-        source = Path(s.target.handler_path).read_text()
-        self.variables = {"DLQ_URL": self.dlq_url, "PAYMENTS_TABLE": self.payments_table,
-                          "ATTEMPTS_TABLE": self.attempts_table, **(env or {})}
-        deploy_function(self.lam, self.function,
-                        {"lab03_orders.py": source, "lab03_harness.py": HARNESS},
-                        handler="lab03_harness.handler", Timeout=FUNCTION_TIMEOUT_S,
-                        MemorySize=MEMORY_MB, Environment={"Variables": self.variables})
-        s.on_cleanup(lambda: self.lam.delete_function(FunctionName=self.function))
-        self.warm_up()
-        self.sent: dict[str, dict[str, Any]] = {}
-        s.evidence["queue"] = self.queue_name
-
-    def _arn(self, url: str) -> str:
-        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-
-    def warm_up(self) -> None:
-        """Start the environments first: a cold start longer than the visibility timeout would
-        make SQS hand the message out twice (lesson 01), which is not what these checks test."""
-        def one(_: int) -> None:
-            answer = self.lam.invoke(FunctionName=self.function, Payload=b'{"warm": true}')
-            if answer.get("FunctionError"):
-                error = json.loads(answer["Payload"].read() or b"{}")
-                raise Mismatch(f"the function could not start: {error.get('errorType')}: "
-                               f"{error.get('errorMessage')}",
-                               "lab03_orders.py to import cleanly (run its cell, then try it)")
-        with ThreadPoolExecutor(CONCURRENCY) as pool:
-            list(pool.map(one, range(CONCURRENCY)))
-
-    def set_redrive_policy(self, max_receive_count: int) -> None:
-        self.sqs.set_queue_attributes(QueueUrl=self.queue_url, Attributes={"RedrivePolicy": json.dumps(
-            {"deadLetterTargetArn": self.dlq_arn, "maxReceiveCount": max_receive_count})})
-
-    def connect(self) -> None:
-        mapping = self.lam.create_event_source_mapping(
-            FunctionName=self.function, EventSourceArn=self.queue_arn, BatchSize=10,
-            FunctionResponseTypes=["ReportBatchItemFailures"],
-            ScalingConfig={"MaximumConcurrency": CONCURRENCY})["UUID"]
-        self.s.on_cleanup(lambda: self.lam.delete_event_source_mapping(UUID=mapping))
-        wait_until(lambda: self.lam.get_event_source_mapping(UUID=mapping)["State"] == "Enabled",
-                   timeout=60, what="the event source mapping to be Enabled")
-
-    def send(self, items: list[dict[str, Any]]) -> None:
-        """One SendMessageBatch (so the first poll sees them all, in this order)."""
-        for item in items:
-            self.sent[body_of(item, self.run)] = item
-        entries = [{"Id": str(i), "MessageBody": body_of(item, self.run)}
-                   for i, item in enumerate(items)]
-        for start in range(0, len(entries), 10):
-            self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries[start:start + 10])
-        self.s.evidence["sent"] = [name_of(i) for i in items]
-
-    def depth(self, url: str) -> int:
-        attributes = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-        return sum(int(v) for v in attributes.values())
-
-    def settle(self, max_attempts: int) -> None:
-        """Wait until the source queue is empty: every message was processed, parked by the
-        handler or dead-lettered by SQS (attempts and payments are recorded before the delete)."""
-        deadline = max_attempts * (VISIBILITY_S + 1) + SETTLE_SLACK_S
-        try:
-            wait_until(lambda: self.depth(self.queue_url) == 0, timeout=deadline, interval=0.5,
-                       what="the orders queue to empty")
-        except TimeoutError:
-            left = self.depth(self.queue_url)
-            raise Mismatch(f"{left} message(s) still in the orders queue after {deadline} s "
-                           f"({self._attempt_summary()})",
-                           "every message processed, parked or dead-lettered by then") from None
-
-    # -- what the checks look at -------------------------------------------------------------
-    def attempts(self) -> Counter:
-        """Deliveries per message body (the harness records each one before the handler runs)."""
-        counts: Counter = Counter()
-        for page in self.ddb.get_paginator("scan").paginate(TableName=self.attempts_table,
-                                                            ConsistentRead=True):
-            counts.update(item["body"]["S"] for item in page["Items"])
-        self.s.evidence["attempts"] = {name_of(self.sent[b]) if b in self.sent else b: n
-                                       for b, n in counts.items()}
-        return counts
-
-    def _attempt_summary(self) -> str:
-        counts = self.attempts()
-        return ", ".join(f"{name_of(self.sent[b])}: {n}" for b, n in counts.items()
-                         if b in self.sent) or "no delivery reached the function"
-
-    def payments(self) -> Counter:
-        """Payments recorded per order id (the given process() writes one per success)."""
-        counts: Counter = Counter()
-        for page in self.ddb.get_paginator("scan").paginate(TableName=self.payments_table,
-                                                            ConsistentRead=True):
-            counts.update(item["order_id"]["S"] for item in page["Items"])
-        self.s.evidence["payments"] = dict(counts)
-        return counts
-
-    def parked(self) -> list[dict[str, Any]]:
-        """Every message in the DLQ (read and deleted): body and attributes."""
-        found = []
-        while True:
-            got = self.sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10,
-                                           WaitTimeSeconds=1, VisibilityTimeout=60,
-                                           MessageAttributeNames=["All"])
-            messages = got.get("Messages", [])
-            if not messages:
-                break
-            for message in messages:
-                found.append({"body": message["Body"], "attributes": {
-                    k: v.get("StringValue") for k, v in message.get("MessageAttributes", {}).items()}})
-                self.sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
-        self.s.evidence["parked"] = [
-            {"order": name_of(self.sent[m["body"]]) if m["body"] in self.sent else m["body"][:80],
-             **m["attributes"]} for m in found]
-        return found
-
-
-def _learner_function(s: Scenario, name: str, timeout_s: float = 15.0):
-    return s.function({"LABKIT_HANDLER_NAME": name}, timeout_s=timeout_s)
-
-
-def _call(s: Scenario, name: str, event: dict[str, Any], timeout_s: float = 15.0) -> Any:
-    result = _learner_function(s, name, timeout_s).invoke(event)
-    s.evidence.setdefault("calls", []).append({"function": name, "event": event,
-                                                **result.as_evidence()})
-    s.expect(result.ok, observed=f"{name}(event) ended with {result.describe()}",
-             expected=f"{name} to return")
-    return result.payload
-
-
-def _expect_each_accounted_once(s: Scenario, p: _Pipeline, payments: Counter,
+def _expect_each_accounted_once(s: Scenario, p: Pipeline, payments: Counter,
                                 parked: list[dict[str, Any]]) -> None:
     """processed + parked = sent: every order charged once or parked once, never both."""
     parked_bodies = Counter(m["body"] for m in parked)
@@ -315,15 +100,6 @@ def _transient_mix(r: random.Random) -> dict[str, Any]:
             "order_seed": r.randrange(10**6)}
 
 
-def _mixed(items: list[dict[str, Any]], seed: int | None) -> list[dict[str, Any]]:
-    """The first order is always a good one (so a handler that fails the whole batch has
-    already charged something when it fails); the rest in the seed's order."""
-    first, rest = items[0], items[1:]
-    if seed is not None:
-        random.Random(seed).shuffle(rest)
-    return [first, *rest]
-
-
 @LAB.check("task-1", "transient-retried", "transient failures succeed within their retries",
            points=3,
            hint="Report a transient failure (PaymentTimeout) in batchItemFailures so SQS retries "
@@ -332,13 +108,13 @@ def _mixed(items: list[dict[str, Any]], seed: int | None) -> list[dict[str, Any]
            public={"max_receives": 3, "flaky": [1, 2], "ok": 2, "order_seed": None},
            hidden=_transient_mix)
 def transient_retried(s: Scenario) -> None:
-    p = _Pipeline(s)
+    p = Pipeline(s)
     params = s.params
     p.set_redrive_policy(params["max_receives"])
     p.connect()
-    items = [_ok(i) for i in range(1, params["ok"] + 1)]
-    items += [_flaky(i, k) for i, k in enumerate(params["flaky"], 1)]
-    p.send(_mixed(items, params["order_seed"]))
+    items = [ok_order(i) for i in range(1, params["ok"] + 1)]
+    items += [flaky_order(i, k) for i, k in enumerate(params["flaky"], 1)]
+    p.send(mixed(items, params["order_seed"]))
     p.settle(params["max_receives"])
     payments, attempts, parked = p.payments(), p.attempts(), p.parked()
     for body, item in p.sent.items():
@@ -360,10 +136,6 @@ def _permanent_mix(r: random.Random) -> dict[str, Any]:
     return {"permanent": kinds, "ok": r.randint(1, 3), "order_seed": r.randrange(10**6)}
 
 
-def _permanent(kind: str, i: int) -> dict[str, Any]:
-    return {"eu": _eu, "malformed": _malformed, "no-amount": _no_amount}[kind](i)
-
-
 @LAB.check("task-1", "permanent-parked", "permanent failures are parked at once, with their context",
            points=3,
            hint="A ValueError/KeyError from bad data (json.JSONDecodeError is a ValueError) can "
@@ -372,12 +144,12 @@ def _permanent(kind: str, i: int) -> dict[str, Any]:
            public={"permanent": ["eu", "eu"], "ok": 2, "order_seed": None},
            hidden=_permanent_mix)
 def permanent_parked(s: Scenario) -> None:
-    p = _Pipeline(s)
+    p = Pipeline(s)
     p.set_redrive_policy(CHECK_MAX_RECEIVES)
     p.connect()
-    items = [_ok(i) for i in range(1, s.params["ok"] + 1)]
-    items += [_permanent(kind, i) for i, kind in enumerate(s.params["permanent"], 1)]
-    p.send(_mixed(items, s.params["order_seed"]))
+    items = [ok_order(i) for i in range(1, s.params["ok"] + 1)]
+    items += [permanent_order(kind, i) for i, kind in enumerate(s.params["permanent"], 1)]
+    p.send(mixed(items, s.params["order_seed"]))
     p.settle(CHECK_MAX_RECEIVES)
     attempts, parked, payments = p.attempts(), p.parked(), p.payments()
     parked_by_body = {m["body"]: m for m in parked}
@@ -402,10 +174,10 @@ def permanent_parked(s: Scenario) -> None:
 
 # -- task 2 ------------------------------------------------------------------------------------
 
-def _configure(s: Scenario, p: _Pipeline, retries: int) -> int:
+def _configure(s: Scenario, p: Pipeline, retries: int) -> int:
     """Run the learner's configure_queue; return the maxReceiveCount it set."""
-    _call(s, "configure_queue", {"queue_url": p.queue_url, "dlq_arn": p.dlq_arn,
-                                 "retries": retries, "visibility_timeout_s": VISIBILITY_S})
+    call_learner(s, "configure_queue", {"queue_url": p.queue_url, "dlq_arn": p.dlq_arn,
+                                        "retries": retries, "visibility_timeout_s": VISIBILITY_S})
     attributes = p.sqs.get_queue_attributes(QueueUrl=p.queue_url, AttributeNames=["All"])["Attributes"]
     s.evidence["queue_attributes"] = {k: attributes.get(k) for k in ("RedrivePolicy", "VisibilityTimeout")}
     s.expect(attributes.get("VisibilityTimeout") == str(VISIBILITY_S),
@@ -428,12 +200,12 @@ def _configure(s: Scenario, p: _Pipeline, retries: int) -> int:
            public={"retries": 2, "poison": 2},
            hidden=lambda r: {"retries": r.randint(1, 3), "poison": r.randint(1, 2)})
 def poison_max_receives(s: Scenario) -> None:
-    p = _Pipeline(s)
+    p = Pipeline(s)
     retries = s.params["retries"]
     configured = _configure(s, p, retries)
     p.connect()
     # a payment API that never answers this order: transient-looking, never succeeds
-    items = [_ok(1)] + [_flaky(i, 99) for i in range(1, s.params["poison"] + 1)]
+    items = [ok_order(1)] + [flaky_order(i, 99) for i in range(1, s.params["poison"] + 1)]
     p.send(items)
     p.settle(retries + 1)
     attempts, parked = p.attempts(), p.parked()
@@ -469,46 +241,20 @@ def _any_mix(r: random.Random) -> dict[str, Any]:
                    "order_seed": 3},
            hidden=_any_mix)
 def nothing_lost(s: Scenario) -> None:
-    p = _Pipeline(s)
+    p = Pipeline(s)
     params = s.params
     _configure(s, p, params["retries"])
     p.connect()
-    items = [_ok(i) for i in range(1, params["ok"] + 1)]
-    items += [_flaky(i, k) for i, k in enumerate(params["flaky"], 1)]
-    items += [_flaky(100 + i, 99) for i in range(params["poison"])]
-    items += [_permanent(kind, i) for i, kind in enumerate(params["permanent"], 1)]
-    p.send(_mixed(items, params["order_seed"]))
+    items = [ok_order(i) for i in range(1, params["ok"] + 1)]
+    items += [flaky_order(i, k) for i, k in enumerate(params["flaky"], 1)]
+    items += [flaky_order(100 + i, 99) for i in range(params["poison"])]
+    items += [permanent_order(kind, i) for i, kind in enumerate(params["permanent"], 1)]
+    p.send(mixed(items, params["order_seed"]))
     p.settle(params["retries"] + 1)
     _expect_each_accounted_once(s, p, p.payments(), p.parked())
 
 
 # -- task 3 ------------------------------------------------------------------------------------
-
-def _alarm_notes(sqs, inbox: str, notes: list[dict[str, Any]]) -> None:
-    """Move the notifications the topic delivered to our inbox queue into `notes`."""
-    got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-    for message in got.get("Messages", []):
-        try:
-            notes.append(json.loads(json.loads(message["Body"])["Message"]))
-        except (ValueError, KeyError, TypeError):
-            notes.append({"raw": message["Body"][:200]})
-        sqs.delete_message(QueueUrl=inbox, ReceiptHandle=message["ReceiptHandle"])
-
-
-def _alarmed(notes: list[dict[str, Any]], alarm_name: str) -> bool:
-    return any(n.get("NewStateValue") == "ALARM" and n.get("AlarmName") == alarm_name for n in notes)
-
-
-def _depth_publishes(cloudwatch, queue_name: str, since: datetime) -> int:
-    """How many times SQS published the queue's depth to CloudWatch since `since`: the clock
-    an alarm on the queue is evaluated by."""
-    points = cloudwatch.get_metric_statistics(
-        Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
-        Dimensions=[{"Name": "QueueName", "Value": queue_name}], StartTime=since,
-        EndTime=datetime.now(timezone.utc) + timedelta(minutes=1), Period=3600,
-        Statistics=["SampleCount"])["Datapoints"]
-    return int(sum(p["SampleCount"] for p in points))
-
 
 @LAB.check("task-3", "alarm-fires", "the DLQ alarm notifies the topic when a message is parked",
            points=3,
@@ -535,8 +281,8 @@ def alarm_fires(s: Scenario) -> None:
     # datapoints from the next whole second on were published after the alarm existed
     created = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
     started = time.monotonic()
-    _call(s, "create_alarm", {"alarm_name": alarm_name, "dlq_name": dlq_name, "topic_arn": topic,
-                              "period_s": ALARM_PERIOD_S})
+    call_learner(s, "create_alarm", {"alarm_name": alarm_name, "dlq_name": dlq_name,
+                                     "topic_arn": topic, "period_s": ALARM_PERIOD_S})
     alarms = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
     s.expect(len(alarms) == 1, observed=f"no alarm named {alarm_name}",
              expected="create_alarm to create the alarm named event['alarm_name']")
@@ -554,9 +300,9 @@ def alarm_fires(s: Scenario) -> None:
     quiet_notes: list[dict[str, Any]] = []
 
     def quiet() -> bool:
-        _alarm_notes(sqs, inbox, quiet_notes)
+        alarm_notes(sqs, inbox, quiet_notes)
         alarm = state()
-        rang = _alarmed(quiet_notes, alarm_name)
+        rang = alarmed(quiet_notes, alarm_name)
         if alarm["StateValue"] == "ALARM" or rang:
             s.evidence["notifications_while_empty"] = quiet_notes
             raise Mismatch(f"the alarm went to ALARM{' and notified the topic' if rang else ''} "
@@ -565,7 +311,7 @@ def alarm_fires(s: Scenario) -> None:
                            "always in ALARM pages on call every period), ALARM once a message "
                            "is parked")
         return alarm["StateValue"] == "OK" and \
-            _depth_publishes(cloudwatch, dlq_name, created) >= QUIET_PUBLISHES
+            depth_publishes(cloudwatch, dlq_name, created) >= QUIET_PUBLISHES
 
     try:
         wait_until(quiet, timeout=ALARM_DEADLINE_S, interval=1, what="the alarm to be OK")
@@ -573,7 +319,7 @@ def alarm_fires(s: Scenario) -> None:
         alarm = state()
         raise Mismatch(f"the alarm was still {alarm['StateValue']} {ALARM_DEADLINE_S} s after it "
                        f"was created, the DLQ empty and its depth published "
-                       f"{_depth_publishes(cloudwatch, dlq_name, created)} time(s) "
+                       f"{depth_publishes(cloudwatch, dlq_name, created)} time(s) "
                        f"({alarm.get('StateReason', '')[:160]})",
                        "the alarm OK while the DLQ is empty: evaluating the DLQ's depth, below "
                        "its threshold") from None
@@ -584,8 +330,8 @@ def alarm_fires(s: Scenario) -> None:
     notes: list[dict[str, Any]] = []
 
     def notified() -> bool:
-        _alarm_notes(sqs, inbox, notes)
-        return _alarmed(notes, alarm_name)
+        alarm_notes(sqs, inbox, notes)
+        return alarmed(notes, alarm_name)
 
     started = time.monotonic()
     try:
@@ -617,20 +363,20 @@ def _redrive_mix(r: random.Random) -> dict[str, Any]:
            public={"ok": 2, "eu": 2, "flaky": [], "order_seed": None},
            hidden=_redrive_mix)
 def redrive_reprocesses(s: Scenario) -> None:
-    p = _Pipeline(s)
+    p = Pipeline(s)
     p.set_redrive_policy(CHECK_MAX_RECEIVES)
     p.connect()
-    items = [_ok(i) for i in range(1, s.params["ok"] + 1)]
-    items += [_flaky(i, k) for i, k in enumerate(s.params["flaky"], 1)]
-    items += [_eu(i) for i in range(1, s.params["eu"] + 1)]
-    p.send(_mixed(items, s.params["order_seed"]))
+    items = [ok_order(i) for i in range(1, s.params["ok"] + 1)]
+    items += [flaky_order(i, k) for i, k in enumerate(s.params["flaky"], 1)]
+    items += [eu_order(i) for i in range(1, s.params["eu"] + 1)]
+    p.send(mixed(items, s.params["order_seed"]))
     p.settle(CHECK_MAX_RECEIVES)
     eu = [b for b, i in p.sent.items() if i["kind"] == "eu"]
     s.expect(p.depth(p.dlq_url) == len(eu),
              observed=f"{p.depth(p.dlq_url)} message(s) in the DLQ before the redrive",
              expected=f"the {len(eu)} EU orders (the bug) parked")
-    _call(s, "redrive", {"function_name": p.function, "dlq_arn": p.dlq_arn,
-                         "source_arn": p.queue_arn}, timeout_s=60)
+    call_learner(s, "redrive", {"function_name": p.function, "dlq_arn": p.dlq_arn,
+                                "source_arn": p.queue_arn}, timeout_s=60)
 
     def move_finished() -> bool:
         tasks = p.sqs.list_message_move_tasks(SourceArn=p.dlq_arn, MaxResults=1)["Results"]

@@ -10,7 +10,8 @@ The learner writes three files (``%%writefile`` cells of labs/05_sagas.ipynb):
   * ``lab05_alarm.yaml`` - PutMetricAlarm parameters for the stuck-saga alarm, with the
     placeholders ``${stuck_queue_name}`` and ``${topic_arn}``.
 Nothing the learner wrote is imported here: the YAML files are parsed as data and the services
-run inside Lambda functions on the backend, behind our fault-injecting harness (HARNESS below).
+run inside Lambda functions on the backend, behind our fault-injecting harness: lab_05_trip.py
+deploys the saga (HARNESS there) and runs it.
 
 What the checks protect (issue 8; AWS Step Functions Developer Guide, "Handling errors in Step
 Functions workflows": Catch/Retry on error names, States.Timeout; facts.md):
@@ -29,26 +30,23 @@ from __future__ import annotations
 
 import json
 import random
-import string
-import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from labkit.checks.framework import Lab, Mismatch, Scenario
-from labkit.deploy import deploy_function
+from labkit.checks.alarm_watch import alarm_notes, alarmed, depth_publishes
+from labkit.checks.lab_05_trip import (
+    ALARM_FILE, COMPENSATIONS, DEFINITION_FILE, FORWARD, LAND_WAIT_S, SERVICES_FILE, SLOW_S, STEPS,
+    Trip, substitute,
+)
 from labkit.lessons.polling import wait_until
-from labkit.lessons.saga_lesson import (attempts_per_state, compensation_order,
-                                        execution_history, read_saga_items, saga_problems,
-                                        states_entered, wait_for_execution)
+from labkit.lessons.saga_lesson import saga_problems, states_entered
 
 LAB = Lab(
-    "05", "Sagas: compensations that survive failure", handler_file="lab05_services.py",
-    notebook="05_sagas.ipynb", extra_files=("lab05_saga.asl.yaml", "lab05_alarm.yaml"),
+    "05", "Sagas: compensations that survive failure", handler_file=SERVICES_FILE,
+    notebook="05_sagas.ipynb", extra_files=(DEFINITION_FILE, ALARM_FILE),
     tasks={
         "task-1": "Compensate every failure point, in reverse order",
         "task-2": "Compensations whose effect happens once",
@@ -56,201 +54,9 @@ LAB = Lab(
         "task-4": "Park and alarm a compensation that fails for good",
     },
 )
-DEFINITION_FILE, ALARM_FILE = LAB.extra_files
-SERVICES = ["flight", "hotel", "payment", "booking"]
-STEPS = [  # forward state, service, action, compensation state, action
-    ("ReserveFlight", "flight", "reserve", "CancelFlight", "cancel"),
-    ("ReserveHotel", "hotel", "reserve", "CancelHotel", "cancel"),
-    ("ChargeCard", "payment", "charge", "RefundCard", "refund"),
-    ("ConfirmBooking", "booking", "confirm", "CancelBooking", "cancel"),
-]
-FORWARD = [s[0] for s in STEPS]
-COMPENSATIONS = [s[3] for s in STEPS]
-SLOW_S = 8                  # a "timeout" fault answers this late (the starter's TimeoutSeconds: 6)
-LAND_WAIT_S = 15            # ...and, to land after its compensation, waits for it at most this long
-FUNCTION_TIMEOUT_S = SLOW_S + LAND_WAIT_S + 7   # the late call must outlive its own wait
 FAULT_RUNS = 3              # sagas run for one case until the injected fault takes effect
-EXECUTION_DEADLINE_S = 150  # generous: a loaded machine, cold starts, retries with backoff
 ALARM_DEADLINE_S = 120      # SQS metrics are published every 10 s on the emulator (60 s on AWS)
 QUIET_PUBLISHES = 2         # the empty stuck queue's metrics published this often before a saga
-
-# Our code around the learner's actions: counts attempts, injects the faults of the execution
-# input, and names errors the way Step Functions matches them (errorType = class name).
-HARNESS = '''
-import json, os, time
-from decimal import Decimal
-import boto3
-import lab05_services as services
-
-dynamodb = boto3.resource("dynamodb")
-table = dynamodb.Table(os.environ["TABLE"])
-attempts = dynamodb.Table(os.environ["ATTEMPTS_TABLE"])
-
-
-class ServiceUnavailable(Exception):
-    pass
-
-
-class Rejected(Exception):
-    pass
-
-
-def handler(event, context):
-    if event.get("warm"):   # the checker starts one environment per function before the sagas
-        return {"warm": True}
-    saga_id, action = event["saga_id"], event["action"]
-    fault = (event.get("faults") or {}).get(os.environ["SERVICE"] + "." + action) or {}
-    key = saga_id + "/" + os.environ["SERVICE"] + "." + action
-    attempt = int(attempts.update_item(
-        Key={"id": key}, UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": 1},
-        ReturnValues="UPDATED_NEW")["Attributes"]["n"])
-    if fault.get("reject"):
-        raise Rejected("refused by the provider")
-    if attempt <= fault.get("fail_times", 0):
-        raise ServiceUnavailable("HTTP 503 on attempt %d" % attempt)
-    time.sleep(fault.get("slow_s", 0))
-    if fault.get("land_after"):   # a late call: it lands once the named compensation is done
-        deadline = time.time() + fault["wait_s"]
-        while time.time() < deadline and "Item" not in attempts.get_item(
-                Key={"id": saga_id + "/" + fault["land_after"] + "/done"}, ConsistentRead=True):
-            time.sleep(0.2)
-    began = Decimal(repr(time.time()))
-    result = getattr(services, action)(table, saga_id, event)
-    # what really happened, for the checker to tell whether the fault took effect
-    attempts.update_item(
-        Key={"id": key + "/done"},
-        UpdateExpression="SET began = if_not_exists(began, :b), done_at = if_not_exists(done_at, :t) "
-                         "ADD n :one",
-        ExpressionAttributeValues={":b": began, ":t": Decimal(repr(time.time())), ":one": 1})
-    print(json.dumps({"kind": "done", "saga_id": saga_id, "action": action, "attempt": attempt}))
-    if attempt <= fault.get("lose_response_times", 0):
-        attempts.put_item(Item={"id": key + "/lost", "attempt": attempt})
-        raise ServiceUnavailable("connection reset after the work was done")
-    return result
-'''
-
-
-def _substitute(text: str, values: dict[str, str]) -> str:
-    return string.Template(text).safe_substitute(values)
-
-
-class _Trip:
-    """One deployment of the learner's saga: tables, functions, stuck queue, state machine."""
-
-    def __init__(self, s: Scenario):
-        self.s = s
-        folder = Path(s.target.handler_path).parent
-        self.services_source = Path(s.target.handler_path).read_text()
-        self.definition_text = self._read(folder / DEFINITION_FILE)
-        self.alarm_text = (folder / ALARM_FILE).read_text() if (folder / ALARM_FILE).is_file() else ""
-        ns = s.namespace
-        self.ddb, self.sqs = s.client("dynamodb"), s.client("sqs")
-        self.lam, self.sfn = s.client("lambda"), s.client("stepfunctions")
-        self.tables = {service: f"{ns}-{service}" for service in SERVICES}
-        self.attempts_table = f"{ns}-attempts"
-        for table, key in [*((t, "saga_id") for t in self.tables.values()), (self.attempts_table, "id")]:
-            self.ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
-                                  KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-                                  AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}])
-            s.on_cleanup(lambda t=table: self.ddb.delete_table(TableName=t))
-        self.stuck_queue_name = f"{ns}-stuck"
-        self.stuck_queue = self.sqs.create_queue(QueueName=self.stuck_queue_name)["QueueUrl"]
-        s.on_cleanup(lambda: self.sqs.delete_queue(QueueUrl=self.stuck_queue))
-        self.functions = {}
-        for service in SERVICES:
-            name = f"{ns}-{service}"
-            self.functions[service] = deploy_function(
-                self.lam, name, {"saga_harness.py": HARNESS, "lab05_services.py": self.services_source},
-                handler="saga_harness.handler", Timeout=FUNCTION_TIMEOUT_S, MemorySize=1024,
-                Environment={"Variables": {"SERVICE": service, "TABLE": self.tables[service],
-                                           "ATTEMPTS_TABLE": self.attempts_table}})
-            s.on_cleanup(lambda n=name: self.lam.delete_function(FunctionName=n))
-        # cold starts belong to the deployment, not to the first saga's TimeoutSeconds
-        with ThreadPoolExecutor(len(SERVICES)) as pool:
-            list(pool.map(lambda arn: self.lam.invoke(FunctionName=arn, Payload=b'{"warm": true}'),
-                          self.functions.values()))
-        definition = _substitute(self.definition_text, {**self.functions,
-                                                        "stuck_queue_url": self.stuck_queue})
-        try:
-            parsed = yaml.safe_load(definition)
-        except yaml.YAMLError as error:
-            raise Mismatch(f"{DEFINITION_FILE} is not valid YAML: {error}", "a valid ASL definition")
-        s.evidence["definition"] = parsed
-        try:
-            self.machine = self.sfn.create_state_machine(
-                name=f"{ns}-trip", definition=json.dumps(parsed),
-                roleArn="arn:aws:iam::123456789012:role/lab05-saga")["stateMachineArn"]
-        except self.sfn.exceptions.InvalidDefinition as error:
-            raise Mismatch(f"Step Functions refused the definition: {error}", "a valid ASL definition")
-        s.on_cleanup(lambda: self.sfn.delete_state_machine(stateMachineArn=self.machine))
-        s.evidence["sagas"] = []
-
-    @staticmethod
-    def _read(path: Path) -> str:
-        if not path.is_file():
-            raise Mismatch(f"{path.name} not found next to {LAB.handler_file}",
-                           f"run the cell that writes {path.name} (%%writefile {path.name})")
-        return path.read_text()
-
-    def run(self, faults: dict[str, dict]) -> dict[str, Any]:
-        saga_id = f"trip-{uuid.uuid4().hex[:10]}"
-        started = time.time()
-        execution = self.sfn.start_execution(
-            stateMachineArn=self.machine, name=saga_id,
-            input=json.dumps({"saga_id": saga_id, "amount": 420, "faults": faults}))["executionArn"]
-        try:
-            described = wait_for_execution(self.sfn, execution, timeout=EXECUTION_DEADLINE_S)
-        except TimeoutError:
-            raise Mismatch(f"the execution was still RUNNING after {EXECUTION_DEADLINE_S} s",
-                           "every saga to end")
-        events = execution_history(self.sfn, execution)
-        self._settle(saga_id, faults, started, events)
-        items = read_saga_items(self.ddb, self.tables, saga_id)
-        run = {"saga_id": saga_id, "faults": faults, "status": described["status"],
-               "error": described.get("error"), "events": events, "items": items,
-               "compensations": compensation_order(events, COMPENSATIONS),
-               "attempts": attempts_per_state(events)}
-        self.s.evidence["sagas"].append({k: v for k, v in run.items() if k != "events"})
-        return run
-
-    def _settle(self, saga_id: str, faults: dict, started: float, events: list) -> None:
-        """A timed-out call goes on running: wait until it has reached its table."""
-        logs = self.s.client("logs")
-        entered = set(states_entered(events))
-        for key, fault in faults.items():
-            service, action = key.split(".")
-            state = next(s[0] for s in STEPS if s[1] == service)
-            if not fault.get("slow_s") or state not in entered:
-                continue   # not slow, or never called (the saga failed before reaching it)
-
-            def reached_table() -> bool:
-                try:
-                    events = logs.filter_log_events(
-                        logGroupName=f"/aws/lambda/{self.s.namespace}-{service}",
-                        startTime=int(started * 1000) - 1000)["events"]
-                except logs.exceptions.ResourceNotFoundException:
-                    return False
-                return any(f'"saga_id": "{saga_id}", "action": "{action}"' in e["message"]
-                           for e in events)
-
-            wait_until(reached_table, timeout=60, interval=0.5, what=f"the late {key} call")
-
-    def record(self, key: str) -> dict[str, Any]:
-        """What the harness recorded under `key` in the attempts table ({} when nothing)."""
-        item = self.ddb.get_item(TableName=self.attempts_table, Key={"id": {"S": key}},
-                                 ConsistentRead=True).get("Item") or {}
-        return {k: float(v["N"]) if "N" in v else v.get("S") for k, v in item.items()}
-
-    def parked(self) -> list[dict]:
-        got = self.sqs.receive_message(QueueUrl=self.stuck_queue, MaxNumberOfMessages=10,
-                                       VisibilityTimeout=0, WaitTimeSeconds=1)
-        bodies = []
-        for message in got.get("Messages", []):
-            try:
-                bodies.append(json.loads(message["Body"]))
-            except ValueError:
-                bodies.append({"raw": message["Body"]})
-        return bodies
 
 
 def faults_for(step: str | None, how: str = "error") -> dict[str, dict]:
@@ -300,7 +106,7 @@ def _other_step(r: random.Random, after: int = 0) -> str:
            hidden=lambda r: {"cases": [[_other_step(r), r.choice(["error", "timeout"])]
                                        for _ in range(2)]})
 def every_failure_point(s: Scenario) -> None:
-    trip = _Trip(s)
+    trip = Trip(s)
     for step, how in s.params["cases"]:
         what = f"fails at {step} ({how})" if step else "no failure"
         run = trip.run(faults_for(step, how))
@@ -320,7 +126,7 @@ def _forward_key(step: str) -> str:
     return f"{service}.{action}"
 
 
-def _fault_missed(trip: _Trip, run: dict, step: str, compensation: str, how: str) -> str | None:
+def _fault_missed(trip: Trip, run: dict, step: str, compensation: str, how: str) -> str | None:
     """None when the injected fault took effect in this saga, else what happened instead."""
     saga = run["saga_id"]
     if how == "lost":
@@ -353,7 +159,7 @@ def _fault_missed(trip: _Trip, run: dict, step: str, compensation: str, how: str
                                        [_other_step(r, 1), r.choice(["hotel.cancel", "flight.cancel"]),
                                         "lost"]]})
 def effect_at_most_once(s: Scenario) -> None:
-    trip = _Trip(s)
+    trip = Trip(s)
     s.evidence["fault_runs"] = []
     for step, compensation, how in s.params["cases"]:
         if how == "lost":   # the step is refused; the compensation works but its answer is lost once
@@ -397,7 +203,7 @@ def effect_at_most_once(s: Scenario) -> None:
                              "flaky": _compensation_key(r.randrange(0, FORWARD.index(step) + 1)),
                              "fail_times": r.randint(1, 2)})
 def flaky_compensation(s: Scenario) -> None:
-    trip = _Trip(s)
+    trip = Trip(s)
     step, flaky = s.params["step"], s.params["flaky"]
     faults = {**faults_for(step, "error"), flaky: {"fail_times": s.params["fail_times"]}}
     what = f"fails at {step}, {flaky} answers 503 {s.params['fail_times']} time(s)"
@@ -411,32 +217,6 @@ def flaky_compensation(s: Scenario) -> None:
 
 # -- task 4 ------------------------------------------------------------------------------------
 
-def _alarm_notes(sqs, inbox: str, notes: list[dict[str, Any]]) -> None:
-    """Move the notifications the topic delivered to our inbox queue into `notes`."""
-    got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-    for message in got.get("Messages", []):
-        try:
-            notes.append(json.loads(json.loads(message["Body"])["Message"]))
-        except (ValueError, KeyError, TypeError):
-            notes.append({"raw": message["Body"][:200]})
-        sqs.delete_message(QueueUrl=inbox, ReceiptHandle=message["ReceiptHandle"])
-
-
-def _alarmed(notes: list[dict[str, Any]], alarm_name: str) -> bool:
-    return any(n.get("NewStateValue") == "ALARM" and n.get("AlarmName") == alarm_name for n in notes)
-
-
-def _depth_publishes(cloudwatch, queue_name: str, since: datetime) -> int:
-    """How many times SQS published the queue's depth to CloudWatch since `since`: the clock
-    an alarm on the queue is evaluated by."""
-    points = cloudwatch.get_metric_statistics(
-        Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
-        Dimensions=[{"Name": "QueueName", "Value": queue_name}], StartTime=since,
-        EndTime=datetime.now(timezone.utc) + timedelta(minutes=1), Period=3600,
-        Statistics=["SampleCount"])["Datapoints"]
-    return int(sum(p["SampleCount"] for p in points))
-
-
 @LAB.check("task-4", "stuck-saga-parked", "a compensation that always fails is parked and alarmed",
            points=3,
            hint="Give every compensation a Catch (States.ALL, ResultPath $.stuck) to a Task "
@@ -448,7 +228,7 @@ def _depth_publishes(cloudwatch, queue_name: str, since: datetime) -> int:
            hidden=lambda r: {"step": (step := _other_step(r, 1)),
                              "broken": _compensation_key(r.randrange(1, FORWARD.index(step) + 1))})
 def stuck_saga_parked(s: Scenario) -> None:
-    trip = _Trip(s)
+    trip = Trip(s)
     step, broken = s.params["step"], s.params["broken"]
     alarm_name = f"{s.namespace}-stuck-sagas"
     cloudwatch, sns, sqs = s.client("cloudwatch"), s.client("sns"), s.client("sqs")
@@ -459,7 +239,7 @@ def stuck_saga_parked(s: Scenario) -> None:
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs.get_queue_attributes(
         QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
     try:
-        alarm = yaml.safe_load(_substitute(trip.alarm_text, {
+        alarm = yaml.safe_load(substitute(trip.alarm_text, {
             "stuck_queue_name": trip.stuck_queue_name, "topic_arn": topic})) or {}
     except yaml.YAMLError as error:
         raise Mismatch(f"{ALARM_FILE} is not valid YAML: {error}", "PutMetricAlarm parameters")
@@ -480,15 +260,15 @@ def stuck_saga_parked(s: Scenario) -> None:
     quiet_notes: list[dict[str, Any]] = []
 
     def quiet() -> bool:
-        _alarm_notes(sqs, inbox, quiet_notes)
+        alarm_notes(sqs, inbox, quiet_notes)
         now = state()
-        if now["StateValue"] == "ALARM" or _alarmed(quiet_notes, alarm_name):
+        if now["StateValue"] == "ALARM" or alarmed(quiet_notes, alarm_name):
             raise Mismatch(f"the alarm from {ALARM_FILE} went to ALARM while no saga was stuck "
                            f"({now.get('StateReason', '')[:240]})",
                            "the alarm OK and silent while the stuck-saga queue is empty, ALARM "
                            "once a saga is parked")
         return now["StateValue"] == "OK" and \
-            _depth_publishes(cloudwatch, trip.stuck_queue_name, created) >= QUIET_PUBLISHES
+            depth_publishes(cloudwatch, trip.stuck_queue_name, created) >= QUIET_PUBLISHES
 
     try:
         wait_until(quiet, timeout=ALARM_DEADLINE_S, interval=1, what="the stuck-saga alarm OK")
@@ -525,8 +305,8 @@ def stuck_saga_parked(s: Scenario) -> None:
     notes: list[dict[str, Any]] = []
 
     def notified() -> bool:
-        _alarm_notes(sqs, inbox, notes)
-        return _alarmed(notes, alarm_name)
+        alarm_notes(sqs, inbox, notes)
+        return alarmed(notes, alarm_name)
 
     try:
         wait_until(notified, timeout=ALARM_DEADLINE_S, interval=1, what="the stuck-saga alarm")

@@ -160,19 +160,23 @@ def test_first_failure_shows_no_solution(number, server, tmp_path, monkeypatch):
     assert not new, f"lab {number}: the first failure shows solution code: {new}"
 
 
-def _messages(lab_module: str) -> list[tuple[int, str]]:
-    """(line, literal text) of every observed/expected a check module can show, at any stage
-    of a failure: the string parts of observed=/expected= arguments and of Mismatch(...)."""
-    path = Path(importlib.import_module(lab_module).__file__)
+def _messages(number: str) -> list[tuple[str, str]]:
+    """(file:line, literal text) of every observed/expected a lab's checks can show, at any
+    stage of a failure: the string parts of observed=/expected= arguments and of Mismatch(...),
+    in the lab's module and the modules it is split into (lab_NN_*.py beside it, e.g. what its
+    scenarios deploy)."""
+    module = Path(importlib.import_module(LAB_MODULES[number]).__file__)
     found = []
-    for node in ast.walk(ast.parse(path.read_text())):
-        if not isinstance(node, ast.Call):
-            continue
-        parts = [k.value for k in node.keywords if k.arg in ("observed", "expected")]
-        if isinstance(node.func, ast.Name) and node.func.id == "Mismatch":
-            parts += node.args
-        found += [(part.lineno, " ".join(c.value for c in ast.walk(part) if isinstance(
-            c, ast.Constant) and isinstance(c.value, str))) for part in parts]
+    for path in sorted(module.parent.glob(f"lab_{number}_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            parts = [k.value for k in node.keywords if k.arg in ("observed", "expected")]
+            if isinstance(node.func, ast.Name) and node.func.id == "Mismatch":
+                parts += node.args
+            found += [(f"{path.name}:{part.lineno}", " ".join(
+                c.value for c in ast.walk(part) if isinstance(c, ast.Constant)
+                and isinstance(c.value, str))) for part in parts]
     return found
 
 
@@ -180,7 +184,7 @@ def _messages(lab_module: str) -> list[tuple[int, str]]:
 def test_no_check_message_names_solution_code(number):
     """Beyond the first failure: later failures (a half-done solution) show other messages."""
     tokens = solution_only(get_lab(number)) - KNOWN_LEAKS.get(number, set())
-    messages = _messages(LAB_MODULES[number])
+    messages = _messages(number)
     assert len(messages) >= len(get_lab(number).checks)   # the scan sees the messages
-    shown = {line: leaks(tokens, text) for line, text in messages}
-    assert not {line: words for line, words in shown.items() if words}, LAB_MODULES[number]
+    shown = {place: leaks(tokens, text) for place, text in messages}
+    assert not {place: words for place, words in shown.items() if words}, LAB_MODULES[number]

@@ -1,0 +1,222 @@
+"""What lab 05's scenarios deploy, run and observe: the learner's trip-booking saga (the four
+services as Lambda functions behind our fault-injecting harness, their tables, the stuck-saga
+queue and the learner's state machine), sagas run with the faults of their input, and what an
+alarm on a queue published and notified.
+"""
+from __future__ import annotations
+
+import json
+import string
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from labkit.checks.framework import Mismatch, Scenario
+from labkit.deploy import deploy_function
+from labkit.lessons.polling import wait_until
+from labkit.lessons.saga_lesson import (attempts_per_state, compensation_order,
+                                        execution_history, read_saga_items, states_entered,
+                                        wait_for_execution)
+
+# the learner's files; the harness imports the services as lab05_services
+SERVICES_FILE, DEFINITION_FILE, ALARM_FILE = (
+    "lab05_services.py", "lab05_saga.asl.yaml", "lab05_alarm.yaml")
+SERVICES = ["flight", "hotel", "payment", "booking"]
+STEPS = [  # forward state, service, action, compensation state, action
+    ("ReserveFlight", "flight", "reserve", "CancelFlight", "cancel"),
+    ("ReserveHotel", "hotel", "reserve", "CancelHotel", "cancel"),
+    ("ChargeCard", "payment", "charge", "RefundCard", "refund"),
+    ("ConfirmBooking", "booking", "confirm", "CancelBooking", "cancel"),
+]
+FORWARD = [s[0] for s in STEPS]
+COMPENSATIONS = [s[3] for s in STEPS]
+SLOW_S = 8                  # a "timeout" fault answers this late (the starter's TimeoutSeconds: 6)
+LAND_WAIT_S = 15            # ...and, to land after its compensation, waits for it at most this long
+FUNCTION_TIMEOUT_S = SLOW_S + LAND_WAIT_S + 7   # the late call must outlive its own wait
+EXECUTION_DEADLINE_S = 150  # generous: a loaded machine, cold starts, retries with backoff
+
+# Our code around the learner's actions: counts attempts, injects the faults of the execution
+# input, and names errors the way Step Functions matches them (errorType = class name).
+HARNESS = '''
+import json, os, time
+from decimal import Decimal
+import boto3
+import lab05_services as services
+
+dynamodb = boto3.resource("dynamodb")
+table = dynamodb.Table(os.environ["TABLE"])
+attempts = dynamodb.Table(os.environ["ATTEMPTS_TABLE"])
+
+
+class ServiceUnavailable(Exception):
+    pass
+
+
+class Rejected(Exception):
+    pass
+
+
+def handler(event, context):
+    if event.get("warm"):   # the checker starts one environment per function before the sagas
+        return {"warm": True}
+    saga_id, action = event["saga_id"], event["action"]
+    fault = (event.get("faults") or {}).get(os.environ["SERVICE"] + "." + action) or {}
+    key = saga_id + "/" + os.environ["SERVICE"] + "." + action
+    attempt = int(attempts.update_item(
+        Key={"id": key}, UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": 1},
+        ReturnValues="UPDATED_NEW")["Attributes"]["n"])
+    if fault.get("reject"):
+        raise Rejected("refused by the provider")
+    if attempt <= fault.get("fail_times", 0):
+        raise ServiceUnavailable("HTTP 503 on attempt %d" % attempt)
+    time.sleep(fault.get("slow_s", 0))
+    if fault.get("land_after"):   # a late call: it lands once the named compensation is done
+        deadline = time.time() + fault["wait_s"]
+        while time.time() < deadline and "Item" not in attempts.get_item(
+                Key={"id": saga_id + "/" + fault["land_after"] + "/done"}, ConsistentRead=True):
+            time.sleep(0.2)
+    began = Decimal(repr(time.time()))
+    result = getattr(services, action)(table, saga_id, event)
+    # what really happened, for the checker to tell whether the fault took effect
+    attempts.update_item(
+        Key={"id": key + "/done"},
+        UpdateExpression="SET began = if_not_exists(began, :b), done_at = if_not_exists(done_at, :t) "
+                         "ADD n :one",
+        ExpressionAttributeValues={":b": began, ":t": Decimal(repr(time.time())), ":one": 1})
+    print(json.dumps({"kind": "done", "saga_id": saga_id, "action": action, "attempt": attempt}))
+    if attempt <= fault.get("lose_response_times", 0):
+        attempts.put_item(Item={"id": key + "/lost", "attempt": attempt})
+        raise ServiceUnavailable("connection reset after the work was done")
+    return result
+'''
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    return string.Template(text).safe_substitute(values)
+
+
+class Trip:
+    """One deployment of the learner's saga: tables, functions, stuck queue, state machine."""
+
+    def __init__(self, s: Scenario):
+        self.s = s
+        folder = Path(s.target.handler_path).parent
+        self.services_source = Path(s.target.handler_path).read_text()
+        self.definition_text = self._read(folder / DEFINITION_FILE)
+        self.alarm_text = (folder / ALARM_FILE).read_text() if (folder / ALARM_FILE).is_file() else ""
+        ns = s.namespace
+        self.ddb, self.sqs = s.client("dynamodb"), s.client("sqs")
+        self.lam, self.sfn = s.client("lambda"), s.client("stepfunctions")
+        self.tables = {service: f"{ns}-{service}" for service in SERVICES}
+        self.attempts_table = f"{ns}-attempts"
+        for table, key in [*((t, "saga_id") for t in self.tables.values()), (self.attempts_table, "id")]:
+            self.ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                                  KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+                                  AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}])
+            s.on_cleanup(lambda t=table: self.ddb.delete_table(TableName=t))
+        self.stuck_queue_name = f"{ns}-stuck"
+        self.stuck_queue = self.sqs.create_queue(QueueName=self.stuck_queue_name)["QueueUrl"]
+        s.on_cleanup(lambda: self.sqs.delete_queue(QueueUrl=self.stuck_queue))
+        self.functions = {}
+        for service in SERVICES:
+            name = f"{ns}-{service}"
+            self.functions[service] = deploy_function(
+                self.lam, name, {"saga_harness.py": HARNESS, SERVICES_FILE: self.services_source},
+                handler="saga_harness.handler", Timeout=FUNCTION_TIMEOUT_S, MemorySize=1024,
+                Environment={"Variables": {"SERVICE": service, "TABLE": self.tables[service],
+                                           "ATTEMPTS_TABLE": self.attempts_table}})
+            s.on_cleanup(lambda n=name: self.lam.delete_function(FunctionName=n))
+        # cold starts belong to the deployment, not to the first saga's TimeoutSeconds
+        with ThreadPoolExecutor(len(SERVICES)) as pool:
+            list(pool.map(lambda arn: self.lam.invoke(FunctionName=arn, Payload=b'{"warm": true}'),
+                          self.functions.values()))
+        definition = substitute(self.definition_text, {**self.functions,
+                                                       "stuck_queue_url": self.stuck_queue})
+        try:
+            parsed = yaml.safe_load(definition)
+        except yaml.YAMLError as error:
+            raise Mismatch(f"{DEFINITION_FILE} is not valid YAML: {error}", "a valid ASL definition")
+        s.evidence["definition"] = parsed
+        try:
+            self.machine = self.sfn.create_state_machine(
+                name=f"{ns}-trip", definition=json.dumps(parsed),
+                roleArn="arn:aws:iam::123456789012:role/lab05-saga")["stateMachineArn"]
+        except self.sfn.exceptions.InvalidDefinition as error:
+            raise Mismatch(f"Step Functions refused the definition: {error}", "a valid ASL definition")
+        s.on_cleanup(lambda: self.sfn.delete_state_machine(stateMachineArn=self.machine))
+        s.evidence["sagas"] = []
+
+    @staticmethod
+    def _read(path: Path) -> str:
+        if not path.is_file():
+            raise Mismatch(f"{path.name} not found next to {SERVICES_FILE}",
+                           f"run the cell that writes {path.name} (%%writefile {path.name})")
+        return path.read_text()
+
+    def run(self, faults: dict[str, dict]) -> dict[str, Any]:
+        saga_id = f"trip-{uuid.uuid4().hex[:10]}"
+        started = time.time()
+        execution = self.sfn.start_execution(
+            stateMachineArn=self.machine, name=saga_id,
+            input=json.dumps({"saga_id": saga_id, "amount": 420, "faults": faults}))["executionArn"]
+        try:
+            described = wait_for_execution(self.sfn, execution, timeout=EXECUTION_DEADLINE_S)
+        except TimeoutError:
+            raise Mismatch(f"the execution was still RUNNING after {EXECUTION_DEADLINE_S} s",
+                           "every saga to end")
+        events = execution_history(self.sfn, execution)
+        self._settle(saga_id, faults, started, events)
+        items = read_saga_items(self.ddb, self.tables, saga_id)
+        run = {"saga_id": saga_id, "faults": faults, "status": described["status"],
+               "error": described.get("error"), "events": events, "items": items,
+               "compensations": compensation_order(events, COMPENSATIONS),
+               "attempts": attempts_per_state(events)}
+        self.s.evidence["sagas"].append({k: v for k, v in run.items() if k != "events"})
+        return run
+
+    def _settle(self, saga_id: str, faults: dict, started: float, events: list) -> None:
+        """A timed-out call goes on running: wait until it has reached its table."""
+        logs = self.s.client("logs")
+        entered = set(states_entered(events))
+        for key, fault in faults.items():
+            service, action = key.split(".")
+            state = next(s[0] for s in STEPS if s[1] == service)
+            if not fault.get("slow_s") or state not in entered:
+                continue   # not slow, or never called (the saga failed before reaching it)
+
+            def reached_table() -> bool:
+                try:
+                    events = logs.filter_log_events(
+                        logGroupName=f"/aws/lambda/{self.s.namespace}-{service}",
+                        startTime=int(started * 1000) - 1000)["events"]
+                except logs.exceptions.ResourceNotFoundException:
+                    return False
+                return any(f'"saga_id": "{saga_id}", "action": "{action}"' in e["message"]
+                           for e in events)
+
+            wait_until(reached_table, timeout=60, interval=0.5, what=f"the late {key} call")
+
+    def record(self, key: str) -> dict[str, Any]:
+        """What the harness recorded under `key` in the attempts table ({} when nothing)."""
+        item = self.ddb.get_item(TableName=self.attempts_table, Key={"id": {"S": key}},
+                                 ConsistentRead=True).get("Item") or {}
+        return {k: float(v["N"]) if "N" in v else v.get("S") for k, v in item.items()}
+
+    def parked(self) -> list[dict]:
+        got = self.sqs.receive_message(QueueUrl=self.stuck_queue, MaxNumberOfMessages=10,
+                                       VisibilityTimeout=0, WaitTimeSeconds=1)
+        bodies = []
+        for message in got.get("Messages", []):
+            try:
+                bodies.append(json.loads(message["Body"]))
+            except ValueError:
+                bodies.append({"raw": message["Body"]})
+        return bodies
+
+
+# -- alarms ------------------------------------------------------------------------------------
+
