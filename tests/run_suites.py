@@ -10,6 +10,7 @@ wall time on a 2-core machine. Each suite writes its pytest output to
 test-output/<suite>.log; the log is printed when the suite ends (in full if it failed).
 
 Environment: SUITES=unit,grading runs only those; LANES=1 runs everything one after another.
+`--quick` (make test-quick): unit, conformance and the notebooks the working tree changes.
 """
 from __future__ import annotations
 
@@ -53,7 +54,10 @@ _print_lock = threading.Lock()
 
 
 def run_suite(name: str, extra: list[str]) -> dict:
+    """Run one suite: its folder, or the test ids given in ``extra`` as ``TARGET:`` items."""
     folder_name, extra_env = SUITE_VARIANTS.get(name, (name, {}))
+    targets = [a.removeprefix("TARGET:") for a in extra if a.startswith("TARGET:")]
+    extra = [a for a in extra if not a.startswith("TARGET:")]
     folder = ROOT / "tests" / folder_name
     env = dict(os.environ, **extra_env)
     if name in SUITE_PYTHONPATH:
@@ -61,8 +65,8 @@ def run_suite(name: str, extra: list[str]) -> dict:
     junit = OUT / f"{name}.xml"
     log = OUT / f"{name}.log"
     junit.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider",
-           f"--junitxml={junit}", *extra]
+    cmd = [sys.executable, "-m", "pytest", *(targets or [str(folder)]), "-q", "-p",
+           "no:cacheprovider", f"--junitxml={junit}", *extra]
     with _print_lock:
         print(f"=== suite {name} started: {' '.join(cmd[3:])}", flush=True)
     started = time.monotonic()
@@ -95,13 +99,41 @@ def _show(result: dict, log: Path) -> None:
               f"({'ok' if ok else 'FAILED'}; full log: {log.relative_to(ROOT)})\n{shown}", flush=True)
 
 
+def changed_notebooks() -> list[str]:
+    """Lesson and solution notebooks the working tree changes (against HEAD, untracked too);
+    a changed lab means its solution, the notebook that runs its code."""
+    def git(*args: str) -> list[str]:
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout.split("\n") if out.returncode == 0 else []
+
+    paths = git("diff", "--name-only", "HEAD") + git("ls-files", "--others", "--exclude-standard")
+    found = set()
+    for path in paths:
+        folder, _, name = path.partition("/")
+        if name.endswith(".ipynb") and "/" not in name and folder in ("notebooks", "labs", "solutions"):
+            found.add(f"{'notebooks' if folder == 'notebooks' else 'solutions'}/{name}")
+    return sorted(p for p in found if (ROOT / p).is_file())
+
+
+def quick_lanes() -> list[list[tuple[str, list[str]]]]:
+    """`make test-quick`, the inner loop: unit and conformance, and the notebooks the working
+    tree changes. `make test` stays the whole thing, and is what CI runs."""
+    lane = [("unit", ["-n", "2"]), ("conformance", ["-n", "2"])]
+    notebooks = changed_notebooks()
+    if notebooks:
+        test = "tests/notebooks/test_execute_notebooks.py::test_notebook_runs_headless"
+        lane.append(("notebooks", ["-n", "2", *(f"TARGET:{test}[{nb}]" for nb in notebooks)]))
+    print(f"make test-quick: changed notebooks: {', '.join(notebooks) or 'none'}", flush=True)
+    return [lane]
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     only = [s for s in os.environ.get("SUITES", "").split(",") if s]
     lanes = [[(n, a) for n, a in lane
               if (ROOT / "tests" / SUITE_VARIANTS.get(n, (n,))[0]).is_dir() and (not only or n in only)]
-             for lane in LANES]
+             for lane in (quick_lanes() if "--quick" in sys.argv[1:] else LANES)]
     if os.environ.get("LANES") == "1":
         lanes = [[suite for lane in lanes for suite in lane]]
     results: list[dict] = []
