@@ -14,6 +14,10 @@ UV := $(BROWSER_TOOLS)/bin/uv
 LOCK_OUT ?= requirements.txt
 PORT     ?= 4566
 LAB_PORT ?= 8888
+# JupyterHub's proxy for tests/hub (configurable-http-proxy, npm; every version pinned by
+# tests/hub/proxy/package-lock.json) lives apart from the learner's venv, like .browser-tools.
+HUB_TOOLS := .hub-tools
+HUB_STAMP := $(HUB_TOOLS)/.installed
 
 .PHONY: lab test test-quick setup serve doctor lock clean strip-outputs bench
 
@@ -29,7 +33,7 @@ $(STAMP): requirements.txt pyproject.toml
 lab: $(STAMP)
 	$(VENV)/bin/labkit lab --port $(PORT) --lab-port $(LAB_PORT)
 
-test: $(STAMP) $(BROWSER_STAMP)
+test: $(STAMP) $(BROWSER_STAMP) $(HUB_STAMP)
 	$(PY) -m tests.run_suites
 
 # The inner loop (<= 3 min): unit, conformance and the notebooks your working tree changes.
@@ -51,6 +55,16 @@ doctor: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run_all
 
+.PHONY: hub-tools
+hub-tools: $(HUB_STAMP)
+
+$(HUB_STAMP): tests/hub/proxy/package.json tests/hub/proxy/package-lock.json
+	@command -v npm >/dev/null || { echo "make: tests/hub needs Node.js >= 20 and npm"; exit 1; }
+	mkdir -p $(HUB_TOOLS)
+	cp tests/hub/proxy/package.json tests/hub/proxy/package-lock.json $(HUB_TOOLS)/
+	cd $(HUB_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(HUB_STAMP)
+
 strip-outputs: $(STAMP)
 	$(VENV)/bin/labkit strip-outputs notebooks labs solutions
 
@@ -61,4 +75,4 @@ lock: $(BROWSER_STAMP)
 	$(UV) pip compile --quiet --universal --python-version $(MIN_PYTHON) --custom-compile-command "make lock" requirements.in -o $(LOCK_OUT)
 
 clean:
-	rm -rf $(VENV) $(BROWSER_TOOLS) .pytest_cache test-output
+	rm -rf $(VENV) $(BROWSER_TOOLS) $(HUB_TOOLS) .pytest_cache test-output

@@ -18,6 +18,8 @@ import os
 import urllib.request
 from dataclasses import dataclass
 
+from labkit.emulator.access_guard import client_headers, is_hub_key
+
 BACKENDS = ("embedded", "localstack", "aws")
 DEFAULT_EMBEDDED_URL = "http://127.0.0.1:4566"
 DEFAULT_REGION = "us-east-1"
@@ -55,8 +57,9 @@ class Backend:
 
 
 def fetch_json(url: str, timeout: float = 2.0) -> dict | None:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+    try:  # on a hub, the learner's backend answers labkit's own routes only with their key
+        with urllib.request.urlopen(urllib.request.Request(url, headers=client_headers()),
+                                    timeout=timeout) as resp:
             return json.loads(resp.read())
     except (OSError, ValueError):
         return None
@@ -119,6 +122,8 @@ def _export(backend: Backend) -> None:
     if backend.endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = backend.endpoint_url
         # Emulators accept any credentials; never let a learner's real keys leak to them.
-        os.environ["AWS_ACCESS_KEY_ID"] = "test"
+        # A hub learner's LKIA... key is no real credential, and their backend wants it: keep it.
+        if not is_hub_key(os.environ.get("AWS_ACCESS_KEY_ID")):
+            os.environ["AWS_ACCESS_KEY_ID"] = "test"
         os.environ["AWS_SECRET_ACCESS_KEY"] = "test"
         os.environ.pop("AWS_SESSION_TOKEN", None)

@@ -6,6 +6,7 @@ import sys
 import urllib.request
 
 from labkit.backends import resolve
+from labkit.emulator.access_guard import client_headers
 
 HELP = "Wipe all state and execution environments of the running embedded backend."
 
@@ -19,7 +20,9 @@ def run(args) -> int:
     if not url:
         print("labkit reset: only the embedded backend can be reset.", file=sys.stderr)
         return 2
-    req = urllib.request.Request(url + "/_labkit/reset", method="POST", data=b"")
+    # on a hub, the learner's backend accepts /_labkit/reset only with their key
+    req = urllib.request.Request(url + "/_labkit/reset", method="POST", data=b"",
+                                 headers=client_headers())
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             print(json.loads(resp.read()))

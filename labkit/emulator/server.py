@@ -138,8 +138,13 @@ class EmbeddedServer:
     # -- HTTP ------------------------------------------------------------------------
     def _wrap(self, moto_app):
         """Answer our own routes; pass every AWS request to moto."""
+        from labkit.emulator.access_guard import from_environment
+
+        guard = from_environment()  # on a shared hub only: answer only this learner
 
         def app(environ, start_response):
+            if guard is not None and not guard.allows(environ):
+                return guard.deny(environ, start_response)
             path = environ.get("PATH_INFO", "")
             method = environ.get("REQUEST_METHOD", "GET")
             if path in ("/_labkit/health", "/_localstack/health", "/health"):
