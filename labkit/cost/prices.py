@@ -162,6 +162,9 @@ EVENTBRIDGE_CHUNK_KB = 64
 # Standard log class ingestion; 5 GB a month free (shared with archive and queries).
 CLOUDWATCH_LOGS_INGESTED_GB = Price(0.50, 1, "GB", CLOUDWATCH_PRICING)
 CLOUDWATCH_LOGS_FREE_GB = 5
+# Logs Insights queries ("Analyze"): every GB a query scans, which is every event of the log
+# groups and time range it names, matched or not (standard and infrequent-access classes alike).
+CLOUDWATCH_LOGS_INSIGHTS_SCANNED_GB = Price(0.005, 1, "GB scanned", CLOUDWATCH_PRICING)
 
 # ---------------------------------------------------------------- NAT Gateway
 # Billed every hour it exists, used or not, plus every GB it processes.

@@ -1,6 +1,6 @@
 """What the services around a function cost: API Gateway, SQS, SNS, DynamoDB, Step
-Functions, EventBridge, CloudWatch Logs, NAT Gateway. One function per service, each
-returning a CostBreakdown for one month."""
+Functions, EventBridge, CloudWatch Logs (ingestion, Logs Insights queries), NAT Gateway. One
+function per service, each returning a CostBreakdown for one month."""
 from __future__ import annotations
 
 import math
@@ -122,6 +122,19 @@ def cloudwatch_logs_cost(gb_ingested: float, free_tier: bool = True) -> CostBrea
     return CostBreakdown(f"CloudWatch Logs: {gb_ingested:,.3f} GB ingested",
                          [LineItem("CloudWatch Logs", "ingestion", gb_ingested, "GB",
                                    price.cost(billable), price, free)])
+
+
+def logs_insights_cost(gb_scanned: float, queries: float = 1) -> CostBreakdown:
+    """CloudWatch Logs Insights: `queries` runs, each scanning `gb_scanned` GB (every event of
+    the log groups and time range a query names, not only what it matches). The 5 GB a month
+    free tier is shared with ingestion and storage, so it is not applied here."""
+    _check(gb_scanned=gb_scanned, queries=queries)
+    scanned = gb_scanned * queries
+    price = p.CLOUDWATCH_LOGS_INSIGHTS_SCANNED_GB
+    return CostBreakdown(f"Logs Insights: {queries:,.0f} queries x {gb_scanned:,.3f} GB scanned",
+                         [LineItem("CloudWatch Logs", "Logs Insights data scanned", scanned,
+                                   "GB", price.cost(scanned), price)],
+                         ["the 5 GB a month free tier (shared with ingestion) is not applied"])
 
 
 def nat_gateway_cost(gb_processed: float = 0, hours: float = p.HOURS_PER_MONTH,

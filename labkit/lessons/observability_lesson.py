@@ -1,5 +1,6 @@
-"""Helpers for lesson 08 (observability): load the log events of many Lambda functions into one
-DataFrame, the way CloudWatch Logs Insights sees them, and draw one request's path as a timeline.
+"""Helpers for lesson 08 (observability): read log events with a filter pattern (FilterLogEvents)
+or all of them into one DataFrame, run a Logs Insights query to its end, draw one request's path
+as a timeline, and model what queries cost.
 
 Functions with ``LoggingConfig={"LogFormat": "JSON"}`` write JSON lines: platform events
 (``{"type": "platform.report", "record": {...}}``), Powertools Logger lines (``level``,
@@ -7,15 +8,22 @@ Functions with ``LoggingConfig={"LogFormat": "JSON"}`` write JSON lines: platfor
 standard ``logging`` module (``requestId``). ``parse_log_event`` flattens any of them into one
 row; lines that are not JSON (a ``print``, a traceback) keep their text as ``message``.
 
-The queries themselves (one request in order, cold starts, error rate) are plain pandas in the
-lesson, so the learner reads them; only the loading and plotting live here.
+The patterns and queries themselves are in the lesson's cells, so the learner reads them; here
+are only the paging, the polling and the arithmetic around them.
 """
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pandas as pd
+
+from labkit.cost.prices import CLOUDWATCH_LOGS_INSIGHTS_SCANNED_GB
+from labkit.cost.services import logs_insights_cost
+from labkit.lessons.polling import wait_until
+
+GB = 1024 ** 3                 # bytes in a GB, as labkit.cost counts log volumes
 
 EVENT_COLUMNS = ["time", "function", "type", "level", "message", "correlation_id", "request_id",
                  "cold_start", "duration_ms", "init_ms", "log_stream", "fields"]
@@ -100,3 +108,77 @@ def plot_request_path(ax, path: pd.DataFrame, title: str = "") -> None:
     ax.invert_yaxis()
     ax.set_xlabel("seconds after the first line")
     ax.set_title(title)
+
+
+def request_path(frame: pd.DataFrame, correlation_id: str) -> pd.DataFrame:
+    """Every line of one request, in time order: its id's lines, plus the id-less lines
+    (platform.start/report, the runtime's error report) of the invocations that handled it."""
+    own = frame["correlation_id"] == correlation_id
+    invocations = set(frame.loc[own, "request_id"].dropna())
+    theirs = frame["correlation_id"].isna() & frame["request_id"].isin(invocations)
+    return frame[own | theirs].sort_values("time", kind="stable")
+
+
+def filter_events(logs, groups: dict[str, str], pattern: str,
+                  since: float | None = None) -> pd.DataFrame:
+    """FilterLogEvents with ``pattern`` in each log group of ``groups`` (name -> group; one call
+    per group, as the API takes one), every page, parsed and merged in time order."""
+    rows = []
+    for name, group in groups.items():
+        kwargs: dict[str, Any] = {"logGroupName": group, "filterPattern": pattern}
+        if since is not None:
+            kwargs["startTime"] = int(since * 1000)
+        for page in logs.get_paginator("filter_log_events").paginate(**kwargs):
+            rows += [parse_log_event(e, name) for e in page.get("events", [])]
+    frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    return frame.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+def run_query(logs, groups: list[str], query: str, since: float,
+              timeout: float = 60.0) -> tuple[pd.DataFrame, dict[str, float]]:
+    """StartQuery over ``groups`` from ``since`` (epoch seconds) to now, GetQueryResults polled
+    until the query ends (deadline ``timeout``); -> (one row per result, the statistics:
+    recordsScanned, recordsMatched, bytesScanned). Fields of @log lose their account prefix."""
+    query_id = logs.start_query(logGroupNames=groups, queryString=query,
+                                startTime=int(since), endTime=int(time.time()) + 1)["queryId"]
+
+    def ended():
+        result = logs.get_query_results(queryId=query_id)
+        return result if result["status"] not in ("Scheduled", "Running") else None
+
+    result = wait_until(ended, timeout=timeout, interval=0.2, what="the Logs Insights query")
+    if result["status"] != "Complete":
+        raise RuntimeError(f"the query ended {result['status']}: {query}")
+    rows = [{f["field"]: f["value"] for f in row if f["field"] != "@ptr"}
+            for row in result["results"]]
+    frame = pd.DataFrame(rows)
+    if "@log" in frame:
+        frame["@log"] = frame["@log"].str.split(":", n=1).str[-1]
+    return frame, dict(result.get("statistics", {}))
+
+
+def query_cost_view(statistics: dict[str, dict[str, float]], orders: int,
+                    orders_per_day: float, refreshes_per_day: float) -> pd.DataFrame:
+    """What each query cost (bytes scanned x the Logs Insights price, modelled), and what the
+    same query would cost over a day of ``orders_per_day`` orders, once and when a dashboard
+    re-runs it ``refreshes_per_day`` times a day for 30 days. Scanned bytes grow with the
+    orders the log groups hold: bytes per order = bytes scanned here / ``orders``."""
+    rows = []
+    for name, stats in statistics.items():
+        scanned = float(stats.get("bytesScanned", 0.0))
+        day_gb = scanned / max(orders, 1) * orders_per_day / GB
+        rows.append({
+            "query": name, "records scanned": int(stats.get("recordsScanned", 0)),
+            "records matched": int(stats.get("recordsMatched", 0)),
+            "bytes scanned (emulated)": int(scanned),
+            "USD this run (modelled)": logs_insights_cost(scanned / GB).total_usd,
+            "GB over one day of traffic (modelled)": day_gb,
+            "USD per run over one day (modelled)": logs_insights_cost(day_gb).total_usd,
+            "USD a month as a dashboard (modelled)": logs_insights_cost(
+                day_gb, queries=refreshes_per_day * 30).total_usd})
+    return pd.DataFrame(rows).set_index("query")
+
+
+PRICE_NOTE = (f"{CLOUDWATCH_LOGS_INSIGHTS_SCANNED_GB.describe()} "
+              f"({CLOUDWATCH_LOGS_INSIGHTS_SCANNED_GB.source}, us-east-1, checked "
+              f"{CLOUDWATCH_LOGS_INSIGHTS_SCANNED_GB.checked})")
