@@ -11,6 +11,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+# the shared self-test helpers assert too: show what failed (observed, expected), not a bare
+# AssertionError (must run before any test module imports them)
+pytest.register_assert_rewrite("tests.grading.lab_self_tests")
+
 from labkit.checks import get_lab
 from labkit.isolation.limits import learner_can_run_python, untraversable_folders
 from labkit.grading.starter import BEGIN, END, STARTER

@@ -42,7 +42,7 @@ def solution_passes(lab: Lab, server_url: str, solution: Path, seed: str) -> lis
     """Every check passes the solution, public and hidden under `seed`; returns the results."""
     results = run_checks(lab.checks, Target(str(solution), server_url), seed=seed)
     failed = [(r.check, r.hidden, r.observed, r.expected) for r in results if not r.passed]
-    assert not failed
+    assert not failed, failed
     assert {r.hidden for r in results} == {False, True}
     return results
 
@@ -56,7 +56,7 @@ def solution_full_marks(lab: Lab, server_url: str, solution: Path, seed: str) ->
 def full_marks_over_seeds(lab: Lab, results: list, seeds: list[str]) -> None:
     """`results`: public and hidden of the first seed, then the hidden ones of the others."""
     failed = [(r.check, r.hidden, r.observed, r.expected) for r in results if not r.passed]
-    assert not failed
+    assert not failed, failed
     assert sum(r.hidden for r in results) == len(seeds) * len([c for c in lab.checks if c.hidden])
     assert sum(r.points for r in results if not r.hidden) == lab.max_points(hidden=False)
 
