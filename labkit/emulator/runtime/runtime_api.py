@@ -14,10 +14,14 @@ round trip well under a millisecond (naively ~43 ms: Nagle vs delayed ACK).
 """
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
+
+from labkit.emulator import access_peer
+from labkit.emulator.access_guard import KEY_ENV
 
 PREFIX = "/2018-06-01/runtime"
 
@@ -102,8 +106,17 @@ class RuntimeApiServer(ThreadingHTTPServer):
     def __init__(self, host: RuntimeApiHost):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.host = host
+        # On a shared hub (a learner's backend: access_guard), loopback ports are everyone's:
+        # only processes of this backend's own user (its workers) may fetch or answer work.
+        self.same_user_only = bool(os.environ.get(KEY_ENV)) and access_peer.supported()
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.5},
                                         name="lambda-runtime-api", daemon=True)
+
+    def verify_request(self, request, client_address) -> bool:
+        if not self.same_user_only:
+            return True
+        owner = access_peer.socket_owner(client_address[:2], self.server_address[:2])
+        return owner is not None and owner[0] == os.getuid()
 
     def handle_error(self, request, client_address) -> None:
         pass  # a worker killed mid-request (timeout, crash) is normal here
