@@ -52,8 +52,21 @@ serve: $(STAMP)
 doctor: $(STAMP)
 	$(VENV)/bin/labkit doctor
 
-bench: $(STAMP)
+# Benchmark-only tooling (MiniStack, the peer bench_backend_calls compares with) lives apart
+# from the learner's venv, like .browser-tools. Defined before `bench`: make expands a rule's
+# prerequisites when it reads the rule.
+BENCH_TOOLS := .bench-tools
+BENCH_STAMP := $(BENCH_TOOLS)/.installed
+
+bench: $(STAMP) $(BENCH_STAMP)
 	$(PY) -m bench.run_all
+
+.PHONY: bench-tools
+bench-tools: $(BENCH_STAMP)
+
+$(BENCH_STAMP): bench/requirements-bench.txt | $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --upgrade --target $(BENCH_TOOLS) -r bench/requirements-bench.txt
+	@touch $(BENCH_STAMP)
 
 .PHONY: hub-tools
 hub-tools: $(HUB_STAMP)
@@ -75,4 +88,4 @@ lock: $(BROWSER_STAMP)
 	$(UV) pip compile --quiet --universal --python-version $(MIN_PYTHON) --custom-compile-command "make lock" requirements.in -o $(LOCK_OUT)
 
 clean:
-	rm -rf $(VENV) $(BROWSER_TOOLS) $(HUB_TOOLS) .pytest_cache test-output
+	rm -rf $(VENV) $(BROWSER_TOOLS) $(HUB_TOOLS) $(BENCH_TOOLS) .pytest_cache test-output
