@@ -2,8 +2,9 @@
 the seeds test_grade_every_lab does not grade it under; the starter is graded there), and every
 planted bug in mutants/05_sagas fails the check aimed at it. A lab 05 submission is three
 files, so a mutant is a folder holding the file(s) that differ from the solution, with a
-README.md saying "Caught by: CHECK". The plausible wrong designs under wrong_designs/05_sagas (folders too) lose the points of the check they name on the
-public scenario and on the hidden ones of every seed."""
+README.md saying "Caught by: CHECK". The plausible wrong designs under wrong_designs/05_sagas
+(folders too) lose the points of the check they name on the public scenario and on the hidden
+ones of every seed."""
 from __future__ import annotations
 
 import os
