@@ -9,10 +9,8 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
-from datetime import datetime, timezone
 
-import websocket  # websocket-client
+from tests.lab.kernel_client import execute_on_channels
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -84,37 +82,7 @@ class LearnerServer:
     def execute(self, kernel_id: str, code: str, timeout: float = 300.0) -> dict:
         """Run code in the kernel; {"status", "stdout", "error"} once it replied."""
         url = self.base.replace("http://", "ws://", 1) + f"/api/kernels/{kernel_id}/channels"
-        ws = websocket.create_connection(url, timeout=timeout,
-                                         header=[f"Authorization: token {self.token}"])
-        try:
-            msg_id = uuid.uuid4().hex
-            ws.send(json.dumps({
-                "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
-                           "session": uuid.uuid4().hex, "version": "5.3",
-                           "date": datetime.now(timezone.utc).isoformat()},
-                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-                "content": {"code": code, "silent": False, "store_history": False,
-                            "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-            }))
-            stdout, error, status, idle = [], None, None, False
-            deadline = time.monotonic() + timeout
-            # Done when both the shell reply and the iopub "idle" for our request have arrived.
-            while (status is None or not idle) and time.monotonic() < deadline:
-                msg = json.loads(ws.recv())
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                kind = msg["header"]["msg_type"]
-                if kind == "stream":
-                    stdout.append(msg["content"]["text"])
-                elif kind == "error":
-                    error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
-                elif kind == "execute_reply":
-                    status = msg["content"]["status"]
-                elif kind == "status" and msg["content"]["execution_state"] == "idle":
-                    idle = True
-            return {"status": status, "stdout": "".join(stdout), "error": error}
-        finally:
-            ws.close()
+        return execute_on_channels(url, code, timeout, header=[f"Authorization: token {self.token}"])
 
     def run(self, kernel_id: str, code: str, timeout: float = 300.0) -> str:
         """Run code that must succeed; its printed output."""

@@ -36,34 +36,39 @@ class JupyterServer:
 
     def execute(self, kernel_id: str, code: str, timeout: float = 120.0) -> dict:
         """Run code in the kernel; return {"status", "stdout", "error"} once it replied."""
-        ws = websocket.create_connection(
-            f"{self.ws_base}/api/kernels/{kernel_id}/channels?token={self.token}", timeout=timeout)
-        try:
-            msg_id = uuid.uuid4().hex
-            ws.send(json.dumps({
-                "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
-                           "session": uuid.uuid4().hex, "version": "5.3",
-                           "date": datetime.now(timezone.utc).isoformat()},
-                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-                "content": {"code": code, "silent": False, "store_history": False,
-                            "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-            }))
-            stdout, error, status, idle = [], None, None, False
-            deadline = time.monotonic() + timeout
-            # Done when both the shell reply and the iopub "idle" for our request have arrived.
-            while (status is None or not idle) and time.monotonic() < deadline:
-                msg = json.loads(ws.recv())
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                kind = msg["header"]["msg_type"]
-                if kind == "stream":
-                    stdout.append(msg["content"]["text"])
-                elif kind == "error":
-                    error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
-                elif kind == "execute_reply":
-                    status = msg["content"]["status"]
-                elif kind == "status" and msg["content"]["execution_state"] == "idle":
-                    idle = True
-            return {"status": status, "stdout": "".join(stdout), "error": error}
-        finally:
-            ws.close()
+        return execute_on_channels(
+            f"{self.ws_base}/api/kernels/{kernel_id}/channels?token={self.token}", code, timeout)
+
+
+def execute_on_channels(url: str, code: str, timeout: float, header: list[str] | None = None) -> dict:
+    """Run code through a kernel's channels websocket (``url``); {"status", "stdout", "error"}
+    once both the shell reply and the iopub "idle" for this request have arrived."""
+    ws = websocket.create_connection(url, timeout=timeout, header=header or [])
+    try:
+        msg_id = uuid.uuid4().hex
+        ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
+                       "session": uuid.uuid4().hex, "version": "5.3",
+                       "date": datetime.now(timezone.utc).isoformat()},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": False,
+                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+        }))
+        stdout, error, status, idle = [], None, None, False
+        deadline = time.monotonic() + timeout
+        while (status is None or not idle) and time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg["header"]["msg_type"]
+            if kind == "stream":
+                stdout.append(msg["content"]["text"])
+            elif kind == "error":
+                error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
+            elif kind == "execute_reply":
+                status = msg["content"]["status"]
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                idle = True
+        return {"status": status, "stdout": "".join(stdout), "error": error}
+    finally:
+        ws.close()
