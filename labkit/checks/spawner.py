@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from labkit.checks.sandbox import INIT_TIMEOUT_S, Limits
+from labkit.emulator.runtime.process_control import kill_tree
 from labkit.isolation.limits import limited_command
 
 
@@ -49,19 +50,9 @@ class Spawner:
                 raise RuntimeError("the execution environment did not start")
 
     def kill(self, pid: int) -> None:
-        import psutil
-
         with self._lock:
             proc = self._procs.pop(pid, None)
-        try:
-            family = psutil.Process(pid).children(recursive=True) + [psutil.Process(pid)]
-        except psutil.NoSuchProcess:
-            family = []
-        for member in family:
-            try:
-                member.kill()
-            except psutil.NoSuchProcess:
-                pass
+        kill_tree(pid)   # the environment and anything it started, as the runtime kills workers
         if proc is not None:
             proc.wait()
 
