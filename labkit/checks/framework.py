@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from labkit.checks.sandbox import Function, Limits, start_environments
+from labkit.checks.sandbox import Function, Invocation, Limits, ran_together, start_environments
 from labkit.faults import rng as seeded_rng
 
 
@@ -180,6 +180,16 @@ class Scenario:
     def expect(self, condition: bool, observed: str, expected: str) -> None:
         if not condition:
             raise Mismatch(observed, expected)
+
+    def expect_raced(self, what: str, invocations: list[Invocation]) -> None:
+        """A race the check provokes proves something only if it happened: copies released
+        together that the machine ran one after another make the run inconclusive, not passed
+        (invocations whose environment never started are left to the check's other verdicts)."""
+        handed_over = [i for i in invocations if i.ended]
+        self.expect(len(handed_over) < 2 or ran_together(handed_over),
+                    observed=f"inconclusive: the {what} did not run at the same time (the "
+                             f"machine ran them one after another)",
+                    expected=f"the {what} in progress at one moment, so that the race is tested")
 
     def close(self) -> None:
         for fn in self._functions:

@@ -78,7 +78,11 @@ def _events(r: random.Random, rates: dict[str, float], count: int) -> list[dict[
 
 def _hidden(r: random.Random) -> dict[str, Any]:
     rates = _rates(r)
-    return {"rates": rates, "events": _events(r, rates, 6)}
+    events = _events(r, rates, 6)
+    # every scenario asks about at least one country without a rate (a real code, or XX)
+    events[r.randrange(len(events))]["country"] = r.choice(
+        sorted(set(COUNTRIES) - set(rates)) + ["XX"])
+    return {"rates": rates, "events": events}
 
 
 class _Deployment:

@@ -48,6 +48,11 @@ LAB = Lab(
         "task-2": "Configure the queue, its DLQ and the mapping",
         "task-3": "Mixed batches end to end: good once, bad dead-lettered",
     },
+    lesson_sections={
+        "task-1": "2 · One bad message in a batch",
+        "task-2": "3 · A message that outlives its visibility timeout",
+        "task-3": "2 · One bad message in a batch",
+    },
 )
 FUNCTION_TIMEOUT_S = 3          # the checks' deployment: short, so retries come quickly, but
                                 # ten DynamoDB writes fit on a loaded 2-core machine

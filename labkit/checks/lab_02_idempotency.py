@@ -15,7 +15,9 @@ Guide; Powertools for AWS Lambda (Python) documentation, "Idempotency"):
   * a delivery that reuses an order id with a different amount is rejected (an error), and
     charges nothing.
 A failed delivery is handed out again after a pause, as a queue would after the visibility
-timeout, until it succeeds or a deadline passes.
+timeout, until it succeeds or a deadline passes. A later delivery of an order may be served by
+another execution environment (Lambda scales out and recycles environments): what one
+environment remembers in memory, the next does not know.
 """
 from __future__ import annotations
 
@@ -76,12 +78,19 @@ class _Shop:
         self.function = s.function({"IDEMPOTENCY_TABLE": self.table,
                                     "PAYMENT_PROVIDER": self.provider.name},
                                    timeout_s=HANDLER_TIMEOUT_S)
+        self.elsewhere = [self.function]   # environment groups that share nothing in memory
         self.answers: dict[str, list[Invocation]] = {}
         self.deliveries: list[dict[str, Any]] = []
         s.evidence["deliveries"] = self.deliveries
 
-    def deliver(self, order: list[Any]) -> Invocation:
-        result = self.function.invoke(_event(order))
+    def deliver(self, order: list[Any], group: int = 0) -> Invocation:
+        """One delivery; group k > 0: served by the k-th other set of execution environments
+        (a redelivery Lambda hands to an environment that never saw the order)."""
+        while len(self.elsewhere) <= group:
+            self.elsewhere.append(self.s.function(
+                {"IDEMPOTENCY_TABLE": self.table, "PAYMENT_PROVIDER": self.provider.name},
+                timeout_s=HANDLER_TIMEOUT_S))
+        result = self.elsewhere[group].invoke(_event(order))
         self._record(order, result)
         return result
 
@@ -169,8 +178,10 @@ def repeated_deliveries(s: Scenario) -> None:
     orders, shuffle = s.params["orders"], s.params["shuffle"]
     schedule = delivery_schedule(orders, s.params["copies"],
                                  random.Random(shuffle) if shuffle is not None else None)
-    for order in schedule:
-        shop.redeliver_until_ok(order, shop.deliver(order))
+    seen: Counter = Counter()
+    for order in schedule:   # every copy of an order lands in another execution environment
+        shop.redeliver_until_ok(order, shop.deliver(order, group=seen[order[0]]))
+        seen[order[0]] += 1
     _expect_charged_once(s, shop, orders)
     for order_id, _ in orders:
         _expect_answered(s, shop, order_id)
@@ -185,9 +196,9 @@ def repeated_deliveries(s: Scenario) -> None:
 def same_receipt(s: Scenario) -> None:
     shop = _Shop(s)
     orders = s.params["orders"]
-    for _ in range(s.params["copies"]):
+    for copy in range(s.params["copies"]):   # each copy in another execution environment
         for order in orders:
-            shop.redeliver_until_ok(order, shop.deliver(order))
+            shop.redeliver_until_ok(order, shop.deliver(order, group=copy))
     call_ids = _expect_charged_once(s, shop, orders)
     _expect_same_receipts(s, shop, orders, call_ids)
 
@@ -210,6 +221,8 @@ def concurrent_duplicates(s: Scenario) -> None:
     batch = [o for o in orders for _ in range(s.params["copies"])]
     results = shop.deliver_at_once(batch)
     shop.provider.heal()
+    for order in orders:
+        s.expect_raced(f"copies of {order[0]}", [r for o, r in zip(batch, results) if o is order])
     for order, result in zip(batch, results):
         shop.redeliver_until_ok(order, result)
     call_ids = _expect_charged_once(s, shop, orders)

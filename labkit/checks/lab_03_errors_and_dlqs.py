@@ -22,18 +22,12 @@ The handler runs as a real Lambda function behind a real SQS event source mappin
 (with a thin harness that records every delivery); the three others run in the check sandbox.
 That deployment, and the orders sent through it, live in lab_03_pipeline.py.
 
-What the checks protect (AWS: "If the source queue receives a message more times than the
-maxReceiveCount, Amazon SQS moves it to the dead-letter queue", Amazon SQS Developer Guide,
-"Using dead-letter queues"; ReportBatchItemFailures retries only the failed records, AWS Lambda
-Developer Guide, "Handling errors for an SQS event source"; StartMessageMoveTask moves a DLQ's
-messages to a destination queue, Amazon SQS API Reference; facts.md):
-  * transient failures succeed within their retries, charged once;
-  * permanent failures are parked on their first attempt, with their context;
-  * a message that never succeeds reaches the DLQ after exactly maxReceiveCount attempts;
-  * nothing is lost: processed + parked = sent, each order exactly once;
-  * the DLQ alarm stays OK and silent while the DLQ is empty, and notifies the topic once a
-    message is parked;
-  * after the fix, the redrive reprocesses every parked order and empties the DLQ.
+What the checks protect is listed, task by task, in requirements.py. The AWS behaviour they
+rely on: "If the source queue receives a message more times than the maxReceiveCount, Amazon SQS
+moves it to the dead-letter queue" (Amazon SQS Developer Guide, "Using dead-letter queues");
+ReportBatchItemFailures retries only the failed records (AWS Lambda Developer Guide, "Handling
+errors for an SQS event source"); StartMessageMoveTask moves a DLQ's messages to a destination
+queue (Amazon SQS API Reference).
 """
 from __future__ import annotations
 
@@ -47,7 +41,7 @@ from typing import Any
 from labkit.checks.framework import Lab, Mismatch, Scenario
 from labkit.checks.alarm_watch import alarm_notes, alarmed, depth_publishes
 from labkit.checks.lab_03_pipeline import (
-    ORDERS_FILE, PERMANENT_KINDS, VISIBILITY_S, Pipeline, call_learner,
+    ORDERS_FILE, PERMANENT_KINDS, VISIBILITY_S, Pipeline, call_learner, dead_letter,
     eu_order, flaky_order, mixed, name_of, ok_order, permanent_order,
 )
 from labkit.lessons.polling import wait_until
@@ -60,6 +54,12 @@ LAB = Lab(
         "task-2": "The redrive policy: a backstop for messages that never succeed",
         "task-3": "An alarm on the DLQ",
         "task-4": "Fix, then redrive",
+    },
+    lesson_sections={
+        "task-1": "1 · Transient vs permanent failures under a redrive policy",
+        "task-2": "1 · Transient vs permanent failures under a redrive policy",
+        "task-3": "4 · An alarm on DLQ depth, notifying through SNS",
+        "task-4": "5 · Fix the bug, then redrive",
     },
 )
 CHECK_MAX_RECEIVES = 3    # the redrive policy task-1 and task-4 checks set up themselves
@@ -325,8 +325,9 @@ def alarm_fires(s: Scenario) -> None:
                        "its threshold") from None
     s.evidence["quiet_after_s"] = round(time.monotonic() - started, 1)
 
-    for i in s.params["parked"]:   # what the handler does with a permanent failure
-        sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"id": f"eu-{i}", "amount": "12,50"}))
+    # what the redrive policy does with a message that never succeeds (task 2's backstop): an
+    # alarm on the DLQ's depth sees it, one on NumberOfMessagesSent does not
+    dead_letter(s, dlq, [json.dumps({"id": f"eu-{i}", "amount": "12,50"}) for i in s.params["parked"]])
     notes: list[dict[str, Any]] = []
 
     def notified() -> bool:

@@ -254,3 +254,31 @@ def call_learner(s: Scenario, name: str, event: dict[str, Any], timeout_s: float
 
 # -- alarms ------------------------------------------------------------------------------------
 
+
+
+# -- the redrive policy's way into a DLQ -------------------------------------------------------
+
+def dead_letter(s: Scenario, dlq_url: str, bodies: list[str], timeout_s: float = 30.0) -> None:
+    """Puts each body in the DLQ the way a RedrivePolicy does, not with SendMessage: through a
+    queue that allows one receive, each message received and never deleted. SQS counts such a
+    move in no NumberOfMessagesSent ("If a message is sent to a dead-letter queue as a result of
+    a failed processing attempt, it isn't captured by this metric": "Using dead-letter queues in
+    Amazon SQS", SQS Developer Guide), so only an alarm on the DLQ's depth sees it."""
+    sqs = s.client("sqs")
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    source = sqs.create_queue(QueueName=f"{s.namespace}-poison", Attributes={
+        "VisibilityTimeout": "0",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})[
+        "QueueUrl"]
+    s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=source))
+    for body in bodies:
+        sqs.send_message(QueueUrl=source, MessageBody=body)
+
+    def moved() -> bool:   # a receive past maxReceiveCount moves the message instead
+        sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)
+        attributes = sqs.get_queue_attributes(QueueUrl=source, AttributeNames=["All"])["Attributes"]
+        return attributes["ApproximateNumberOfMessages"] == "0" and \
+            attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+    wait_until(moved, timeout=timeout_s, interval=0.2, what="the poison messages dead-lettered")

@@ -20,7 +20,9 @@ invocation's message is delivered again after its visibility timeout; DynamoDB u
 item are atomic, DynamoDB Developer Guide, "Atomic counters"): the published report equals the single-process pandas answer
 exactly, and exactly one report is published, whatever the delivery does: concurrent workers,
 duplicated and reordered chunks, and a worker that fails after counting its chunk. A delivery
-that fails is handed out again with ApproximateReceiveCount + 1, as SQS would.
+that fails is handed out again with ApproximateReceiveCount + 1, as SQS would; a duplicate the
+producer sent is a new message, delivered in other execution environments than the originals
+(as SQS pollers hand messages to many), so what one environment remembers does not see it.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from labkit.checks.framework import Lab, Mismatch, Scenario
-from labkit.checks.sandbox import Invocation
+from labkit.checks.sandbox import Function, Invocation
 from labkit.faults import Downstream
 from labkit.lessons.fan_in_lesson import COLUMNS, csv_chunks, reference_totals, totals_frame
 
@@ -101,9 +103,10 @@ class _Job:
             "pk": {"S": self.job}, "total_chunks": {"N": str(len(texts))}, "completed": {"N": "0"}})
         self.reports = Downstream(f"{s.namespace}-reports", client=self.ddb)
         s.on_cleanup(self.reports.reset)
-        self.function = s.function({"JOBS_TABLE": self.jobs_table, "RESULTS_TABLE": self.results_table,
-                                    "BUCKET": self.bucket, "REPORTS": self.reports.name},
-                                   timeout_s=HANDLER_TIMEOUT_S)
+        self._env = {"JOBS_TABLE": self.jobs_table, "RESULTS_TABLE": self.results_table,
+                     "BUCKET": self.bucket, "REPORTS": self.reports.name}
+        self.function = s.function(self._env, timeout_s=HANDLER_TIMEOUT_S)
+        self._elsewhere: Function | None = None   # the environments duplicates are delivered in
         self.deliveries: list[dict[str, Any]] = []
         self._receives: dict[int, int] = {}
         self._message_ids: dict[int, str] = {}
@@ -157,17 +160,27 @@ class _Job:
         return result
 
     def deliver(self, chunk: int, duplicate: bool = False) -> Invocation:
-        """One delivery; a failed one is handed out again (up to REDELIVERIES times)."""
-        result = self._record(chunk, self.function.invoke(self.event(chunk, new_message=duplicate)))
+        """One delivery; a failed one is handed out again (up to REDELIVERIES times). A
+        duplicate the producer sent is another message, which another poller may hand to
+        another execution environment: it is delivered in other environments than the
+        originals, so what one environment remembers in memory does not see it."""
+        function = self.function
+        if duplicate:
+            if self._elsewhere is None:
+                self._elsewhere = self.s.function(self._env, timeout_s=HANDLER_TIMEOUT_S)
+            function = self._elsewhere
+        result = self._record(chunk, function.invoke(self.event(chunk, new_message=duplicate)))
         for _ in range(REDELIVERIES):
             if result.ok:
                 break
-            result = self._record(chunk, self.function.invoke(self.event(chunk)))
+            result = self._record(chunk, function.invoke(self.event(chunk)))
         return result
 
     def deliver_at_once(self, chunks: list[int]) -> list[Invocation]:
         events = [self.event(c, new_message=True) for c in chunks]
-        results = [self._record(c, r) for c, r in zip(chunks, self.function.invoke_at_once(events))]
+        raced = self.function.invoke_at_once(events)
+        self.s.expect_raced("workers released together", raced)
+        results = [self._record(c, r) for c, r in zip(chunks, raced)]
         return [r if r.ok else self.deliver(c) for c, r in zip(chunks, results)]
 
     # -- what the checks look at -------------------------------------------------------------
@@ -267,6 +280,19 @@ def _duplicates(r: random.Random) -> dict[str, Any]:
     return params
 
 
+def _duplicate_before_complete(plan: list[int]) -> bool:
+    """A duplicate arrives while the job is still missing a chunk (while counting deliveries
+    instead of chunks still makes a difference)."""
+    first: dict[int, int] = {}
+    again: list[int] = []
+    for i, chunk in enumerate(plan):
+        if chunk in first:
+            again.append(i)
+        else:
+            first[chunk] = i
+    return bool(again) and min(again) < max(first.values())
+
+
 @LAB.check("task-3", "duplicates-reordered", "duplicated and reordered chunks: one exact report",
            points=3,
            hint="An atomic counter counts deliveries, not chunks: a chunk delivered twice is "
@@ -276,7 +302,11 @@ def _duplicates(r: random.Random) -> dict[str, Any]:
 def duplicates_reordered(s: Scenario) -> None:
     job = _Job(s)
     plan = list(range(job.chunks)) + list(s.params["duplicates"])
-    random.Random(s.params["order_seed"]).shuffle(plan)
+    order = random.Random(s.params["order_seed"])
+    order.shuffle(plan)
+    while not _duplicate_before_complete(plan):   # else it is the late-duplicates scenario
+        order.shuffle(plan)
+    s.evidence["delivery_order"] = plan
     # The first copy of a chunk is the original; later copies are duplicates the producer sent.
     seen: set[int] = set()
     for chunk in plan:

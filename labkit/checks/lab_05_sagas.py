@@ -53,6 +53,12 @@ LAB = Lab(
         "task-3": "Retry a compensation that fails for a while",
         "task-4": "Park and alarm a compensation that fails for good",
     },
+    lesson_sections={
+        "task-1": "1 · Every failure point, as an error or as a timeout",
+        "task-2": "4 · A retried refund must not refund twice",
+        "task-3": "2 · A compensation that fails for a while: Retry with backoff",
+        "task-4": "3 · A compensation that fails for good: parked and alarmed, not lost",
+    },
 )
 FAULT_RUNS = 3              # sagas run for one case until the injected fault takes effect
 ALARM_DEADLINE_S = 120      # SQS metrics are published every 10 s on the emulator (60 s on AWS)
@@ -252,6 +258,14 @@ def stuck_saga_parked(s: Scenario) -> None:
 
     def state() -> dict[str, Any]:
         return cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
+
+    # SQS reports a queue's metrics only while the queue is active ("Available CloudWatch metrics
+    # for Amazon SQS", SQS Developer Guide): an alarm that treats missing data as breaching pages
+    # on a quiet night. The emulator always publishes, so the setting is read back instead.
+    missing = state().get("TreatMissingData", "missing")
+    s.expect(missing in ("missing", "notBreaching"),
+             observed=f"the alarm from {ALARM_FILE} treats missing data as {missing}",
+             expected="missing data not breaching (notBreaching, or missing: the default)")
 
     # Quiet first. CloudWatch ("Using Amazon CloudWatch alarms", CloudWatch User Guide): OK =
     # the metric is within the threshold, ALARM = outside it. An alarm in ALARM while no saga

@@ -214,14 +214,20 @@ def answers_unchanged(s: Scenario) -> None:
 
 def _traffic(r: random.Random) -> list[list[float]]:
     """A recorded burst: staggered requests whose peak overlap is a seeded 3..6, plus more
-    requests around it so that peak < number of requests. Times are whole slots apart, so no
+    requests around them so that peak < number of requests. Times are whole slots apart, so no
     request ends at the very moment another starts (that would be a coin flip on replay)."""
     peak = r.randint(3, 6)
     core = r.randint(peak + 1, peak + 3)   # the moment all `peak` requests overlap
     slots = []
     for i in range(peak):                    # staggered starts and ends around `core`
         slots.append([core - 1 - i, core + 1 + r.randint(0, 2) + i])
-    horizon = core + 12
+    # after them, one long request with `peak` short ones one after another inside it: never
+    # more than 2 in flight, yet the long one overlaps peak + 1 requests, so counting the
+    # requests each request overlaps (instead of those in flight at one moment) is wrong here
+    base = core + peak + 3                   # every staggered request has ended
+    slots.append([base, base + 2 * peak + 1])
+    slots += [[base + 1 + 2 * i, base + 2 + 2 * i] for i in range(peak)]
+    horizon = base + 2 * peak + 2
     attempts = 0
     while len(slots) < peak + r.randint(3, 6) and attempts < 500:
         attempts += 1

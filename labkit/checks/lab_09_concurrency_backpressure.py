@@ -235,12 +235,15 @@ def _world(r: random.Random, allowed: list[int], connections: list[int], backlog
             "backlog": r.randrange(backlogs[0], backlogs[1] + 1, 10), "service_s": service_s}
 
 
+# Several connections per execution in the peak and replay worlds: with one, capacity and
+# executions are the same number and a limit that ignores connections_per_execution (in the
+# mapping or in the reservation) would pass unseen.
 def _hidden_peak(r: random.Random) -> dict[str, Any]:
-    return _world(r, [2, 3], [1, 2, 3], (60, 120), 0.05)
+    return _world(r, [2, 3], [2, 3], (60, 120), 0.05)
 
 
 def _hidden_replays(r: random.Random) -> dict[str, Any]:
-    return {**_world(r, [2, 3, 4], [1, 2], (100, 160), 0.1), "replays": r.randint(4, 8)}
+    return {**_world(r, [2, 3, 4], [2, 3], (100, 160), 0.1), "replays": r.randint(4, 8)}
 
 
 def _hidden_deadline(r: random.Random) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,8 @@ class Invocation:
     status: str                      # ok | error | timeout | crashed | init_error
     payload: Any = None
     error: dict[str, Any] | None = None
+    started: float = 0.0             # time.monotonic() when the invocation was handed over,
+    ended: float = 0.0               # and when its answer came back
 
     @property
     def ok(self) -> bool:
@@ -55,6 +58,12 @@ class Invocation:
     def as_evidence(self) -> dict[str, Any]:
         return {"status": self.status, "payload": self.payload,
                 "error": {k: v for k, v in (self.error or {}).items() if k != "stackTrace"}}
+
+
+def ran_together(invocations: list[Invocation]) -> bool:
+    """Whether the invocations were all in progress at one moment: a race the check meant to
+    provoke really happened (threads released together can still be run one after another)."""
+    return bool(invocations) and max(i.started for i in invocations) < min(i.ended for i in invocations)
 
 
 @dataclass
@@ -280,7 +289,9 @@ class Function:
                 environment = self._new_environment()
             except _InitFailed as exc:
                 return Invocation("init_error", error=exc.error)
+        started = time.monotonic()
         result = environment.invoke(event, self.timeout_s)
+        result.started, result.ended = started, time.monotonic()
         if environment.alive and result.status != "timeout":
             with self._lock:
                 self._idle.append(environment)

@@ -2,7 +2,10 @@
 hidden under the other seeds: test_grade_every_lab grades the
 solution and the starter notebooks under the first), and every planted bug under
 mutants/00_start_here/ fails the check its docstring names; a bug aimed at init or refresh still
-answers right, so each check is shown to catch its own bug, not just broken code."""
+answers right, so each check is shown to catch its own bug, not just broken code. Each plausible
+wrong design under wrong_designs/00_start_here/ (what a learner who half-read the lesson would
+write) loses the points of the check it names on the public scenario and on the hidden ones of
+every seed."""
 from __future__ import annotations
 
 import pytest
@@ -13,6 +16,7 @@ from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("00")
 MUTANTS = mutant_specs("00_start_here")
+DESIGNS = self_test.wrong_designs("00_start_here")
 # every bug must still answer right, except one in the answers (nothing else to compare with)
 CONTROL = {"init-once": "answers-right", "refreshes-config": "answers-right", "answers-right": None}
 
@@ -34,3 +38,12 @@ def test_at_least_three_planted_bugs():
 @pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.mutant_ids(MUTANTS))
 def test_planted_bug_fails_the_check_aimed_at_it(server, mutant, tmp_path):
     self_test.planted_bug_is_caught(LAB, mutant, server.url, tmp_path, control=CONTROL)
+
+
+def test_at_least_two_wrong_designs():
+    assert len(DESIGNS) >= 2
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
+def test_wrong_design_loses_the_points_public_and_hidden(server, design, tmp_path):
+    self_test.wrong_design_is_caught(LAB, design, server.url, tmp_path, self_test.SEEDS)

@@ -1,7 +1,10 @@
 """Self-tests of lab 07's checks (see lab_self_tests): the solution passes every check (public,
 and hidden under a seed), the starter passes none, and every planted bug fails the check aimed
 at it (named in its docstring: "Caught by: CHECK") while passing a check about another part of
-the file, so each check is shown to catch its own bug, not just broken code."""
+the file, so each check is shown to catch its own bug, not just broken code. Each plausible
+wrong design under wrong_designs/07_cost/ (what a learner who half-read the lesson would write)
+loses the points of the check it names on the public scenario and on the hidden ones of every
+seed."""
 from __future__ import annotations
 
 import pytest
@@ -12,6 +15,7 @@ from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("07")
 MUTANTS = mutant_specs("07_cost")
+DESIGNS = self_test.wrong_designs("07_cost")
 # a check about another part of lab07_cost.py than the one each check looks at
 CONTROL = {"choose-memory": "pipeline-lambda", "pipeline-lambda": "choose-memory",
            "pipeline-logs": "choose-memory"}
@@ -36,3 +40,12 @@ def test_at_least_three_planted_bugs():
 @pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.mutant_ids(MUTANTS))
 def test_planted_bug_fails_the_check_aimed_at_it(server, mutant, tmp_path):
     self_test.planted_bug_is_caught(LAB, mutant, server.url, tmp_path, control=CONTROL)
+
+
+def test_at_least_two_wrong_designs():
+    assert len(DESIGNS) >= 2
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
+def test_wrong_design_loses_the_points_public_and_hidden(server, design, tmp_path):
+    self_test.wrong_design_is_caught(LAB, design, server.url, tmp_path, self_test.SEEDS)

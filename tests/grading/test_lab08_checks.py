@@ -2,9 +2,10 @@
 marks (public, and hidden under the other seeds: test_grade_every_lab grades the
 solution and the starter notebooks under the first), and every planted bug in
 mutants/08_observability fails the check its docstring names while still passing the basic
-json-lines check, so each check is shown to catch its own bug. Task 4's bugs (a filter pattern
-or an Insights query that matches too much or too little) lose their check's points on the
-public run and on the hidden runs of every seed."""
+json-lines check, so each check is shown to catch its own bug. Task 4's plausible wrong designs
+under wrong_designs/08_observability (a filter pattern or an Insights query that matches too
+much or too little) lose their check's points on the public run and on the hidden runs of every
+seed."""
 from __future__ import annotations
 
 import pytest
@@ -35,23 +36,26 @@ def test_planted_bug_fails_the_check_aimed_at_it(server, mutant, tmp_path):
 
 # -- task 4: the filter pattern and the Insights query, public and hidden --------------------------
 
-LOG_QUERY_BUGS = [m for m in MUTANTS
-                  if self_test.caught_by(m) in ("failed-orders-pattern", "failed-orders-query")]
+DESIGNS = self_test.wrong_designs("08_observability")
 
 
-def test_task_4_has_bugs_that_match_too_much_and_too_little():
-    docs = {self_test.caught_by(m): [] for m in LOG_QUERY_BUGS}
-    for bug in LOG_QUERY_BUGS:
-        docs[self_test.caught_by(bug)].append(bug.read_text())
+def test_at_least_two_wrong_designs():
+    assert len(DESIGNS) >= 2
+
+
+def test_task_4_has_designs_that_match_too_much_and_too_little():
+    docs: dict[str, list[str]] = {}
+    for design in DESIGNS:
+        docs.setdefault(self_test.design_caught_by(design), []).append(design.read_text())
     for check, texts in docs.items():
         assert any("Matches too much" in t for t in texts), check
         assert any("Matches too little" in t for t in texts), check
     assert set(docs) == {"failed-orders-pattern", "failed-orders-query"}
 
 
-@pytest.mark.parametrize("bug", LOG_QUERY_BUGS, ids=self_test.mutant_ids(LOG_QUERY_BUGS))
-def test_log_query_bug_loses_its_points_public_and_hidden(server, bug, tmp_path):
+@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
+def test_wrong_design_loses_the_points_public_and_hidden(server, design, tmp_path):
     """The pattern or query that matches too much or too little fails its check on the public
     run and on the hidden runs of every seed: the look-alikes and both failing hops are in
     every run the checks generate."""
-    self_test.wrong_design_is_caught(LAB, bug, server.url, tmp_path, self_test.SEEDS)
+    self_test.wrong_design_is_caught(LAB, design, server.url, tmp_path, self_test.SEEDS)

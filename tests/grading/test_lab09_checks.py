@@ -2,6 +2,9 @@
 (public, and hidden under three seeds), the starter gets zero, and every planted bug under
 mutants/09_concurrency_backpressure/ fails the check its docstring names ("Caught by: CHECK")
 while passing another check, so each check is shown to catch its own bug, not just broken code.
+Each plausible wrong design under wrong_designs/09_concurrency_backpressure/ (what a learner who
+half-read the lesson would write) loses the points of the check it names on the public scenario
+and on the hidden ones of every seed (each design runs on its own, its seeds side by side).
 
 Every scenario mostly waits (a backlog draining through a slow downstream, visibility timeouts),
 so all the runs start together in one module fixture and the tests read their results."""
@@ -13,6 +16,7 @@ import pytest
 
 from labkit.checks import get_lab
 from labkit.checks.framework import Target, run_checks
+from tests.grading import lab_self_tests as self_test
 from tests.grading.conftest import mutant_specs, write_mutant
 from tests.grading.lab_self_tests import (SEEDS, caught_by, full_marks_over_seeds,
                                           hidden_scenarios_depend_on_the_seed_only, mutant_ids)
@@ -20,6 +24,7 @@ from tests.grading.lab_self_tests import (SEEDS, caught_by, full_marks_over_seed
 
 LAB = get_lab("09")
 MUTANTS = mutant_specs("09_concurrency_backpressure")
+DESIGNS = self_test.wrong_designs("09_concurrency_backpressure")
 # a check about another promise than the one each check looks at, which a planted bug must pass
 CONTROL = {"peak-within-limit": "no-overload-errors", "no-overload-errors": "peak-within-limit",
            "drained-in-time": "peak-within-limit"}
@@ -81,3 +86,12 @@ def test_planted_bug_fails_the_check_aimed_at_it(runs, mutant):
     assert evidence["configure"]["status"] == "ok" and len(evidence["mappings"]) == 1
     if mutant.stem not in NO_CONTROL:
         assert results[CONTROL[target_check]].passed, "the bug must be specific, not total breakage"
+
+
+def test_at_least_two_wrong_designs():
+    assert len(DESIGNS) >= 2
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
+def test_wrong_design_loses_the_points_public_and_hidden(server, design, tmp_path):
+    self_test.wrong_design_is_caught(LAB, design, server.url, tmp_path, self_test.SEEDS)

@@ -2,7 +2,10 @@
 marks (public, and hidden under the other seeds: test_grade_every_lab grades the
 solution and the starter notebooks under the first), and every planted bug fails
 the check aimed at it (named in its docstring: "Caught by: CHECK") while still passing the basic
-task-1 check, so each check is shown to catch its own bug, not just broken code."""
+task-1 check, so each check is shown to catch its own bug, not just broken code. Each plausible
+wrong design under wrong_designs/99_example/ (what a learner who half-read the lesson would
+write) loses the points of the check it names on the public scenario and on the hidden ones of
+every seed."""
 from __future__ import annotations
 
 import pytest
@@ -14,6 +17,7 @@ from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("99")
 MUTANTS = mutant_specs("99_example")
+DESIGNS = self_test.wrong_designs("99_example")
 BASIC = "charges-and-records"   # task 1: the control check every planted bug must still pass
 
 
@@ -37,3 +41,12 @@ def test_at_least_three_planted_bugs():
 @pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.mutant_ids(MUTANTS))
 def test_planted_bug_fails_the_check_aimed_at_it(server, mutant, tmp_path):
     self_test.planted_bug_is_caught(LAB, mutant, server.url, tmp_path, control=BASIC)
+
+
+def test_at_least_two_wrong_designs():
+    assert len(DESIGNS) >= 2
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
+def test_wrong_design_loses_the_points_public_and_hidden(server, design, tmp_path):
+    self_test.wrong_design_is_caught(LAB, design, server.url, tmp_path, self_test.SEEDS)

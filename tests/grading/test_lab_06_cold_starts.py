@@ -1,6 +1,8 @@
 """Lab 06 checks: the solution gets full marks (public + hidden scenarios of three seeds), the
 starter gets zero, and every planted bug under mutants/06_cold_starts/ is caught by the check
-its docstring names ("Caught by: <check id>").
+its docstring names ("Caught by: <check id>"). Each plausible wrong design under
+wrong_designs/06_cold_starts/ (what a learner who half-read the lesson would write) loses the
+points of the check it names on the public scenario and on the hidden ones of every seed.
 
 The checks measure (init time in the check sandbox, cold starts in REPORT lines of a replayed
 burst), so each test states only outcomes the lab's design makes unambiguous: the solution's
@@ -18,12 +20,14 @@ from labkit.checks import get_lab
 from labkit.checks.framework import Target, run_checks
 from labkit.checks.lab_06_cold_starts import ORIGINAL_SOURCE
 from labkit.grading.starter import starter_notebook, starter_source
+from tests.grading import lab_self_tests as self_test
 from tests.grading.conftest import mutant_source, mutant_specs, solution_code, write_mutant
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = get_lab("06")
 SOLUTION_NOTEBOOK = ROOT / "solutions" / "06_cold_starts.ipynb"
 MUTANTS = mutant_specs("06_cold_starts")
+DESIGNS = self_test.wrong_designs("06_cold_starts")
 HANDLER_CELL = "%%writefile lab06_prices.py"
 
 
@@ -97,3 +101,12 @@ def test_planted_bug_is_caught_by_its_check(mutant: Path, server, tmp_path):
     spec = next(c for c in LAB.checks if c.id == caught_by)
     results = run_checks([spec], Target(str(write_mutant(mutant, LAB, tmp_path)), server.url))
     assert results and not results[0].passed, f"{mutant.name} passed {caught_by}"
+
+
+def test_at_least_two_wrong_designs():
+    assert len(DESIGNS) >= 2
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
+def test_wrong_design_loses_the_points_public_and_hidden(server, design, tmp_path):
+    self_test.wrong_design_is_caught(LAB, design, server.url, tmp_path, self_test.SEEDS)

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from labkit.checks.sandbox import Function, Zygote
+from labkit.checks.sandbox import Function, Zygote, ran_together
 from labkit.checks.spawner import Spawner
 from labkit.platform_support import PORTABLE_ENV
 
@@ -57,6 +57,9 @@ def test_init_once_per_environment_and_reuse(tmp_path, zygote):
         # held long enough to overlap however the threads are scheduled: one environment each
         together = fn.invoke_at_once([{"hold": 1.0}] * 3)
         assert len({r.payload["pid"] for r in together}) == 3
+        assert ran_together(together)   # each invocation knows when it ran
+        one_after_another = [fn.invoke({"hold": 0.1}) for _ in range(2)]
+        assert not ran_together(one_after_another)
 
 
 def test_environment_holds_no_grader_secrets(tmp_path, zygote, monkeypatch):

@@ -72,7 +72,7 @@ def test_a_repeated_failure_points_at_the_lesson(learner):
     report = learner("03", "task-3")
     text = str(report)
     assert ('lesson:   Lesson 03 (Errors and dead-letter queues) shows this behaviour; re-read '
-            'the section on what task-3 ("An alarm on the DLQ") practises '
+            'the section "4 · An alarm on DLQ depth, notifying through SNS" '
             "(notebooks/03_errors_and_dlqs.ipynb).") in text
     assert LAB03.checks_for("task-3")[0].hint not in text
     assert "<b>lesson</b> Lesson 03" in report._repr_html_()

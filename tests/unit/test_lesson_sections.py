@@ -10,8 +10,7 @@ from labkit.checks import LAB_MODULES, get_lab
 from labkit.checks.framework import Lab
 from labkit.checks.report import LESSONS, lesson_pointer, lesson_title
 
-# labs whose modules name a section for every task (01, 03 and 05 use the fallback for now)
-WITH_SECTIONS = ["00", "02", "04", "06", "07", "08", "09", "99"]
+WITH_SECTIONS = list(LAB_MODULES)   # every lab names the lesson section of every task
 
 
 def _headings(notebook: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""Planted bug: the query lists the error lines instead of counting them per request, so a request
+"""Wrong design: the query lists the error lines instead of counting them per request, so a request
 that failed on every retry comes back in several rows. Matches too much.
 Caught by: failed-orders-query."""
 

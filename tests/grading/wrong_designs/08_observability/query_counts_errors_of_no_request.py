@@ -1,4 +1,4 @@
-"""Planted bug: the query groups every ERROR line by correlation id, so the runtime's report of an
+"""Wrong design: the query groups every ERROR line by correlation id, so the runtime's report of an
 unhandled error and the error logged while a function starts (no correlation id) make one more
 row, with no id. Matches too much.
 Caught by: failed-orders-query."""

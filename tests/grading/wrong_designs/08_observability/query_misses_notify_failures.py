@@ -1,4 +1,4 @@
-"""Planted bug: the query keeps the orders hop's rejections only, so the requests that failed in
+"""Wrong design: the query keeps the orders hop's rejections only, so the requests that failed in
 notify are missing from the result. Matches too little.
 Caught by: failed-orders-query."""
 

@@ -1,4 +1,4 @@
-"""Planted bug: the pattern matches every line that carries an exception, so it also takes the
+"""Wrong design: the pattern matches every line that carries an exception, so it also takes the
 WARNING of a hiccup that was retried and went through: an order that did not fail. Matches too
 much.
 Caught by: failed-orders-pattern."""

@@ -1,4 +1,4 @@
-"""Planted bug: the pattern matches the rejection message of the orders hop only, so the orders
+"""Wrong design: the pattern matches the rejection message of the orders hop only, so the orders
 that failed in notify are never matched (nobody is paged for them). Matches too little.
 Caught by: failed-orders-pattern."""
 
