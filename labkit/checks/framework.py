@@ -182,14 +182,16 @@ class Scenario:
             raise Mismatch(observed, expected)
 
     def expect_raced(self, what: str, invocations: list[Invocation]) -> None:
-        """A race the check provokes proves something only if it happened: copies released
-        together that the machine ran one after another make the run inconclusive, not passed
-        (invocations whose environment never started are left to the check's other verdicts)."""
+        """A race the check provokes proves something only if it could happen: invocations
+        released together that the machine ran one after another (no two in progress at once)
+        make the run inconclusive, not passed (invocations whose environment never started are
+        left to the check's other verdicts)."""
         handed_over = [i for i in invocations if i.ended]
         self.expect(len(handed_over) < 2 or ran_together(handed_over),
                     observed=f"inconclusive: the {what} did not run at the same time (the "
                              f"machine ran them one after another)",
-                    expected=f"the {what} in progress at one moment, so that the race is tested")
+                    expected=f"two or more of the {what} in progress at one moment, so that "
+                             f"the race is tested")
 
     def close(self) -> None:
         for fn in self._functions:

@@ -265,7 +265,8 @@ def stuck_saga_parked(s: Scenario) -> None:
     missing = state().get("TreatMissingData", "missing")
     s.expect(missing in ("missing", "notBreaching"),
              observed=f"the alarm from {ALARM_FILE} treats missing data as {missing}",
-             expected="missing data not breaching (notBreaching, or missing: the default)")
+             expected="missing data not breaching, as the task asks: a queue that stops "
+                      "reporting while idle must not page anyone")
 
     # Quiet first. CloudWatch ("Using Amazon CloudWatch alarms", CloudWatch User Guide): OK =
     # the metric is within the threshold, ALARM = outside it. An alarm in ALARM while no saga

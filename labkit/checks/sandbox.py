@@ -61,9 +61,14 @@ class Invocation:
 
 
 def ran_together(invocations: list[Invocation]) -> bool:
-    """Whether the invocations were all in progress at one moment: a race the check meant to
-    provoke really happened (threads released together can still be run one after another)."""
-    return bool(invocations) and max(i.started for i in invocations) < min(i.ended for i in invocations)
+    """Whether at least two of the invocations were in progress at one moment: a race the check
+    meant to provoke could happen (threads released together can still run one after another)."""
+    busy_until = None   # the latest end among the invocations started so far
+    for started, ended in sorted((i.started, i.ended) for i in invocations):
+        if busy_until is not None and started < busy_until:
+            return True
+        busy_until = ended if busy_until is None else max(busy_until, ended)
+    return False
 
 
 @dataclass

@@ -25,9 +25,14 @@ def test_copies_run_one_after_another_are_inconclusive():
         scenario().expect_raced("copies of ord-1", [invocation(1.0, 2.0), invocation(2.1, 3.0)])
 
 
-def test_three_copies_need_one_moment_all_three_ran():
-    with pytest.raises(Mismatch, match="inconclusive"):   # pairs overlap, never all three
-        scenario().expect_raced("copies", [invocation(0, 2), invocation(1, 3), invocation(2.5, 4)])
+def test_two_of_several_running_at_once_are_a_race():
+    scenario().expect_raced("workers", [invocation(0, 1), invocation(2, 4), invocation(3, 5)])
+    scenario().expect_raced("workers", [invocation(0, 10), invocation(2, 3), invocation(4, 5)])
+
+
+def test_several_one_after_another_are_inconclusive():
+    with pytest.raises(Mismatch, match="inconclusive"):
+        scenario().expect_raced("workers", [invocation(4, 5), invocation(0, 1), invocation(2, 3)])
 
 
 def test_an_environment_that_never_started_is_left_to_the_other_verdicts():
