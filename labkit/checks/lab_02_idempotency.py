@@ -28,7 +28,7 @@ from collections import Counter
 from typing import Any
 
 from labkit.checks.framework import Lab, Mismatch, Scenario
-from labkit.checks.sandbox import Invocation
+from labkit.checks.sandbox import Function, Invocation
 from labkit.faults import Downstream, delivery_schedule
 
 LAB = Lab(
@@ -75,10 +75,8 @@ class _Shop:
         s.on_cleanup(lambda: self.dynamodb.delete_table(TableName=self.table))
         self.provider = Downstream(f"{s.namespace}-provider", client=self.dynamodb)
         s.on_cleanup(self.provider.reset)
-        self.function = s.function({"IDEMPOTENCY_TABLE": self.table,
-                                    "PAYMENT_PROVIDER": self.provider.name},
-                                   timeout_s=HANDLER_TIMEOUT_S)
-        self.elsewhere = [self.function]   # environment groups that share nothing in memory
+        self.elsewhere: list[Function] = []   # environment groups that share nothing in memory
+        self.function = self._group(0)
         self.answers: dict[str, list[Invocation]] = {}
         self.deliveries: list[dict[str, Any]] = []
         s.evidence["deliveries"] = self.deliveries
@@ -86,13 +84,18 @@ class _Shop:
     def deliver(self, order: list[Any], group: int = 0) -> Invocation:
         """One delivery; group k > 0: served by the k-th other set of execution environments
         (a redelivery Lambda hands to an environment that never saw the order)."""
-        while len(self.elsewhere) <= group:
+        result = self._group(group).invoke(_event(order))
+        self._record(order, result)
+        return result
+
+    def _group(self, k: int) -> Function:
+        """The k-th set of execution environments of the learner's handler, started when first
+        needed."""
+        while len(self.elsewhere) <= k:
             self.elsewhere.append(self.s.function(
                 {"IDEMPOTENCY_TABLE": self.table, "PAYMENT_PROVIDER": self.provider.name},
                 timeout_s=HANDLER_TIMEOUT_S))
-        result = self.elsewhere[group].invoke(_event(order))
-        self._record(order, result)
-        return result
+        return self.elsewhere[k]
 
     def deliver_at_once(self, orders: list[list[Any]]) -> list[Invocation]:
         results = self.function.invoke_at_once([_event(o) for o in orders])

@@ -252,10 +252,6 @@ def call_learner(s: Scenario, name: str, event: dict[str, Any], timeout_s: float
     return result.payload
 
 
-# -- alarms ------------------------------------------------------------------------------------
-
-
-
 # -- the redrive policy's way into a DLQ -------------------------------------------------------
 
 def dead_letter(s: Scenario, dlq_url: str, bodies: list[str], timeout_s: float = 30.0) -> None:

@@ -107,6 +107,7 @@ class _Job:
                      "BUCKET": self.bucket, "REPORTS": self.reports.name}
         self.function = s.function(self._env, timeout_s=HANDLER_TIMEOUT_S)
         self._elsewhere: Function | None = None   # the environments duplicates are delivered in
+        self.raced: list[Invocation] = []   # the invocations deliver_at_once released together
         self.deliveries: list[dict[str, Any]] = []
         self._receives: dict[int, int] = {}
         self._message_ids: dict[int, str] = {}
@@ -178,7 +179,7 @@ class _Job:
 
     def deliver_at_once(self, chunks: list[int]) -> list[Invocation]:
         events = [self.event(c, new_message=True) for c in chunks]
-        self.raced = self.function.invoke_at_once(events)   # checked after the verdicts
+        self.raced = self.function.invoke_at_once(events)   # the check verifies they raced
         results = [self._record(c, r) for c, r in zip(chunks, self.raced)]
         return [r if r.ok else self.deliver(c) for c, r in zip(chunks, results)]
 
