@@ -79,16 +79,19 @@ class EmbeddedServer:
 
     def start(self) -> "EmbeddedServer":
         from werkzeug.serving import make_server
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication, MotoRequestHandler, create_backend_app,
-        )
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from labkit.emulator import patches
+        from labkit.emulator.http_serving import (
+            cache_moto_dispatch, keep_alive_handler, own_calls_close_their_connections,
+        )
 
         _quiet_dummy_credentials()
+        own_calls_close_their_connections()
+        cache_moto_dispatch()
         moto_app = DomainDispatcherApplication(create_backend_app)
         self._httpd = make_server(
             self.host, self.port, self._wrap(moto_app), threaded=True,
-            request_handler=MotoRequestHandler,
+            request_handler=keep_alive_handler(),
         )
         self.port = self._httpd.server_address[1]
         # Handlers inside workers and moto's Step Functions interpreter call back here.
@@ -225,6 +228,7 @@ class ServerProcess:
     def start(self, timeout: float = 60.0) -> "ServerProcess":
         env = dict(os.environ if self.env is None else self.env)
         env.pop("AWS_ENDPOINT_URL", None)  # the server never talks to another backend
+        env.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENAS)   # glibc reads it at start-up
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             self.command_wrapper([sys.executable, "-m", "labkit.emulator.server", "--host",
@@ -287,12 +291,23 @@ def _read_ready_line(proc: subprocess.Popen, timeout: float) -> str:
     return result[0]
 
 
+# A backend runs a thread per open connection, Step Functions execution and Lambda environment
+# (~200 at once grading lab 05), and a grading backend runs under an address-space limit
+# (RLIMIT_AS, labkit.isolation.limits): at Linux's default 8 MiB of stack per thread and up to
+# 8 malloc arenas of 64 MiB per core (glibc mallopt(3), M_ARENA_MAX), lab 05's backend reached
+# 2.8 of its 3 GiB and a few more threads failed to start. 4 MiB is half the default and still
+# ample for Python's recursion limit; the arenas are capped where the process starts.
+THREAD_STACK_BYTES = 4 * 1024 * 1024
+MALLOC_ARENAS = "2"
+
+
 def serve_forever(host: str, port: int, exit_with_parent: bool = False) -> None:
     """Run until SIGTERM/SIGINT; print the READY line once serving. With exit_with_parent,
     also stop when the process that started us dies (a grader killed with -9 must not leave
     backends and their Lambda workers behind)."""
     import signal
 
+    threading.stack_size(THREAD_STACK_BYTES)
     server = EmbeddedServer(host=host, port=port).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

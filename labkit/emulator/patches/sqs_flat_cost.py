@@ -84,9 +84,16 @@ def _static_attributes_only() -> Iterator[None]:
 
 
 def apply(ctx) -> None:
+    import moto.sqs.models
     from moto.core.utils import unix_time, unix_time_millis
     from moto.sqs.exceptions import InvalidParameterValue, ReceiptHandleIsInvalid
     from moto.sqs.models import Message, Queue, SQSBackend
+
+    # Queue.attributes converts each of its ~15 names from CamelCase, character by
+    # character, every time it is read (every SendMessage reads it): remember the answers.
+    if not hasattr(moto.sqs.models.camelcase_to_underscores, "cache_info"):
+        moto.sqs.models.camelcase_to_underscores = functools.lru_cache(maxsize=1024)(
+            moto.sqs.models.camelcase_to_underscores)
 
     original_attributes = Queue.attributes.fget
     original_add_message = Queue.add_message
