@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from labkit.checks.framework import Mismatch, Scenario
+from labkit.checks.framework import Inconclusive, Mismatch, Scenario
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
 
 ORDERS_FILE = "lab03_orders.py"   # the learner's file; the harness imports it as lab03_orders
+ENDED = "#ended"          # the attempts table's records of when an invocation ended
 VISIBILITY_S = 6          # the retry delay; >= the function timeout, as AWS requires. 4 s still
 FUNCTION_TIMEOUT_S = 6    # let a batch time out (and charge twice) under CI's load, now and then
 MEMORY_MB = 1769          # one full (emulated) vCPU: fewer slow invocations on a loaded machine
@@ -36,13 +37,18 @@ dynamodb = boto3.client("dynamodb")
 def handler(event, context):
     if event.get("warm"):   # the checker starts the environments before sending anything
         return {"warm": True}
+    invocation = uuid.uuid4().hex[:8]
     deliveries = [{"PutRequest": {"Item": {
-        "body": {"S": record["body"]}, "at": {"S": "%.6f#%s" % (time.time(), uuid.uuid4().hex[:6])},
+        "body": {"S": record["body"]}, "at": {"S": "%.6f#%s" % (time.time(), invocation)},
         "receive_count": {"N": record["attributes"]["ApproximateReceiveCount"]}}}}
         for record in event.get("Records", [])]
     for start in range(0, len(deliveries), 25):   # one call per batch: keep invocations short
         dynamodb.batch_write_item(RequestItems={os.environ["ATTEMPTS_TABLE"]: deliveries[start:start + 25]})
-    return orders.handler(event, context)
+    try:
+        return orders.handler(event, context)
+    finally:   # when it ended (an invocation that timed out records nothing)
+        dynamodb.put_item(TableName=os.environ["ATTEMPTS_TABLE"], Item={
+            "body": {"S": "#ended"}, "at": {"S": invocation}, "ended": {"N": "%.6f" % time.time()}})
 '''
 
 
@@ -134,6 +140,7 @@ class Pipeline:
         s.on_cleanup(lambda: self.lam.delete_function(FunctionName=self.function))
         self.warm_up()
         self.sent: dict[str, dict[str, Any]] = {}
+        s.on_failure_ask(self.unless_overrun)
         s.evidence["queue"] = self.queue_name
 
     def _arn(self, url: str) -> str:
@@ -195,15 +202,40 @@ class Pipeline:
                            "every message processed, parked or dead-lettered by then") from None
 
     # -- what the checks look at -------------------------------------------------------------
+    def _recorded(self) -> list[dict[str, Any]]:
+        return [item for page in self.ddb.get_paginator("scan").paginate(
+            TableName=self.attempts_table, ConsistentRead=True) for item in page["Items"]]
+
     def attempts(self) -> Counter:
         """Deliveries per message body (the harness records each one before the handler runs)."""
-        counts: Counter = Counter()
-        for page in self.ddb.get_paginator("scan").paginate(TableName=self.attempts_table,
-                                                            ConsistentRead=True):
-            counts.update(item["body"]["S"] for item in page["Items"])
+        counts: Counter = Counter(item["body"]["S"] for item in self._recorded()
+                                  if item["body"]["S"] != ENDED)
         self.s.evidence["attempts"] = {name_of(self.sent[b]) if b in self.sent else b: n
                                        for b, n in counts.items()}
         return counts
+
+    def unless_overrun(self) -> None:
+        """A failed scenario's explanation: SQS hands a message out again once its visibility
+        timeout passes, whatever the handler does. A message delivered again while an earlier
+        invocation of it was still running, or after one that never ended (timed out), was
+        redelivered by the clock (a busy machine slowed the invocation past VISIBILITY_S), not
+        by the handler's answer: the scenario is inconclusive, and runs again."""
+        ended, deliveries = {}, defaultdict(list)
+        for item in self._recorded():
+            if item["body"]["S"] == ENDED:
+                ended[item["at"]["S"]] = float(item["ended"]["N"])
+            else:
+                at, _, invocation = item["at"]["S"].partition("#")
+                deliveries[item["body"]["S"]].append((float(at), invocation))
+        overrun = sorted(name_of(self.sent[body]) for body, seen in deliveries.items() if body in self.sent
+                         and any(ended.get(first[1], float("inf")) > again[0]
+                                 for first, again in zip(sorted(seen), sorted(seen)[1:])))
+        if overrun:
+            raise Inconclusive(f"{', '.join(overrun)} delivered again while an earlier invocation "
+                               f"of it had not ended: it ran longer than the {VISIBILITY_S} s "
+                               f"visibility timeout (a busy machine, or a slow handler)",
+                               "each invocation to end within the visibility timeout, so that only "
+                               "the handler's answers make SQS deliver a message again")
 
     def _attempt_summary(self) -> str:
         counts = self.attempts()

@@ -1,0 +1,106 @@
+"""A scenario the machine may have spoiled runs again (framework.Inconclusive), and lab 03's
+pipeline tells a redelivery by the clock (an invocation slower than the visibility timeout)
+from one the handler asked for."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from labkit.checks import framework
+from labkit.checks.framework import Inconclusive, Mismatch, _run_scenario
+from labkit.checks.lab_03_pipeline import ENDED, Pipeline
+
+
+def spec(run) -> SimpleNamespace:
+    return SimpleNamespace(lab="99", id="demo", run=run)
+
+
+def scripted(*steps):
+    """A check whose n-th run does steps[n]: "pass", "inconclusive", or "mismatch"."""
+    runs = []
+
+    def run(s):
+        step = steps[len(runs)]
+        runs.append(step)
+        if step == "inconclusive":
+            raise Inconclusive("the race did not happen", "a race")
+        if step == "mismatch":
+            raise Mismatch("charged twice", "charged once")
+    return run, runs
+
+
+def test_an_inconclusive_scenario_runs_again_and_can_pass():
+    run, runs = scripted("inconclusive", "pass")
+    outcome = _run_scenario(spec(run), {}, target=None)
+    assert outcome["passed"] and outcome["tries"] == 2 and runs == ["inconclusive", "pass"]
+
+
+def test_inconclusive_every_time_is_reported_inconclusive_without_points():
+    run, runs = scripted(*["inconclusive"] * framework.SCENARIO_TRIES)
+    outcome = _run_scenario(spec(run), {}, target=None)
+    assert not outcome["passed"] and outcome["tries"] == framework.SCENARIO_TRIES
+    assert outcome["observed"].startswith("inconclusive: the race did not happen")
+
+
+def test_a_wrong_answer_runs_once():
+    run, runs = scripted("mismatch", "pass")
+    outcome = _run_scenario(spec(run), {}, target=None)
+    assert not outcome["passed"] and runs == ["mismatch"] and outcome["observed"] == "charged twice"
+
+
+def test_a_failure_the_machine_explains_runs_again():
+    runs = []
+
+    def first_run_overran():
+        if len(runs) == 1:
+            raise Inconclusive("an invocation overran", "none overran")
+
+    def run(s):
+        runs.append(1)
+        s.on_failure_ask(first_run_overran)
+        if len(runs) == 1:
+            raise Mismatch("charged twice", "charged once")
+    outcome = _run_scenario(spec(run), {}, target=None)
+    assert outcome["passed"] and outcome["tries"] == 2
+
+
+def test_a_pass_is_never_explained_away():
+    asked = []
+
+    def run(s):
+        s.on_failure_ask(lambda: asked.append(1))
+    assert _run_scenario(spec(run), {}, target=None)["passed"] and not asked
+
+
+# -- lab 03: redelivered by the clock or by the handler -----------------------------------------
+
+def pipeline(records: list[tuple[str, float, str]], ended: dict[str, float]) -> Pipeline:
+    """records: (body, delivered at, invocation); ended: invocation -> when it ended."""
+    p = Pipeline.__new__(Pipeline)
+    p.sent = {body: {"kind": "ok", "order": {"id": body}} for body, _, _ in records}
+    items = [{"body": {"S": b}, "at": {"S": f"{at:.6f}#{inv}"}} for b, at, inv in records]
+    items += [{"body": {"S": ENDED}, "at": {"S": inv}, "ended": {"N": str(t)}} for inv, t in ended.items()]
+    p._recorded = lambda: items
+    return p
+
+
+def test_a_redelivery_the_handler_asked_for_is_not_explained():
+    # ok-1 reported failed by invocation a (ended at 1.5), delivered again at 8.0
+    pipeline([("ok-1", 1.0, "a"), ("ok-1", 8.0, "b")], {"a": 1.5, "b": 8.2}).unless_overrun()
+
+
+def test_a_redelivery_while_the_first_invocation_still_ran_is_inconclusive():
+    p = pipeline([("ok-1", 1.0, "a"), ("ok-1", 7.5, "b")], {"a": 9.0, "b": 7.9})
+    with pytest.raises(Inconclusive, match="ok-1 delivered again while an earlier invocation"):
+        p.unless_overrun()
+
+
+def test_a_redelivery_after_an_invocation_that_never_ended_is_inconclusive():
+    p = pipeline([("ok-2", 1.0, "a"), ("ok-2", 8.0, "b")], {"b": 8.1})
+    with pytest.raises(Inconclusive, match="ok-2"):
+        p.unless_overrun()
+
+
+def test_messages_delivered_once_are_not_explained():
+    pipeline([("ok-1", 1.0, "a"), ("ok-2", 1.0, "a")], {}).unless_overrun()
