@@ -198,7 +198,12 @@ class Scenario:
 
     def explain_failure(self) -> None:
         for explain in self._machine_explanations:
-            explain()
+            try:
+                explain()
+            except Inconclusive:
+                raise
+            except Exception:  # noqa: BLE001 - an explanation that fails must not hide the verdict
+                pass
 
     def expect(self, condition: bool, observed: str, expected: str) -> None:
         if not condition:

@@ -11,8 +11,7 @@ import psutil
 import pytest
 
 from labkit.emulator.http_serving import IDLE_CONNECTION_S
-from labkit.emulator.server import ServerProcess
-from labkit.isolation.limits import limited_command
+from labkit.grading.executor import GradeSettings, new_backend
 from labkit.lessons.polling import wait_until
 
 HEALTH = b"GET /_labkit/health HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -65,13 +64,9 @@ def test_an_idle_connection_is_closed(server):
 
 
 @pytest.fixture
-def limited_server(tmp_path):
-    """A backend under the address-space limit `labkit grade` gives it (GradeSettings)."""
-    from labkit.grading.executor import GradeSettings
-
-    settings = GradeSettings.__dataclass_fields__["memory_mb"].default
-    proc = ServerProcess(log_path=str(tmp_path / "server.log"), command_wrapper=lambda cmd: limited_command(
-        cmd, settings, 600, 256, drop_root=False)).start()
+def limited_server():
+    """A backend as `labkit grade` starts one: under its address-space limit, unprivileged."""
+    proc = new_backend(GradeSettings(seed="-")).start()
     yield proc
     proc.stop()
 

@@ -65,6 +65,17 @@ def test_a_failure_the_machine_explains_runs_again():
     assert outcome["passed"] and outcome["tries"] == 2
 
 
+def test_an_explanation_that_fails_leaves_the_verdict():
+    def broken():
+        raise RuntimeError("the attempts table is gone")
+
+    def run(s):
+        s.on_failure_ask(broken)
+        raise Mismatch("charged twice", "charged once")
+    outcome = _run_scenario(spec(run), {}, target=None)
+    assert not outcome["passed"] and outcome["observed"] == "charged twice"
+
+
 def test_a_pass_is_never_explained_away():
     asked = []
 
