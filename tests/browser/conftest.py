@@ -1,6 +1,7 @@
 """JupyterLab in Debian's Chromium, driven by Playwright: what a learner actually sees.
 
-One JupyterLab + one embedded backend per test session, serving a *copy* of the notebooks
+One JupyterLab + one embedded backend per test session and path (lessons on awslambdaric,
+solutions on the portable path), serving a *copy* of the notebooks
 (JupyterLab saves what it runs; the committed notebooks must stay without outputs).
 Screenshots go to test-output/screenshots/ (printed at the end of the session).
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from labkit.emulator.server import ServerProcess, port_is_free
+from labkit.platform_support import PORTABLE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -25,6 +27,7 @@ SHOTS = ROOT / "test-output" / "screenshots"
 # Flags verified on this kind of machine (shared/design.md): no GPU, no network chatter.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PORTABLE = {PORTABLE_ENV: "1"}
 COPIED = ["notebooks", "labs", "solutions", "tests/notebooks/fixtures"]
 
 
@@ -61,20 +64,18 @@ def workspace(tmp_path_factory) -> Path:
     return ws
 
 
-@pytest.fixture(scope="session")
-def backend(tmp_path_factory):
-    proc = ServerProcess(log_path=str(tmp_path_factory.mktemp("srv") / "server.log")).start()
-    yield proc
-    proc.stop()
+def _backend(tmp_path_factory, extra_env: dict[str, str]):
+    env = dict(os.environ, **extra_env)
+    return ServerProcess(log_path=str(tmp_path_factory.mktemp("srv") / "server.log"), env=env).start()
 
 
-@pytest.fixture(scope="session")
-def jupyterlab(workspace, backend, tmp_path_factory):
+def _jupyterlab(workspace: Path, backend: ServerProcess, tmp_path_factory, extra_env: dict[str, str]):
     port = _free_port()
     assert port_is_free("127.0.0.1", port)
     env = dict(os.environ, AWS_ENDPOINT_URL=backend.url, LABKIT_BACKEND="embedded",
                AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
-               JUPYTERLAB_SETTINGS_DIR=str(workspace / ".jupyter-settings"), MPLBACKEND="module://matplotlib_inline.backend_inline")
+               JUPYTERLAB_SETTINGS_DIR=str(workspace / ".jupyter-settings"), MPLBACKEND="module://matplotlib_inline.backend_inline",
+               **extra_env)
     env.pop("PYTHONPATH", None)  # kernels use the learner's venv only, as with `make lab`
     log = open(tmp_path_factory.mktemp("jl") / "jupyterlab.log", "wb")
     proc = subprocess.Popen(
@@ -95,6 +96,28 @@ def jupyterlab(workspace, backend, tmp_path_factory):
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(workspace, tmp_path_factory):
+    """JupyterLab and its backend as `make lab` starts them on Linux (awslambdaric runtime)."""
+    backend = _backend(tmp_path_factory, {})
+    try:
+        yield from _jupyterlab(workspace, backend, tmp_path_factory, {})
+    finally:
+        backend.stop()
+
+
+@pytest.fixture(scope="session")
+def jupyterlab_portable(workspace, tmp_path_factory):
+    """The same on the macOS/Windows path (LABKIT_PORTABLE=1, backend and kernels alike): the
+    solutions run here, so every notebook runs once on each path (lessons: headless in
+    notebooks-portable, here on awslambdaric; solutions: here, and on awslambdaric in grading)."""
+    backend = _backend(tmp_path_factory, PORTABLE)
+    try:
+        yield from _jupyterlab(workspace, backend, tmp_path_factory, PORTABLE)
+    finally:
+        backend.stop()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ Lessons: Run All, no error outputs (also none inside widget outputs), then move 
 wait for a finished redraw without a traceback, then call clean_up() as the lesson says, and check
 JupyterLab's log console holds no traceback. Screenshots: <name>-widget.png (the widget cell after
 the move) and <name>-end.png (the end of the notebook); -log.png when the log console has entries.
-Solutions: Run All, no error outputs, every checker table shows full points and no FAIL.
+Solutions: Run All, no error outputs, every checker table shows full points and no FAIL; they run
+on the macOS/Windows path (LABKIT_PORTABLE=1), the lessons on awslambdaric (see conftest).
 Each notebook's time goes to test-output/browser_times.csv (a report, not an assertion).
 """
 from __future__ import annotations
@@ -90,9 +91,9 @@ HEADING = re.compile(r"(\d+)/(\d+) points")
 
 
 @pytest.mark.parametrize("path", SOLUTIONS)
-def test_solution_checks_all_pass_in_browser(jupyterlab, page, path):
+def test_solution_checks_all_pass_in_browser(jupyterlab_portable, page, path):
     started = time.monotonic()
-    nb = NotebookPage(page, jupyterlab, path)
+    nb = NotebookPage(page, jupyterlab_portable, path)
     nb.open()
     nb.run_all(RUN_DEADLINE_S)
     _shot(nb, path, "-end")

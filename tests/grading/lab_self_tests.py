@@ -11,11 +11,12 @@ from __future__ import annotations
 import ast
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from labkit.checks.framework import Lab, Target, hidden_params, run_checks
 from tests.grading.conftest import ROOT, write_mutant
@@ -179,3 +180,57 @@ def wrong_design_is_caught(lab: Lab, spec: Path, server_url: str, folder: Path,
             where = f"the {'hidden scenarios of seed ' + seed if r.hidden else 'public scenario'}"
             assert not r.passed and r.points == 0, f"{spec.name} passed {target_check} on {where}"
             assert r.observed, f"{spec.name} on {where}: the learner must be told what was observed"
+
+
+# -- judged side by side -----------------------------------------------------------------------
+# A planted bug's or wrong design's run mostly waits (a visibility timeout, alarm periods, a
+# check's deadline running out on code that never gets there) and none depends on another: a
+# test module judges all of its own at once, and each test reads its verdict. A solution is
+# never judged this way: whether it passes may depend on the machine's load, a bug's failure not.
+
+JUDGED_AT_ONCE = 4
+
+
+class Verdicts:
+    """What judging each item raised (an assertion, with its message and traceback), or None."""
+
+    def __init__(self, judge: Callable[[Path], None], items: list[Path]):
+        with ThreadPoolExecutor(max_workers=JUDGED_AT_ONCE) as pool:
+            futures = {item: pool.submit(judge, item) for item in items}
+        self._raised = {item: future.exception() for item, future in futures.items()}
+
+    def of(self, item: Path) -> None:
+        if self._raised[item] is not None:
+            raise self._raised[item]
+
+
+def selected(request: pytest.FixtureRequest, argname: str) -> list:
+    """The values of ``argname`` that this test module's selected tests take (after -k)."""
+    values = []
+    for item in request.session.items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.module is request.module and argname in params:
+            values.append(params[argname])
+    return list(dict.fromkeys(values))
+
+
+def scratch(tmp_path_factory: pytest.TempPathFactory, spec: Path) -> Path:
+    """A folder of its own for one planted bug or design, readable by `nobody` (see conftest)."""
+    folder = tmp_path_factory.mktemp(spec.stem)
+    os.chmod(folder, 0o755)
+    return folder / spec.name.removesuffix(".py")
+
+
+def wrong_design_verdicts(request: pytest.FixtureRequest, lab: Lab, server_url: str,
+                          tmp_path_factory: pytest.TempPathFactory) -> Verdicts:
+    """Every selected wrong design of the module (parametrized as ``design``), judged at once."""
+    return Verdicts(lambda spec: wrong_design_is_caught(
+        lab, spec, server_url, scratch(tmp_path_factory, spec), SEEDS), selected(request, "design"))
+
+
+def planted_bug_verdicts(request: pytest.FixtureRequest, lab: Lab, server_url: str,
+                         tmp_path_factory: pytest.TempPathFactory,
+                         control: str | Mapping[str, str | None]) -> Verdicts:
+    """Every selected planted bug of the module (parametrized as ``mutant``), judged at once."""
+    return Verdicts(lambda spec: planted_bug_is_caught(
+        lab, spec, server_url, scratch(tmp_path_factory, spec), control), selected(request, "mutant"))

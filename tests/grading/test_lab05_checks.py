@@ -59,20 +59,29 @@ def test_at_least_three_planted_bugs():
     assert len(MUTANTS) >= 3
 
 
+@pytest.fixture(scope="module")
+def planted_bugs(request, server, lab05, lab05_code, tmp_path_factory):
+    return self_test.Verdicts(lambda mutant: _planted_bug_is_caught(
+        lab05, lab05_code["solution"], server.url, mutant, self_test.scratch(tmp_path_factory, mutant)),
+        self_test.selected(request, "mutant"))
+
+
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
-def test_planted_bug_fails_the_check_aimed_at_it(server, lab05, lab05_code, mutant, tmp_path):
+def test_planted_bug_fails_the_check_aimed_at_it(planted_bugs, mutant):
+    planted_bugs.of(mutant)
+
+
+def _planted_bug_is_caught(lab05, solution: Path, server_url: str, mutant: Path, folder: Path):
     doc = (mutant / "README.md").read_text()
     assert "Caught by:" in doc, f"{mutant.name}/README.md must say which check catches it"
     target_check = doc.split("Caught by:")[1].split()[0].strip(".,")
-    folder = tmp_path / mutant.name
-    shutil.copytree(lab05_code["solution"], folder)
+    shutil.copytree(solution, folder)
     for planted in mutant.iterdir():
         if planted.name in FILES:
             shutil.copy(planted, folder / planted.name)
-    os.chmod(tmp_path, 0o755)
     aimed = [c for c in lab05.checks if c.id in (target_check, BASIC)]
     assert target_check in {c.id for c in aimed}
-    results = {r.check: r for r in run_checks(aimed, Target(_handler(folder), server.url))}
+    results = {r.check: r for r in run_checks(aimed, Target(_handler(folder), server_url))}
     assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
     assert results[target_check].observed  # the learner is told what was observed
     if target_check != BASIC:
@@ -83,11 +92,14 @@ def test_at_least_two_wrong_designs():
     assert len(DESIGNS) >= 2
 
 
+@pytest.fixture(scope="module")
+def wrong_designs(request, server, lab05, tmp_path_factory):
+    return self_test.wrong_design_verdicts(request, lab05, server.url, tmp_path_factory)
+
+
 @pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
-def test_wrong_design_loses_the_points_public_and_hidden(server, lab05, design, tmp_path):
-    os.chmod(tmp_path, 0o755)
-    self_test.wrong_design_is_caught(lab05, design, server.url, tmp_path / design.name,
-                                     self_test.SEEDS)
+def test_wrong_design_loses_the_points_public_and_hidden(wrong_designs, design):
+    wrong_designs.of(design)
 
 
 def test_effect_check_never_passes_without_its_fault(server, lab05, tmp_path):

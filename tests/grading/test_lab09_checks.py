@@ -92,6 +92,11 @@ def test_at_least_two_wrong_designs():
     assert len(DESIGNS) >= 2
 
 
+@pytest.fixture(scope="module")
+def wrong_designs(request, server, tmp_path_factory):
+    return self_test.wrong_design_verdicts(request, LAB, server.url, tmp_path_factory)
+
+
 @pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
-def test_wrong_design_loses_the_points_public_and_hidden(server, design, tmp_path):
-    self_test.wrong_design_is_caught(LAB, design, server.url, tmp_path, self_test.SEEDS)
+def test_wrong_design_loses_the_points_public_and_hidden(wrong_designs, design):
+    wrong_designs.of(design)
