@@ -83,13 +83,11 @@ class EmbeddedServer:
         from labkit.emulator import patches
         from labkit.emulator.http_serving import (
             cache_moto_dispatch, keep_alive_handler, own_calls_close_their_connections,
-            skip_flask_debug_files_class,
         )
 
         _quiet_dummy_credentials()
         own_calls_close_their_connections()
         cache_moto_dispatch()
-        skip_flask_debug_files_class()
         moto_app = DomainDispatcherApplication(create_backend_app)
         self._httpd = make_server(
             self.host, self.port, self._wrap(moto_app), threaded=True,
