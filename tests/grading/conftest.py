@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import os
-import stat
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +15,6 @@ import pytest
 pytest.register_assert_rewrite("tests.grading.lab_self_tests")
 
 from labkit.checks import get_lab
-from labkit.isolation.limits import learner_can_run_python, untraversable_folders
 from labkit.grading.starter import BEGIN, END, STARTER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,16 +101,8 @@ def lab_code(request, tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def learner_user_can_run_python():
-    """Grading as root runs learner code as `nobody`, which must be able to start our Python.
-    On this kind of machine the interpreter lives under /root (mode 0700): allow traversal
-    (x only, not listing) of the folders in the way, as the grader's message tells an
-    instructor to do."""
-    if learner_can_run_python():
-        for folder in untraversable_folders():
-            os.chmod(folder, os.stat(folder).st_mode | stat.S_IXOTH)
-    problem = learner_can_run_python()
-    assert not problem, problem
+def grading_runs_learner_code_as_nobody(learner_user_can_run_python):
+    """Every grading test may run learner code unprivileged (see tests/conftest.py)."""
 
 
 @pytest.fixture(scope="session")

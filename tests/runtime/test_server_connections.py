@@ -64,7 +64,7 @@ def test_an_idle_connection_is_closed(server):
 
 
 @pytest.fixture
-def limited_server():
+def limited_server(learner_user_can_run_python):
     """A backend as `labkit grade` starts one: under its address-space limit, unprivileged."""
     proc = new_backend(GradeSettings(seed="-")).start()
     yield proc
