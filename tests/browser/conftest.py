@@ -64,12 +64,10 @@ def workspace(tmp_path_factory) -> Path:
     return ws
 
 
-def _backend(tmp_path_factory, extra_env: dict[str, str]):
-    env = dict(os.environ, **extra_env)
-    return ServerProcess(log_path=str(tmp_path_factory.mktemp("srv") / "server.log"), env=env).start()
-
-
-def _jupyterlab(workspace: Path, backend: ServerProcess, tmp_path_factory, extra_env: dict[str, str]):
+def _jupyterlab(workspace: Path, tmp_path_factory, extra_env: dict[str, str]):
+    """JupyterLab and its own backend, both with ``extra_env`` (the path under test)."""
+    backend = ServerProcess(log_path=str(tmp_path_factory.mktemp("srv") / "server.log"),
+                            env=dict(os.environ, **extra_env)).start()
     port = _free_port()
     assert port_is_free("127.0.0.1", port)
     env = dict(os.environ, AWS_ENDPOINT_URL=backend.url, LABKIT_BACKEND="embedded",
@@ -96,16 +94,13 @@ def _jupyterlab(workspace: Path, backend: ServerProcess, tmp_path_factory, extra
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+        backend.stop()
 
 
 @pytest.fixture(scope="session")
 def jupyterlab(workspace, tmp_path_factory):
     """JupyterLab and its backend as `make lab` starts them on Linux (awslambdaric runtime)."""
-    backend = _backend(tmp_path_factory, {})
-    try:
-        yield from _jupyterlab(workspace, backend, tmp_path_factory, {})
-    finally:
-        backend.stop()
+    yield from _jupyterlab(workspace, tmp_path_factory, {})
 
 
 @pytest.fixture(scope="session")
@@ -113,11 +108,7 @@ def jupyterlab_portable(workspace, tmp_path_factory):
     """The same on the macOS/Windows path (LABKIT_PORTABLE=1, backend and kernels alike): the
     solutions run here, so every notebook runs once on each path (lessons: headless in
     notebooks-portable, here on awslambdaric; solutions: here, and on awslambdaric in grading)."""
-    backend = _backend(tmp_path_factory, PORTABLE)
-    try:
-        yield from _jupyterlab(workspace, backend, tmp_path_factory, PORTABLE)
-    finally:
-        backend.stop()
+    yield from _jupyterlab(workspace, tmp_path_factory, PORTABLE)
 
 
 @pytest.fixture(scope="session")
