@@ -4,8 +4,11 @@ labs whose tasks build an alarm (03: the DLQ, 05: the stuck-saga queue)."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from labkit.lessons.polling import wait_until
 
 
 def alarm_notes(sqs, inbox: str, notes: list[dict[str, Any]]) -> None:
@@ -32,3 +35,39 @@ def depth_publishes(cloudwatch, queue_name: str, since: datetime) -> int:
         EndTime=datetime.now(timezone.utc) + timedelta(minutes=1), Period=3600,
         Statistics=["SampleCount"])["Datapoints"]
     return int(sum(p["SampleCount"] for p in points))
+
+
+class NotWithinPublishes(Exception):
+    """An alarm did not get there after its queue's depth was published that many times."""
+
+
+# A verdict waits for the alarm's own clock, not a guess of the machine's speed: the queue's
+# depth published this many times, so a loaded machine that publishes late only makes the wait
+# longer. After the last publish, the evaluator (every second) and the SNS delivery get a few
+# seconds more.
+SETTLE_PUBLISHES = 4   # 3 publishes an alarm on one datapoint has seen, and one period to act
+AFTER_LAST_S = 3
+CAP_S = 300            # only if publishing stopped altogether
+
+
+def wait_for_alarm(condition, cloudwatch, queue_name: str, since: datetime, what: str,
+                   publishes: int = SETTLE_PUBLISHES) -> None:
+    """Poll `condition` (true: done; it may raise a Mismatch) until it holds; raise
+    NotWithinPublishes once the queue's depth was published `publishes` times since `since`
+    (and AFTER_LAST_S passed) with the condition still false."""
+    counted_at: list[float] = []
+
+    def settled() -> bool:
+        if condition():
+            return True
+        if not counted_at and depth_publishes(cloudwatch, queue_name, since) >= publishes:
+            counted_at.append(time.monotonic())
+        if counted_at and time.monotonic() - counted_at[0] >= AFTER_LAST_S:
+            raise NotWithinPublishes(f"{what}: not within {publishes} publishes of the depth")
+        return False
+
+    try:
+        wait_until(settled, timeout=CAP_S, interval=1, what=what)
+    except TimeoutError:
+        raise NotWithinPublishes(f"{what}: the depth was not published {publishes} times "
+                                 f"within {CAP_S} s") from None

@@ -275,11 +275,15 @@ def hidden_params(spec: CheckSpec, seed: str) -> list[dict[str, Any]]:
 
 
 def run_checks(specs: list[CheckSpec], target: Target, seed: str | None = None,
-               parallel: int = 16) -> list[CheckResult]:
-    """Public results for every check, then hidden ones (aggregated per check) given a seed."""
+               parallel: int = 16, public: bool = True) -> list[CheckResult]:
+    """Public results for every check, then hidden ones (aggregated per check) given a seed;
+    public=False: the hidden ones only (the public scenario was run already, e.g. the same
+    code under another seed)."""
+    assert public or seed is not None, "no public scenario and no seed: nothing to run"
     jobs: list[tuple[CheckSpec, bool, dict[str, Any]]] = []
     for spec in specs:
-        jobs.append((spec, False, spec.public))
+        if public:
+            jobs.append((spec, False, spec.public))
         if seed is not None and spec.hidden is not None:
             jobs += [(spec, True, p) for p in hidden_params(spec, seed)]
     with start_environments(target.limits, target.drop_root) as zygote, \

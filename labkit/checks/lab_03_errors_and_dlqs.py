@@ -39,7 +39,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from labkit.checks.framework import Lab, Mismatch, Scenario
-from labkit.checks.alarm_watch import alarm_notes, alarmed, depth_publishes
+from labkit.checks.alarm_watch import NotWithinPublishes, alarm_notes, alarmed, depth_publishes, wait_for_alarm
 from labkit.checks.lab_03_pipeline import (
     ORDERS_FILE, PERMANENT_KINDS, VISIBILITY_S, Pipeline, call_learner, dead_letter,
     eu_order, flaky_order, mixed, name_of, ok_order, permanent_order,
@@ -64,7 +64,6 @@ LAB = Lab(
 )
 CHECK_MAX_RECEIVES = 3    # the redrive policy task-1 and task-4 checks set up themselves
 ALARM_PERIOD_S = 10       # the emulator publishes SQS metrics every 10 s (AWS: 60 s)
-ALARM_DEADLINE_S = 3 * ALARM_PERIOD_S + 30
 QUIET_PUBLISHES = 2       # the empty DLQ's metrics published this often before anything is parked
 
 
@@ -314,11 +313,11 @@ def alarm_fires(s: Scenario) -> None:
             depth_publishes(cloudwatch, dlq_name, created) >= QUIET_PUBLISHES
 
     try:
-        wait_until(quiet, timeout=ALARM_DEADLINE_S, interval=1, what="the alarm to be OK")
-    except TimeoutError:
+        wait_for_alarm(quiet, cloudwatch, dlq_name, created, "the alarm to be OK")
+    except NotWithinPublishes:
         alarm = state()
-        raise Mismatch(f"the alarm was still {alarm['StateValue']} {ALARM_DEADLINE_S} s after it "
-                       f"was created, the DLQ empty and its depth published "
+        raise Mismatch(f"the alarm was still {alarm['StateValue']} {round(time.monotonic() - started)}"
+                       f" s after it was created, the DLQ empty and its depth published "
                        f"{depth_publishes(cloudwatch, dlq_name, created)} time(s) "
                        f"({alarm.get('StateReason', '')[:160]})",
                        "the alarm OK while the DLQ is empty: evaluating the DLQ's depth, below "
@@ -335,14 +334,16 @@ def alarm_fires(s: Scenario) -> None:
         return alarmed(notes, alarm_name)
 
     started = time.monotonic()
+    parked_at = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
     try:
-        wait_until(notified, timeout=ALARM_DEADLINE_S, interval=1, what="the ALARM notification")
-    except TimeoutError:
+        wait_for_alarm(notified, cloudwatch, dlq_name, parked_at, "the ALARM notification")
+    except NotWithinPublishes:
         alarm = state()
         s.evidence["notifications"] = notes
-        raise Mismatch(f"no ALARM notification on the topic {ALARM_DEADLINE_S} s after "
-                       f"{len(s.params['parked'])} message(s) landed in the DLQ; the alarm is "
-                       f"{alarm['StateValue']} ({alarm.get('StateReason', '')[:160]})",
+        raise Mismatch(f"no ALARM notification on the topic {round(time.monotonic() - started)} s "
+                       f"after {len(s.params['parked'])} message(s) landed in the DLQ (its depth "
+                       f"published {depth_publishes(cloudwatch, dlq_name, parked_at)} times since); "
+                       f"the alarm is {alarm['StateValue']} ({alarm.get('StateReason', '')[:160]})",
                        "the alarm in ALARM, notifying the topic, within a few periods") from None
     s.evidence["notified_after_s"] = round(time.monotonic() - started, 1)
 

@@ -36,7 +36,9 @@ from typing import Any
 import yaml
 
 from labkit.checks.framework import Lab, Mismatch, Scenario
-from labkit.checks.alarm_watch import alarm_notes, alarmed, depth_publishes
+from labkit.checks.alarm_watch import (
+    NotWithinPublishes, alarm_notes, alarmed, depth_publishes, wait_for_alarm,
+)
 from labkit.checks.lab_05_trip import (
     ALARM_FILE, COMPENSATIONS, DEFINITION_FILE, FORWARD, LAND_WAIT_S, SERVICES_FILE, SLOW_S, STEPS,
     Trip, substitute,
@@ -61,7 +63,6 @@ LAB = Lab(
     },
 )
 FAULT_RUNS = 3              # sagas run for one case until the injected fault takes effect
-ALARM_DEADLINE_S = 120      # SQS metrics are published every 10 s on the emulator (60 s on AWS)
 QUIET_PUBLISHES = 2         # the empty stuck queue's metrics published this often before a saga
 
 
@@ -286,12 +287,13 @@ def stuck_saga_parked(s: Scenario) -> None:
             depth_publishes(cloudwatch, trip.stuck_queue_name, created) >= QUIET_PUBLISHES
 
     try:
-        wait_until(quiet, timeout=ALARM_DEADLINE_S, interval=1, what="the stuck-saga alarm OK")
-    except TimeoutError:
+        wait_for_alarm(quiet, cloudwatch, trip.stuck_queue_name, created, "the stuck-saga alarm OK")
+    except NotWithinPublishes:
         now = state()
-        raise Mismatch(f"the alarm from {ALARM_FILE} was still {now['StateValue']} "
-                       f"{ALARM_DEADLINE_S} s after it was created, with the stuck-saga queue "
-                       f"empty ({now.get('StateReason', '')[:160]})",
+        raise Mismatch(f"the alarm from {ALARM_FILE} was still {now['StateValue']} after the "
+                       f"empty stuck-saga queue's depth was published "
+                       f"{depth_publishes(cloudwatch, trip.stuck_queue_name, created)} times "
+                       f"({now.get('StateReason', '')[:160]})",
                        "the alarm OK while the queue is empty: evaluating the queue's depth, "
                        "below its threshold") from None
 
@@ -323,11 +325,14 @@ def stuck_saga_parked(s: Scenario) -> None:
         alarm_notes(sqs, inbox, notes)
         return alarmed(notes, alarm_name)
 
+    parked_at = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
     try:
-        wait_until(notified, timeout=ALARM_DEADLINE_S, interval=1, what="the stuck-saga alarm")
-    except TimeoutError:
+        wait_for_alarm(notified, cloudwatch, trip.stuck_queue_name, parked_at, "the stuck-saga alarm")
+    except NotWithinPublishes:
         s.evidence["notifications"] = notes
-        raise Mismatch(f"{what}: no ALARM notification on the topic {ALARM_DEADLINE_S} s after "
-                       f"the saga was parked; the alarm from {ALARM_FILE} is "
+        raise Mismatch(f"{what}: no ALARM notification on the topic after the stuck-saga "
+                       f"queue's depth was published "
+                       f"{depth_publishes(cloudwatch, trip.stuck_queue_name, parked_at)} times "
+                       f"with the saga parked; the alarm from {ALARM_FILE} is "
                        f"{state()['StateValue']}",
                        "the alarm in ALARM, notifying its topic") from None

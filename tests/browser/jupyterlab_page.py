@@ -102,16 +102,14 @@ class NotebookPage:
             handle = cell.locator(".widget-slider .noUi-handle").first
             handle.scroll_into_view_if_needed()
             box = handle.bounding_box()
-            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             track = cell.locator(".widget-slider .noUi-target").first.bounding_box()
-            # A short drag (0.3 of the track) towards whichever end is further away: the value
-            # surely changes, and the experiment stays about as big as the default one.
-            step = track["width"] * 0.3   # > half a step even on a 3-position slider
-            target = x + step if x < track["x"] + track["width"] / 2 else x - step
-            self.page.mouse.move(x, y)
-            self.page.mouse.down()
-            self.page.mouse.move(target, y, steps=12)
-            self.page.mouse.up()
+            # One step, as a learner moves a focused slider with the arrow keys, towards whichever
+            # end is further away: the value surely changes and the experiment stays about as
+            # big as the default one (a drag of a fixed share of the track made lesson 09's
+            # backlog 4x bigger and its redraw slower than the deadline on a busy machine).
+            right = box["x"] + box["width"] / 2 < track["x"] + track["width"] / 2
+            handle.focus()
+            handle.press("ArrowRight" if right else "ArrowLeft")
             self.page.wait_for_function(f"(before) => JSON.stringify(({SLIDER_READOUTS_JS})({cell_index})) "
                                         "!== JSON.stringify(before)", arg=readouts,
                                         timeout=deadline_s * 1000, polling=200)

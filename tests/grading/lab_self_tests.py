@@ -1,5 +1,6 @@
 """What every lab's self-tests (test_labNN_checks.py) show about its checks, as plain functions:
-the solution gets full marks (public, and hidden under three seeds), the starter gets nothing,
+the solution gets full marks (public and hidden under the first seed in test_grade_every_lab,
+hidden under the others here), the starter gets nothing,
 hidden scenarios come from the seed alone, and every planted bug under mutants/ fails the check
 its docstring names ("Caught by: CHECK") while passing a control check about another promise, so
 each check is shown to catch its own bug, not just broken code.
@@ -48,10 +49,21 @@ def solution_passes(lab: Lab, server_url: str, solution: Path, seed: str) -> lis
     return results
 
 
-def solution_full_marks(lab: Lab, server_url: str, solution: Path, seed: str) -> None:
-    """Every check passes the solution under `seed`, for all its points, public and hidden."""
-    results = solution_passes(lab, server_url, solution, seed)
-    assert sum(r.points for r in results) == lab.max_points(hidden=False) * 2
+def solution_full_marks_hidden(lab: Lab, server_url: str, solution: Path, seed: str) -> None:
+    """Every check passes the solution on its hidden scenarios under `seed`, for all their
+    points (the public scenario is graded end to end in test_grade_every_lab)."""
+    results = run_checks(lab.checks, Target(str(solution), server_url), seed=seed, public=False)
+    hidden_full_marks(lab, results, [seed])
+
+
+def hidden_full_marks(lab: Lab, results: list, seeds: list[str]) -> None:
+    """`results`: the hidden ones of every seed; all passed, for all their points."""
+    failed = [(r.check, r.observed, r.expected) for r in results if not r.passed]
+    assert not failed, failed
+    hidden = [c for c in lab.checks if c.hidden is not None]
+    assert all(r.hidden for r in results)
+    assert sorted(r.check for r in results) == sorted(c.id for c in hidden for _ in seeds)
+    assert sum(r.points for r in results) == len(seeds) * sum(c.points for c in hidden)
 
 
 def full_marks_over_seeds(lab: Lab, results: list, seeds: list[str]) -> None:
@@ -62,17 +74,15 @@ def full_marks_over_seeds(lab: Lab, results: list, seeds: list[str]) -> None:
     assert sum(r.points for r in results if not r.hidden) == lab.max_points(hidden=False)
 
 
-def solution_full_marks_side_by_side(lab: Lab, server_url: str, solution: Path,
-                                     seeds: list[str]) -> None:
-    """Full marks, public once and hidden under every seed, the seeds run side by side (for
-    labs whose scenarios mostly wait, e.g. for visibility timeouts to expire)."""
+def solution_full_marks_hidden_side_by_side(lab: Lab, server_url: str, solution: Path,
+                                            seeds: list[str]) -> None:
+    """Full marks on the hidden scenarios of every seed, the seeds run side by side (for labs
+    whose scenarios mostly wait, e.g. for visibility timeouts to expire)."""
     target = Target(str(solution), server_url)
-    hidden = [c for c in lab.checks if c.hidden is not None]
     with ThreadPoolExecutor(max_workers=len(seeds)) as pool:
-        first = pool.submit(run_checks, lab.checks, target, seed=seeds[0])
-        more = [pool.submit(run_checks, hidden, target, seed=seed) for seed in seeds[1:]]
-        results = first.result() + [r for f in more for r in f.result() if r.hidden]
-    full_marks_over_seeds(lab, results, seeds)
+        runs = pool.map(lambda seed: run_checks(lab.checks, target, seed=seed, public=False), seeds)
+        results = [r for run in runs for r in run]
+    hidden_full_marks(lab, results, seeds)
 
 
 def starter_passes_nothing(lab: Lab, server_url: str, starter: Path) -> list:
@@ -172,10 +182,11 @@ def wrong_design_is_caught(lab: Lab, spec: Path, server_url: str, folder: Path,
     assert aimed, f"{spec.name}: no check named {target_check}"
     assert aimed[0].hidden is not None, f"{target_check} has no hidden scenarios"
     target = Target(str(write_design(lab, spec, folder)), server_url)
-    with ThreadPoolExecutor(max_workers=len(seeds)) as pool:
-        runs = list(pool.map(lambda seed: run_checks(aimed, target, seed=seed), seeds))
+    with ThreadPoolExecutor(max_workers=len(seeds)) as pool:   # the public scenario once
+        runs = list(pool.map(lambda seed: run_checks(aimed, target, seed=seed,
+                                                     public=seed == seeds[0]), seeds))
     for seed, results in zip(seeds, runs):
-        assert {r.hidden for r in results} == {False, True}
+        assert {r.hidden for r in results} == ({False, True} if seed == seeds[0] else {True})
         for r in results:
             where = f"the {'hidden scenarios of seed ' + seed if r.hidden else 'public scenario'}"
             assert not r.passed and r.points == 0, f"{spec.name} passed {target_check} on {where}"
@@ -186,9 +197,10 @@ def wrong_design_is_caught(lab: Lab, spec: Path, server_url: str, folder: Path,
 # A planted bug's or wrong design's run mostly waits (a visibility timeout, alarm periods, a
 # check's deadline running out on code that never gets there) and none depends on another: a
 # test module judges all of its own at once, and each test reads its verdict. A solution is
-# never judged this way: whether it passes may depend on the machine's load. Nor is a lab whose
-# bugs only show when invocations overlap (lab 09: a wrong design that lets too many run at once
-# passed a hidden scenario while 3 others were judged beside it; a slowed machine overlaps fewer).
+# never judged this way: whether it passes may depend on the machine's load. A check whose bug
+# only shows when invocations overlap must not rest on the overlap alone (lab 09 once passed a
+# design that lets too many run at once while 3 others were judged beside it: a slowed machine
+# overlaps fewer; its checks now also read back the caps the configuration sets).
 
 JUDGED_AT_ONCE = 4
 

@@ -1,6 +1,6 @@
-"""Self-tests of lab 00's checks (see lab_self_tests): the solution gets full marks (public, and
-hidden under the other seeds: test_grade_every_lab grades the
-solution and the starter notebooks under the first), and every planted bug under
+"""Self-tests of lab 00's checks (see lab_self_tests): the solution gets full marks on the
+hidden scenarios of the other seeds (test_grade_every_lab grades the
+solution and the starter notebooks, public and hidden, under the first), and every planted bug under
 mutants/00_start_here/ fails the check its docstring names; a bug aimed at init or refresh still
 answers right, so each check is shown to catch its own bug, not just broken code. Each plausible
 wrong design under wrong_designs/00_start_here/ (what a learner who half-read the lesson would
@@ -22,8 +22,8 @@ CONTROL = {"init-once": "answers-right", "refreshes-config": "answers-right", "a
 
 
 @pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
-def test_solution_gets_full_marks_public_and_hidden(server, lab_code, seed):
-    self_test.solution_full_marks(LAB, server.url, lab_code["solution"], seed)
+def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
+    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
 
 
 

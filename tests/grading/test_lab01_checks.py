@@ -1,5 +1,5 @@
-"""Self-tests of lab 01's checks (see lab_self_tests): the solution gets full marks (public, and
-hidden under the seeds test_grade_every_lab does not grade it under; the starter is graded there), and every planted bug under
+"""Self-tests of lab 01's checks (see lab_self_tests): the solution gets full marks on the
+hidden scenarios of the seeds test_grade_every_lab does not grade it under (it grades public and hidden of the first, and the starter), and every planted bug under
 mutants/01_queue_processor/ fails the check its docstring names while passing another check, so
 each check is shown to catch its own bug, not just broken code. Each plausible wrong design under
 wrong_designs/01_queue_processor/ (what a learner who half-read the lesson would write) loses the
@@ -20,10 +20,10 @@ CONTROL = {"configuration": "reports-failures", "reports-failures": "configurati
            "mixed-batches": "configuration"}
 
 
-def test_solution_gets_full_marks_public_and_hidden_seeds(server, lab_code):
+def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code):
     # the scenarios mostly wait for visibility timeouts to expire: the seeds run side by side
-    self_test.solution_full_marks_side_by_side(LAB, server.url, lab_code["solution"],
-                                               self_test.OTHER_SEEDS)
+    self_test.solution_full_marks_hidden_side_by_side(LAB, server.url, lab_code["solution"],
+                                                      self_test.OTHER_SEEDS)
 
 
 def test_hidden_scenarios_depend_on_the_seed_only():

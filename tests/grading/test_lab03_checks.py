@@ -1,5 +1,5 @@
 """Self-tests of lab 03's checks, errors and DLQs (see lab_self_tests): the solution gets full
-marks (public, and hidden under the seeds test_grade_every_lab does not grade it under; the starter is graded there), and every planted bug in
+marks on the hidden scenarios of the seeds test_grade_every_lab does not grade it under (it grades public and hidden of the first, and the starter), and every planted bug in
 mutants/03_errors_and_dlqs fails the check its docstring names while still passing the basic
 permanent-parked check, so each check is shown to catch its own bug, not just broken code. Each
 plausible wrong design under wrong_designs/03_errors_and_dlqs/ (what a learner who half-read the
@@ -20,8 +20,8 @@ BASIC = "permanent-parked"   # the control check every planted bug must still pa
 
 
 @pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
-def test_solution_gets_full_marks_public_and_hidden(server, lab_code, seed):
-    self_test.solution_full_marks(LAB, server.url, lab_code["solution"], seed)
+def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
+    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
 
 
 def test_hidden_scenarios_depend_on_the_seed_only():

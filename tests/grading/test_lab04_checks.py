@@ -1,6 +1,6 @@
 """Self-tests of lab 04's checks, fan-out/fan-in (see lab_self_tests): the solution gets full
-marks (public, and hidden under the other seeds: test_grade_every_lab grades the
-solution and the starter notebooks under the first), and every planted bug in
+marks on the hidden scenarios of the other seeds (test_grade_every_lab grades the
+solution and the starter notebooks, public and hidden, under the first), and every planted bug in
 mutants/04_fan_out_fan_in fails the check its docstring names while still passing the basic
 one-report check, so each check is shown to catch its own bug, not just broken code. Each
 plausible wrong design under wrong_designs/04_fan_out_fan_in/ (what a learner who half-read the
@@ -21,8 +21,8 @@ BASIC = "one-report"   # the control check every planted bug must still pass
 
 
 @pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
-def test_solution_gets_full_marks_public_and_hidden(server, lab_code, seed):
-    self_test.solution_full_marks(LAB, server.url, lab_code["solution"], seed)
+def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
+    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
 
 
 def test_hidden_scenarios_depend_on_the_seed_only():

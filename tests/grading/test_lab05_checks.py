@@ -1,5 +1,5 @@
-"""Self-tests of lab 05's checks (sagas): the solution gets full marks (public, and hidden under
-the seeds test_grade_every_lab does not grade it under; the starter is graded there), and every
+"""Self-tests of lab 05's checks (sagas): the solution gets full marks on the hidden
+scenarios of the seeds test_grade_every_lab does not grade it under (it grades public and hidden of the first, and the starter), and every
 planted bug in mutants/05_sagas fails the check aimed at it. A lab 05 submission is three
 files, so a mutant is a folder holding the file(s) that differ from the solution, with a
 README.md saying "Caught by: CHECK". The plausible wrong designs under wrong_designs/05_sagas
@@ -17,7 +17,7 @@ from labkit.checks import get_lab
 from labkit.checks.framework import Target, run_checks
 from tests.grading import lab_self_tests as self_test
 from tests.grading.conftest import ROOT, handler_source
-from tests.grading.lab_self_tests import OTHER_SEEDS, solution_full_marks
+from tests.grading.lab_self_tests import OTHER_SEEDS, solution_full_marks_hidden
 
 FILES = ["lab05_services.py", "lab05_saga.asl.yaml", "lab05_alarm.yaml"]
 MUTANTS = sorted(p for p in (Path(__file__).parent / "mutants" / "05_sagas").iterdir() if p.is_dir())
@@ -51,8 +51,8 @@ def _handler(folder: Path) -> str:
 
 
 @pytest.mark.parametrize("seed", OTHER_SEEDS)
-def test_solution_gets_full_marks_public_and_hidden(server, lab05, lab05_code, seed):
-    solution_full_marks(lab05, server.url, _handler(lab05_code["solution"]), seed)
+def test_solution_gets_full_marks_on_hidden_scenarios(server, lab05, lab05_code, seed):
+    solution_full_marks_hidden(lab05, server.url, _handler(lab05_code["solution"]), seed)
 
 
 def test_at_least_three_planted_bugs():

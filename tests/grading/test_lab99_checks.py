@@ -1,6 +1,6 @@
 """Self-tests of lab 99's checks (issue 5, item 7; see lab_self_tests): the solution gets full
-marks (public, and hidden under the other seeds: test_grade_every_lab grades the
-solution and the starter notebooks under the first), and every planted bug fails
+marks on the hidden scenarios of the other seeds (test_grade_every_lab grades the
+solution and the starter notebooks, public and hidden, under the first), and every planted bug fails
 the check aimed at it (named in its docstring: "Caught by: CHECK") while still passing the basic
 task-1 check, so each check is shown to catch its own bug, not just broken code. Each plausible
 wrong design under wrong_designs/99_example/ (what a learner who half-read the lesson would
@@ -22,8 +22,8 @@ BASIC = "charges-and-records"   # task 1: the control check every planted bug mu
 
 
 @pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
-def test_solution_gets_full_marks_public_and_hidden(server, lab_code, seed):
-    self_test.solution_full_marks(LAB, server.url, lab_code["solution"], seed)
+def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
+    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
 
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from labkit.emulator.runtime.config import FunctionConfig
 from labkit.emulator.runtime.launcher import spawn_fresh
-from labkit.emulator.runtime.monitor import cpu_share
+from labkit.emulator.runtime.monitor import cpu_share, work_arrived
 from labkit.emulator.runtime.process_control import cpu_time_s, kill_tree, memory_mb
 from labkit.emulator.runtime.runtime_api import RuntimeApiServer
 
@@ -104,6 +104,7 @@ class Environment:
         self.pid = self.proc.pid
         threading.Thread(target=self._watch, name=f"lambda-env-watch-{self.pid}",
                          daemon=True).start()
+        work_arrived()   # INIT runs now: its memory is watched
 
     def _worker_environ(self) -> dict[str, str]:
         c = self.config
@@ -194,6 +195,7 @@ class Environment:
         if cpu_share(self.config.memory_mb) < 1.0:
             inv.cpu_at_delivery = cpu_time_s(self.pid) if self.pid else None
         self.current = inv
+        work_arrived()
         inv.delivered.set()
         return inv
 
