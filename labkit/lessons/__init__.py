@@ -4,6 +4,7 @@ Everything here talks to the backend through plain boto3 clients passed in by th
 so a lesson behaves the same on the embedded backend, on LocalStack and on AWS.
 """
 from labkit.lessons.cold_start import force_cold_start
+from labkit.lessons.figures import show_figure
 from labkit.lessons.logs import (
     parse_report_line, read_json_lines, read_log_messages, read_report_lines, wait_for_json_lines,
     wait_for_reports,
@@ -18,5 +19,5 @@ _install_threadsafe_mathtext()  # every lesson imports this package before it dr
 __all__ = [
     "force_cold_start", "parse_report_line", "read_json_lines", "read_log_messages",
     "read_report_lines", "wait_for_json_lines", "wait_for_reports", "run_prefix", "wait_until",
-    "Progress",
+    "Progress", "show_figure",
 ]

@@ -66,14 +66,6 @@ def hidden_full_marks(lab: Lab, results: list, seeds: list[str]) -> None:
     assert sum(r.points for r in results) == len(seeds) * sum(c.points for c in hidden)
 
 
-def full_marks_over_seeds(lab: Lab, results: list, seeds: list[str]) -> None:
-    """`results`: public and hidden of the first seed, then the hidden ones of the others."""
-    failed = [(r.check, r.hidden, r.observed, r.expected) for r in results if not r.passed]
-    assert not failed, failed
-    assert sum(r.hidden for r in results) == len(seeds) * len([c for c in lab.checks if c.hidden])
-    assert sum(r.points for r in results if not r.hidden) == lab.max_points(hidden=False)
-
-
 def solution_full_marks_hidden_side_by_side(lab: Lab, server_url: str, solution: Path,
                                             seeds: list[str]) -> None:
     """Full marks on the hidden scenarios of every seed, the seeds run side by side (for labs
