@@ -8,7 +8,14 @@ API answers: only how fast.
 """
 from __future__ import annotations
 
+import email.parser
+import http.client
+import re
+import functools
 import socket
+import time
+from email.utils import formatdate
+from http import HTTPStatus
 
 IDLE_CONNECTION_S = 5.0   # well above the gap between one client's calls; short enough to
                           # bound the threads an abandoned connection holds
@@ -18,7 +25,9 @@ def keep_alive_handler():
     """moto's request handler, keeping connections open (RFC 9112, 9.3): werkzeug's sends
     `Connection: close` and logs every request, so each boto3 call paid a TCP connect, a new
     thread and a log line: 0.6 of a SendMessage's 2.7 ms of server CPU (measured)."""
+    from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY
     from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import WSGIRequestHandler
     from werkzeug.wsgi import LimitedStream
 
     class KeepAliveHandler(MotoRequestHandler):
@@ -31,6 +40,19 @@ def keep_alive_handler():
         def setup(self) -> None:
             super().setup()
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def parse_request(self) -> bool:
+            parsed = parse_request_fast(self)
+            return super().parse_request() if parsed is None else parsed
+
+        def make_environ(self) -> dict:
+            # moto's adds a second pass over the headers for names with "_" (S3 metadata);
+            # without one its result is werkzeug's plus an empty map of preserved names
+            if any("_" in name for name in self.headers.keys()):
+                return super().make_environ()
+            environ = WSGIRequestHandler.make_environ(self)
+            environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {}
+            return environ
 
         def log_error(self, format: str, *args) -> None:
             if not format.startswith("Request timed out"):  # an idle connection closing
@@ -66,7 +88,7 @@ def keep_alive_handler():
             code, payload = int(status[:3]), b"".join(chunks)
             no_body = self.command == "HEAD" or code < 200 or code in (204, 304)
             head = [f"HTTP/1.1 {status}", f"Server: {self.version_string()}",
-                    f"Date: {self.date_time_string()}", *(f"{k}: {v}" for k, v in headers)]
+                    f"Date: {http_date(int(time.time()))}", *(f"{k}: {v}" for k, v in headers)]
             if not no_body and not any(k.lower() == "content-length" for k, _ in headers):
                 head.append(f"Content-Length: {len(payload)}")
             if self.close_connection:
@@ -75,6 +97,75 @@ def keep_alive_handler():
             self.wfile.write(data if no_body else data + payload)
 
     return KeepAliveHandler
+
+
+@functools.lru_cache(maxsize=2)
+def http_date(second: int) -> str:
+    """BaseHTTPRequestHandler.date_time_string(): whole seconds, so one formatting per second."""
+    return formatdate(second, usegmt=True)
+
+
+# A header line the email parser would read as one plain `name: value` (its headerRE, with no
+# bare CR or LF inside, which it would split the line on): no continuation, no "From ".
+_PLAIN_HEADER = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*)\r?\n")
+_MAX_LINE, _MAX_HEADERS = 65536, 100   # http.client's limits (_MAXLINE, _MAXHEADERS)
+
+
+def parse_request_fast(handler) -> bool | None:
+    """BaseHTTPRequestHandler.parse_request for a plain HTTP/1.1 request, with the same result:
+    http.client.parse_headers runs the whole RFC 5322 email parser over the header block,
+    0.3 of a SendMessage's server CPU (py-spy). Plain `name: value` lines need none of it;
+    anything else goes through the standard library as before: another request line (None:
+    the caller's parse_request reads it), folded or odd headers, multipart/message types."""
+    requestline = str(handler.raw_requestline, "iso-8859-1").rstrip("\r\n")
+    words = requestline.split()
+    if (len(words) != 3 or words[2] != "HTTP/1.1" or words[1].startswith("//")
+            or handler.protocol_version < "HTTP/1.1"):
+        return None
+    handler.requestline, handler.request_version = requestline, "HTTP/1.1"
+    handler.command, handler.path = words[0], words[1]
+    handler.close_connection = False  # as the standard library's, for HTTP/1.1
+    try:
+        handler.headers = read_headers(handler.rfile, handler.MessageClass)
+    except http.client.LineTooLong as err:
+        handler.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(err))
+        return False
+    except http.client.HTTPException as err:
+        handler.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(err))
+        return False
+    connection = handler.headers.get("Connection", "").lower()
+    handler.close_connection = connection == "close"
+    if handler.headers.get("Expect", "").lower() == "100-continue":
+        return handler.handle_expect_100()
+    return True
+
+
+def read_headers(rfile, message_class):
+    """http.client.parse_headers(rfile, message_class): the same message, built directly
+    (as the email parser does: set_raw per header, an empty payload) when every line is plain."""
+    lines = []
+    while True:
+        line = rfile.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        lines.append(line)
+        if len(lines) > _MAX_HEADERS:
+            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            break
+    if line:  # ended by the blank line, not by the connection closing
+        message = message_class()
+        for raw in lines[:-1]:
+            plain = _PLAIN_HEADER.fullmatch(raw.decode("iso-8859-1"))
+            if plain is None:
+                break
+            message.set_raw(plain[1], plain[2])
+        else:
+            if message.get_content_maintype() not in ("multipart", "message"):
+                message.set_payload("")
+                return message
+    text = b"".join(lines).decode("iso-8859-1")
+    return email.parser.Parser(_class=message_class).parsestr(text)
 
 
 def own_calls_close_their_connections() -> None:
@@ -96,8 +187,6 @@ def cache_moto_dispatch() -> None:
     """Per request moto 5.2.5 lists its package folder (~180 stats) and tries 183 URL patterns
     (get_backend_for_host), runs inspect.getmembers and converts the action name (call_action):
     0.8 of a SendMessage's 2.1 ms of server CPU (measured). The answers never change."""
-    import functools
-
     import moto.core.responses as responses
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication as dispatcher
 
@@ -108,3 +197,23 @@ def cache_moto_dispatch() -> None:
         responses.method_names_from_class = functools.cache(lambda cls: frozenset(names(cls)))
         responses.camelcase_to_underscores = functools.lru_cache(4096)(
             responses.camelcase_to_underscores)
+
+
+def skip_flask_debug_files_class() -> None:
+    """moto runs its Flask apps in debug mode (werkzeug_app.create_backend_app), and there
+    Flask builds a new class per request with a body that is not a multipart form, only to
+    word the KeyError of `request.files[name]` better (flask.debughelpers): 40 us of a
+    SendMessage's ~800 (measured). moto reads request.files only when it is not empty
+    (BaseResponse.setup_class), where Flask attaches nothing; other Flask requests keep it."""
+    from flask import debughelpers
+
+    attach = debughelpers.attach_enctype_error_multidict
+    if getattr(attach, "skips_moto_requests", False):
+        return
+
+    def attach_unless_moto(request) -> None:
+        if not getattr(request, "from_wsgi_server", False):  # moto's BackendRequest
+            attach(request)
+
+    attach_unless_moto.skips_moto_requests = True
+    debughelpers.attach_enctype_error_multidict = attach_unless_moto

@@ -83,12 +83,17 @@ class EmbeddedServer:
         from labkit.emulator import patches
         from labkit.emulator.http_serving import (
             cache_moto_dispatch, keep_alive_handler, own_calls_close_their_connections,
+            skip_flask_debug_files_class,
         )
+        from labkit.emulator.moto_without_flask import MotoWithoutFlask
 
         _quiet_dummy_credentials()
         own_calls_close_their_connections()
         cache_moto_dispatch()
+        skip_flask_debug_files_class()
         moto_app = DomainDispatcherApplication(create_backend_app)
+        if os.environ.get(MOTO_FAST_PATH_ENV, "1") != "0":  # "0": every call through Flask
+            moto_app = MotoWithoutFlask(moto_app)
         self._httpd = make_server(
             self.host, self.port, self._wrap(moto_app), threaded=True,
             request_handler=keep_alive_handler(),
@@ -180,6 +185,9 @@ def _enable_step_functions_execution() -> None:
 
 
 WARM_UP_ENV = "LABKIT_WARM_UP_STEP_FUNCTIONS"
+# "0": every AWS request through moto's Flask apps, as before http_serving.MotoWithoutFlask
+# (tests/runtime/test_moto_fast_path.py compares the two answers)
+MOTO_FAST_PATH_ENV = "LABKIT_MOTO_FAST_PATH"
 
 
 def _warm_up_step_functions() -> None:

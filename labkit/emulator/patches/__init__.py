@@ -36,6 +36,7 @@ PATCH_MODULES: list[str] = [
     "sns_lambda_event",     # real TopicArn/MessageId/MessageAttributes (after lambda_runtime)
     "logs_filter_patterns",  # FilterLogEvents / metric filters use the documented grammar
     "logs_insights",        # StartQuery / GetQueryResults / StopQuery run the query language
+    "moto_random_strings",  # request ids: the same draws, without a random.choice per character
 ]
 
 
