@@ -1,7 +1,7 @@
 """moto's ordinary requests answered without Flask, with the answer Flask would give.
 
 EmbeddedServer (server.py) wraps moto's dispatcher in MotoWithoutFlask unless
-LABKIT_MOTO_FAST_PATH=0; tests/runtime/test_moto_fast_path.py sends the same requests both
+LABKIT_MOTO_FAST_PATH=0; tests/conformance/test_moto_fast_path.py sends the same requests both
 ways and compares status, headers and bodies.
 """
 from __future__ import annotations

@@ -186,7 +186,7 @@ def _enable_step_functions_execution() -> None:
 
 WARM_UP_ENV = "LABKIT_WARM_UP_STEP_FUNCTIONS"
 # "0": every AWS request through moto's Flask apps, as before http_serving.MotoWithoutFlask
-# (tests/runtime/test_moto_fast_path.py compares the two answers)
+# (tests/conformance/test_moto_fast_path.py compares the two answers)
 MOTO_FAST_PATH_ENV = "LABKIT_MOTO_FAST_PATH"
 
 
