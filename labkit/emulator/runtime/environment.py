@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from labkit.emulator.runtime.config import FunctionConfig
 from labkit.emulator.runtime.launcher import spawn_fresh
-from labkit.emulator.runtime.monitor import cpu_share, work_arrived
+from labkit.emulator.runtime.cpu_share import cpu_share
+from labkit.emulator.runtime.monitor import work_arrived
 from labkit.emulator.runtime.process_control import cpu_time_s, kill_tree, memory_mb
 from labkit.emulator.runtime.runtime_api import RuntimeApiServer
 
@@ -59,12 +60,13 @@ class Environment:
     """A worker process plus its Runtime API server."""
 
     def __init__(self, config: FunctionConfig, code_dir: str, server_url: str,
-                 provisioned: bool = False, launcher=None):
+                 provisioned: bool = False, launcher=None, monitor=None):
         self.config = config
         self.code_dir = code_dir
         self.server_url = server_url
         self.provisioned = provisioned
         self.launcher = launcher
+        self.monitor = monitor             # told when an invocation starts and ends (CPU share)
         self.id = uuid.uuid4().hex
         self.created_at = time.time()
         self.log_stream = ""
@@ -196,6 +198,8 @@ class Environment:
             inv.cpu_at_delivery = cpu_time_s(self.pid) if self.pid else None
         self.current = inv
         work_arrived()
+        if self.monitor is not None:
+            self.monitor.invocation_delivered(self, inv)
         inv.delivered.set()
         return inv
 
@@ -207,6 +211,8 @@ class Environment:
         inv.result = body
         inv.error_type = error_type
         inv.done.set()
+        if self.monitor is not None:
+            self.monitor.invocation_ended(self)
 
     def init_error(self, body: bytes, error_type: str | None) -> None:
         self.init_ms = (time.perf_counter() - self._started_perf) * 1000.0
@@ -245,6 +251,8 @@ class Environment:
         if not inv.ended:
             inv.ended = time.perf_counter()
         inv.done.set()
+        if self.monitor is not None and inv.delivered.is_set():
+            self.monitor.invocation_ended(self)
         self.busy = False
         self.last_used = time.monotonic()
 

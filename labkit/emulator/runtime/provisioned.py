@@ -69,7 +69,7 @@ class ProvisionedConcurrency:
             self._configs[self._key(fn, qualifier)] = config
             for _ in range(int(count)):
                 env = Environment(cfg, code_dir, self.runtime.server_url, provisioned=True,
-                                  launcher=self.runtime.launcher)
+                                  launcher=self.runtime.launcher, monitor=self.runtime.monitor)
                 env.cold_reported = False
                 config.envs.append(env)
                 self.runtime._envs[cfg.function_id].add(env)

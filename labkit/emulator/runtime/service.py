@@ -235,7 +235,8 @@ class LambdaRuntime:
             if env is not None:
                 env.busy = True
                 return env, False, concurrent
-            env = Environment(cfg, code_dir, self.server_url, launcher=self.launcher)
+            env = Environment(cfg, code_dir, self.server_url, launcher=self.launcher,
+                              monitor=self.monitor)
             env.busy = True
             self._envs[fid].add(env)
             return env, True, concurrent
