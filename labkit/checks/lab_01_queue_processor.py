@@ -19,7 +19,7 @@ batching window, and the event source mapping (``batch_size``, the window,
 
 AWS behaviours the checks protect (AWS Lambda Developer Guide, "Handling errors for an SQS
 event source in Lambda" and "Creating and configuring an Amazon SQS event source mapping";
-shared/facts.md; seeds 001 and 004):
+seeds 001 and 004):
   * with ReportBatchItemFailures only the reported messages return to the queue; without
     it, or when the handler raises, the whole batch does, and good messages are processed again;
   * a message received maxReceiveCount times without being deleted moves to the DLQ;

@@ -14,7 +14,7 @@ run inside Lambda functions on the backend, behind our fault-injecting harness: 
 deploys the saga (HARNESS there) and runs it.
 
 What the checks protect (issue 8; AWS Step Functions Developer Guide, "Handling errors in Step
-Functions workflows": Catch/Retry on error names, States.Timeout; facts.md):
+Functions workflows": Catch/Retry on error names, States.Timeout):
   * for every failure point, the tables end consistent - nothing reserved without a booking,
     no charge without a refund - and the compensations ran in reverse order;
   * each compensation's effect happens at most once, even when it is retried after its answer

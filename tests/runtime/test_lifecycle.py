@@ -57,7 +57,8 @@ def test_report_lines_carry_aws_fields_and_init_duration_only_when_cold(lam, log
     assert cold["memory"] == warm["memory"] == "256"
     assert 0 < int(warm["used"]) <= 256
     # billed = duration rounded up to 1 ms; on a cold start it includes the INIT phase
-    # (billed since 1 Aug 2025 for on-demand ZIP functions, facts.md)
+    # (billed since 1 Aug 2025 for on-demand ZIP functions: AWS Compute Blog, "AWS Lambda
+    # standardizes billing for INIT phase")
     assert int(warm["billed"]) == max(1, math.ceil(float(warm["duration"])))
     assert int(cold["billed"]) == max(1, math.ceil(float(cold["duration"]) + float(cold["init"])))
 

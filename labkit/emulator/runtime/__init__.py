@@ -3,7 +3,7 @@
 An *execution environment* is one worker OS process running a Lambda runtime client
 against our Lambda Runtime API server (runtime_api.py): AWS's own
 (``python -m awslambdaric module.handler``) where it installs (Linux), else our pure-Python
-portable_client.py with the same observable behaviour (client_choice.py says which, and why). Environments are pooled per function version (pool.py): init runs once
+portable_client.py with the same observable behaviour (client_choice.py says which, and why). Environments are pooled per function version (service.py): init runs once
 per environment, warm environments are reused, idle ones are reaped, each runs one
 invocation at a time, and concurrency = number of environments (capped by the account
 limit and by reserved concurrency). Logs (handler output + START/END/REPORT) go to the

@@ -11,7 +11,8 @@ With LoggingConfig LogFormat=JSON the same facts are JSON records of type platfo
 platform.runtimeDone / platform.report (AWS "Lambda JSON log format" docs).
 Billed Duration is rounded up to the millisecond (AWS bills in 1 ms increments since
 Dec 2020); since 1 Aug 2025 the INIT phase of on-demand ZIP functions is billed too, so a
-cold start's Billed Duration includes its Init Duration (facts.md, AWS Compute Blog).
+cold start's Billed Duration includes its Init Duration (AWS Compute Blog, "AWS Lambda
+standardizes billing for INIT phase").
 """
 from __future__ import annotations
 
