@@ -14,7 +14,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 
-from labkit.emulator.alarms import AlarmEvaluator
+from labkit.emulator.alarms import AlarmEvaluator, alarm_period
 
 NAME = "cloudwatch_alarms"
 AWS_BEHAVIOUR = (
@@ -52,7 +52,7 @@ def notification(alarm, old_state: str, account: str, region: str) -> dict:
         "OKActions": list(alarm.ok_actions),
         "AlarmActions": list(alarm.alarm_actions),
         "InsufficientDataActions": list(alarm.insufficient_data_actions),
-        "Trigger": {
+        "Trigger": _math_trigger(alarm) if alarm.metric_data_queries else {
             "MetricName": alarm.metric_name,
             "Namespace": alarm.namespace,
             "StatisticType": "ExtendedStatistic" if alarm.extended_statistic else "Statistic",
@@ -68,6 +68,34 @@ def notification(alarm, old_state: str, account: str, region: str) -> dict:
             "TreatMissingData": alarm.treat_missing_data or "missing",
             "EvaluateLowSampleCountPercentile": alarm.evaluate_low_sample_count_percentile or "",
         },
+    }
+
+
+def _math_trigger(alarm) -> dict:
+    """The Trigger of a metric-math alarm: its queries instead of one metric (shape of AWS's
+    sample notification in aws/aws-lambda-go, cloudwatch-alarm-sns-payload-multiple-metrics)."""
+    def query(q) -> dict:
+        if q.expression:
+            shown = {"Expression": q.expression, "Id": q.id}
+        else:
+            m = q.metric_stat.metric
+            shown = {"Id": q.id, "MetricStat": {
+                "Metric": {"Dimensions": [{"value": d.value, "name": d.name} for d in m.dimensions],
+                           "MetricName": m.metric_name, "Namespace": m.namespace},
+                "Period": int(q.metric_stat.period), "Stat": q.metric_stat.stat}}
+        if q.label:
+            shown["Label"] = q.label
+        return {**shown, "ReturnData": bool(q.return_data)}
+
+    return {
+        "Period": alarm_period(alarm),
+        "EvaluationPeriods": int(alarm.evaluation_periods),
+        "DatapointsToAlarm": int(alarm.datapoints_to_alarm or alarm.evaluation_periods),
+        "ComparisonOperator": alarm.comparison_operator,
+        "Threshold": float(alarm.threshold),
+        "TreatMissingData": alarm.treat_missing_data or "missing",
+        "EvaluateLowSampleCountPercentile": alarm.evaluate_low_sample_count_percentile or "",
+        "Metrics": [query(q) for q in alarm.metric_data_queries],
     }
 
 
