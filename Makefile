@@ -18,8 +18,12 @@ LAB_PORT ?= 8888
 # tests/hub/proxy/package-lock.json) lives apart from the learner's venv, like .browser-tools.
 HUB_TOOLS := .hub-tools
 HUB_STAMP := $(HUB_TOOLS)/.installed
+# MiniStack (LABKIT_BACKEND=ministack, and the peer `make bench` compares with) lives apart
+# from the learner's venv too: requirements-ministack.txt says why.
+MINISTACK       := .ministack
+MINISTACK_STAMP := $(MINISTACK)/.installed
 
-.PHONY: lab test test-quick setup serve doctor lock clean strip-outputs bench
+.PHONY: lab test test-quick setup serve doctor lock clean strip-outputs bench ministack
 
 setup: $(STAMP)
 
@@ -33,7 +37,7 @@ $(STAMP): requirements.txt pyproject.toml
 lab: $(STAMP)
 	$(VENV)/bin/labkit lab --port $(PORT) --lab-port $(LAB_PORT)
 
-test: $(STAMP) $(BROWSER_STAMP) $(HUB_STAMP)
+test: $(STAMP) $(BROWSER_STAMP) $(HUB_STAMP) $(MINISTACK_STAMP)
 	$(PY) -m tests.run_suites
 
 # The inner loop (<= 3 min): unit, conformance and the notebooks your working tree changes.
@@ -52,21 +56,16 @@ serve: $(STAMP)
 doctor: $(STAMP)
 	$(VENV)/bin/labkit doctor
 
-# Benchmark-only tooling (MiniStack, the peer bench_backend_calls compares with) lives apart
-# from the learner's venv, like .browser-tools. Defined before `bench`: make expands a rule's
-# prerequisites when it reads the rule.
-BENCH_TOOLS := .bench-tools
-BENCH_STAMP := $(BENCH_TOOLS)/.installed
-
-bench: $(STAMP) $(BENCH_STAMP)
+bench: $(STAMP) $(MINISTACK_STAMP)
 	$(PY) -m bench.run_all
 
-.PHONY: bench-tools
-bench-tools: $(BENCH_STAMP)
+ministack: $(MINISTACK_STAMP)
 
-$(BENCH_STAMP): bench/requirements-bench.txt | $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --upgrade --target $(BENCH_TOOLS) -r bench/requirements-bench.txt
-	@touch $(BENCH_STAMP)
+# From scratch, as for .browser-tools: pip --target skips what already exists there.
+$(MINISTACK_STAMP): requirements-ministack.txt | $(STAMP)
+	rm -rf $(MINISTACK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(MINISTACK) -r requirements-ministack.txt
+	@touch $(MINISTACK_STAMP)
 
 .PHONY: hub-tools
 hub-tools: $(HUB_STAMP)
@@ -88,4 +87,4 @@ lock: $(BROWSER_STAMP)
 	$(UV) pip compile --quiet --universal --python-version $(MIN_PYTHON) --custom-compile-command "make lock" requirements.in -o $(LOCK_OUT)
 
 clean:
-	rm -rf $(VENV) $(BROWSER_TOOLS) $(HUB_TOOLS) $(BENCH_TOOLS) .pytest_cache test-output
+	rm -rf $(VENV) $(BROWSER_TOOLS) $(HUB_TOOLS) $(MINISTACK) .pytest_cache test-output

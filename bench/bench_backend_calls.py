@@ -1,6 +1,6 @@
 """Per-call rates of the embedded backend vs MiniStack, measured side by side in one run.
 
-    make bench-tools && .venv/bin/python -m bench.bench_backend_calls [--calls 300] [--rounds 3]
+    make ministack && .venv/bin/python -m bench.bench_backend_calls [--calls 300] [--rounds 3]
 
 Sequential calls from one warm boto3 client per service: SQS SendMessage and ReceiveMessage,
 DynamoDB PutItem and Query, Lambda Invoke of a trivial Python handler (warm, and cold: the
@@ -10,22 +10,15 @@ is the best round. Prints calls/s, the ratio embedded/MiniStack (> 1: embedded f
 the server process's CPU time per call in that round (steadier than rates on a busy
 machine); asserts nothing (timings depend on the machine).
 
-MiniStack (MIT) is pinned in bench/requirements-bench.txt and installed by `make bench-tools`
-into .bench-tools/, never into the learner's venv; it runs with that folder on PYTHONPATH.
+MiniStack (MIT) is pinned in requirements-ministack.txt and installed by `make ministack` into
+.ministack/, never into the learner's venv; labkit.ministack runs it with that folder on PYTHONPATH.
 """
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import boto3
 import psutil
@@ -33,63 +26,10 @@ from botocore.config import Config
 
 from labkit.deploy import deploy_function
 from labkit.emulator.server import ServerProcess
+from labkit.ministack import MiniStackProcess, installed_version
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_TOOLS = ROOT / ".bench-tools"
 NOOP = "def handler(event, context):\n    return {'ok': True}\n"
 QUERY_PARTITION = 10  # items one Query returns
-
-
-# -- MiniStack as a subprocess ---------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class MiniStack:
-    """`python -m ministack` from .bench-tools/, bound to 127.0.0.1 on a free port."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-        self.log = tempfile.TemporaryFile()
-
-    def __enter__(self) -> "MiniStack":
-        env = dict(os.environ, PYTHONPATH=str(BENCH_TOOLS),
-                   GATEWAY_PORT=str(self.port),
-                   BIND_HOST="127.0.0.1",       # its default is 0.0.0.0
-                   MINISTACK_HOST="127.0.0.1",
-                   IOT_MTLS_ENABLED="0",        # else an MQTT listener on 8883
-                   SFTP_ENABLED="0",
-                   PERSIST_STATE="0")
-        env.pop("AWS_ENDPOINT_URL", None)
-        # its console script is `ministack = ministack.app:main`; -m runs the same main()
-        self.proc = subprocess.Popen([sys.executable, "-m", "ministack"], env=env,
-                                     cwd=tempfile.gettempdir(), stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                urllib.request.urlopen(f"{self.url}/_ministack/health", timeout=1).read()
-                return self
-            except OSError:
-                time.sleep(0.2)
-        self.__exit__()
-        self.log.seek(0)
-        raise RuntimeError(f"MiniStack did not start (exit code {self.proc.returncode}):\n"
-                           + self.log.read()[-2000:].decode(errors="replace"))
-
-    def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # its session: the server and its workers
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
 
 
 # -- the measured calls ----------------------------------------------------------------
@@ -195,14 +135,14 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=300, help="calls per round")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    if not (BENCH_TOOLS / "ministack").is_dir():
-        print("MiniStack is not installed: run `make bench-tools` (installs "
-              "bench/requirements-bench.txt into .bench-tools/)")
+    if installed_version() is None:
+        print("MiniStack is not installed: run `make ministack` (installs "
+              "requirements-ministack.txt into .ministack/)")
         return 1
 
-    with ServerProcess() as embedded, MiniStack() as ministack:
+    with ServerProcess() as embedded, MiniStackProcess() as ministack:
         backends = {"embedded": Workload(embedded.url, embedded.proc.pid, args.calls),
-                    "ministack": Workload(ministack.url, ministack.proc.pid, args.calls)}
+                    "ministack": Workload(ministack.url, ministack.pid, args.calls)}
         for w in backends.values():  # warm-up: first calls pay imports and connections
             for _, method in MEASURES[:4]:
                 getattr(w, method)()

@@ -2,9 +2,11 @@
 
 Contract (README "Backends"):
   * ``AWS_ENDPOINT_URL`` set            -> that endpoint (embedded or LocalStack);
-  * ``LABKIT_BACKEND=embedded|localstack|aws`` chooses explicitly;
+  * ``LABKIT_BACKEND=embedded|localstack|ministack|aws`` chooses explicitly;
   * nothing set                         -> the embedded backend ``make lab`` started on
     127.0.0.1:4566, or, if none answers there, one this process starts for itself.
+``ministack`` does the same with MiniStack: the one answering at the endpoint, or, unless
+``AWS_ENDPOINT_URL`` names it, one this process starts from .ministack/ (``make ministack``).
 The ``aws`` backend refuses to run unless ``LABKIT_AWS_CONFIRM=1``.
 
 Learner code stays plain boto3: ``connect()`` only puts the endpoint, a region and (for
@@ -19,9 +21,14 @@ import urllib.request
 from dataclasses import dataclass
 
 from labkit.emulator.access_guard import client_headers, is_hub_key
+from labkit.ministack import HEALTH_PATH as MINISTACK_HEALTH_PATH
+from labkit.ministack import MiniStackProcess, installed_version
 
-BACKENDS = ("embedded", "localstack", "aws")
+BACKENDS = ("embedded", "localstack", "ministack", "aws")
 DEFAULT_EMBEDDED_URL = "http://127.0.0.1:4566"
+DEFAULT_MINISTACK_URL = "http://127.0.0.1:4566"  # MiniStack's own default port (GATEWAY_PORT)
+HEALTH_PATHS = {"embedded": "/_labkit/health", "localstack": "/_localstack/health",
+                "ministack": MINISTACK_HEALTH_PATH}
 DEFAULT_REGION = "us-east-1"
 
 
@@ -31,7 +38,7 @@ class BackendError(RuntimeError):
 
 @dataclass
 class Backend:
-    name: str                 # embedded | localstack | aws
+    name: str                 # embedded | localstack | ministack | aws
     endpoint_url: str | None  # None for real AWS
     region: str = DEFAULT_REGION
     started_here: bool = False
@@ -52,8 +59,7 @@ class Backend:
         """The backend's health document, or None if it does not answer."""
         if not self.endpoint_url:
             return None
-        path = "/_labkit/health" if self.name == "embedded" else "/_localstack/health"
-        return fetch_json(self.endpoint_url + path, timeout)
+        return fetch_json(self.endpoint_url + HEALTH_PATHS[self.name], timeout)
 
 
 def fetch_json(url: str, timeout: float = 2.0) -> dict | None:
@@ -83,27 +89,25 @@ def resolve(environ: dict[str, str] | None = None) -> Backend:
         return Backend("aws", None, region)
     if choice == "localstack":
         return Backend("localstack", endpoint or "http://localhost:4566", region)
+    if choice == "ministack":
+        return Backend("ministack", endpoint or DEFAULT_MINISTACK_URL, region)
     return Backend("embedded", endpoint or DEFAULT_EMBEDDED_URL, region)
 
 
-_started = None  # the ServerProcess this Python process started, if any
+_started = None  # the ServerProcess or MiniStackProcess this Python process started, if any
+
+# What to do when nothing answers at an endpoint the learner named (AWS_ENDPOINT_URL).
+HOW_TO_START = {
+    "embedded": "Start one with `labkit serve` (or `make lab`), or unset AWS_ENDPOINT_URL.",
+    "ministack": "Start MiniStack there, or unset AWS_ENDPOINT_URL to let labkit start its own.",
+}
 
 
 def connect(start_if_missing: bool = True) -> Backend:
     """Resolve the backend, make sure it answers, and point boto3 at it via the environment."""
-    global _started
     backend = resolve()
-    if backend.name == "embedded" and backend.health() is None:
-        explicit = bool(os.environ.get("AWS_ENDPOINT_URL"))
-        if explicit or not start_if_missing:
-            raise BackendError(
-                f"No embedded backend answers at {backend.endpoint_url}. Start one with "
-                f"`labkit serve` (or `make lab`), or unset AWS_ENDPOINT_URL.")
-        from labkit.emulator.server import ServerProcess
-
-        _started = ServerProcess().start()
-        atexit.register(_started.stop)
-        backend = Backend("embedded", _started.url, backend.region, started_here=True)
+    if backend.name in HOW_TO_START and backend.health() is None:
+        backend = _start_own(backend, start_if_missing)
     elif backend.name == "aws":
         from labkit.aws_resources import install_default_tagging
 
@@ -114,6 +118,27 @@ def connect(start_if_missing: bool = True) -> Backend:
             f"`docker compose up -d localstack` (see README, Backends).")
     _export(backend)
     return backend
+
+
+def _start_own(backend: Backend, start_if_missing: bool) -> Backend:
+    """An emulator of the chosen kind for this process, stopped when it exits."""
+    global _started
+    label = "embedded backend" if backend.name == "embedded" else "MiniStack"
+    if os.environ.get("AWS_ENDPOINT_URL") or not start_if_missing:
+        raise BackendError(f"No {label} answers at {backend.endpoint_url}. "
+                           f"{HOW_TO_START[backend.name]}")
+    if backend.name == "embedded":
+        from labkit.emulator.server import ServerProcess
+
+        _started = ServerProcess().start()
+    else:
+        if installed_version() is None:
+            raise BackendError("LABKIT_BACKEND=ministack, but MiniStack is not installed: run "
+                               "`make ministack` (it installs it into .ministack/), or unset "
+                               "LABKIT_BACKEND to use the embedded backend.")
+        _started = MiniStackProcess().start()
+    atexit.register(_started.stop)
+    return Backend(backend.name, _started.url, backend.region, started_here=True)
 
 
 def _export(backend: Backend) -> None:

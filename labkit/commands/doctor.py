@@ -11,6 +11,7 @@ from importlib import metadata
 
 from labkit.backends import DEFAULT_EMBEDDED_URL, Backend, BackendError, resolve
 from labkit.emulator.runtime.client_choice import RuntimeClient, choose
+from labkit.ministack import installed_version
 
 HELP = "Show versions, which backend labkit would use and why, whether it answers, and what to do."
 PACKAGES = ("labkit", "boto3", "moto", "awslambdaric", "aws-lambda-powertools", "jupyterlab")
@@ -46,8 +47,9 @@ def why_this_backend(env: dict[str, str]) -> str:
             f"backend `make lab` starts on {DEFAULT_EMBEDDED_URL}.")
 
 
-def advice(backend: Backend, answers: bool, env: dict[str, str]) -> list[str]:
-    """What to do next; empty when everything is ready."""
+def advice(backend: Backend, answers: bool, env: dict[str, str],
+           ministack: str | None = None) -> list[str]:
+    """What to do next; empty when everything is ready. ministack: its installed version."""
     if backend.name == "aws":
         return ["Real AWS: every resource is prefixed and tagged labkit:managed=true; run "
                 "`labkit teardown --dry-run` then `labkit teardown --yes` when you are done, "
@@ -60,6 +62,8 @@ def advice(backend: Backend, answers: bool, env: dict[str, str]) -> list[str]:
         return [f"LocalStack does not answer at {backend.endpoint_url}. Start it with "
                 f"`docker compose up -d localstack` and wait for it to be healthy; or unset "
                 f"LABKIT_BACKEND to use the embedded backend."]
+    if backend.name == "ministack":
+        return [_ministack_advice(backend, env, ministack)]
     if env.get("AWS_ENDPOINT_URL"):
         return [f"Nothing answers at {backend.endpoint_url}. Start the backend there "
                 f"(`labkit serve --port {_port(backend.endpoint_url)}`, or `make lab`), or unset "
@@ -70,15 +74,31 @@ def advice(backend: Backend, answers: bool, env: dict[str, str]) -> list[str]:
             f"something else: `make lab PORT=4567`."]
 
 
+def _ministack_advice(backend: Backend, env: dict[str, str], version: str | None) -> str:
+    if env.get("AWS_ENDPOINT_URL"):
+        return (f"No MiniStack answers at {backend.endpoint_url}. Start it there, or unset "
+                f"AWS_ENDPOINT_URL to let notebooks start their own.")
+    if not version:
+        return ("MiniStack is not installed: run `make ministack` (it installs "
+                "requirements-ministack.txt into .ministack/), or unset LABKIT_BACKEND to use "
+                "the embedded backend.")
+    return (f"No MiniStack runs on {backend.endpoint_url} yet. That is fine: a notebook started "
+            f"with LABKIT_BACKEND=ministack starts its own from .ministack/.")
+
+
 def _port(url: str | None) -> str:
     return (url or "").rsplit(":", 1)[-1].rstrip("/")
 
 
-def usable(backend: Backend, answers: bool, env: dict[str, str]) -> bool:
-    """Would a notebook work right now? (With nothing set, it can start its own backend.)"""
+def usable(backend: Backend, answers: bool, env: dict[str, str],
+           ministack: str | None = None) -> bool:
+    """Would a notebook work right now? (Without AWS_ENDPOINT_URL, it can start its own
+    embedded backend, or its own MiniStack once installed.)"""
     if answers:
         return True
-    return backend.name == "embedded" and not env.get("AWS_ENDPOINT_URL")
+    if env.get("AWS_ENDPOINT_URL"):
+        return False
+    return backend.name == "embedded" or (backend.name == "ministack" and bool(ministack))
 
 
 def _aws_answers(backend: Backend) -> bool:
@@ -98,9 +118,11 @@ def running_client(health: dict) -> list[str]:
 
 
 def report(env: dict[str, str], found_versions: dict[str, str | None],
-           probe=None, client: RuntimeClient | None = None) -> tuple[list[str], int]:
-    """The doctor's lines and exit code. probe(backend) -> health dict or None, and the
-    runtime client choice (default: client_choice.choose(env)) are injected in tests."""
+           probe=None, client: RuntimeClient | None = None,
+           ministack_version=installed_version) -> tuple[list[str], int]:
+    """The doctor's lines and exit code. probe(backend) -> health dict or None, the
+    runtime client choice (default: client_choice.choose(env)) and ministack_version() (the
+    MiniStack in .ministack/, or None) are injected in tests."""
     client = client or choose(env)
     lines = ["labkit doctor", "", "Versions:"]
     problems = 0
@@ -127,6 +149,11 @@ def report(env: dict[str, str], found_versions: dict[str, str | None],
         return lines, 1
     lines.append(f"  {backend.name} ({backend.endpoint_url or 'real AWS, region ' + backend.region}), "
                  f"because {why_this_backend(env)}")
+    ministack = None
+    if backend.name == "ministack":
+        ministack = ministack_version()
+        lines.append("  installed in .ministack/: "
+                     + (f"yes (MiniStack {ministack})" if ministack else "no"))
     if backend.name == "aws":
         answers = _aws_answers(backend) if probe is None else bool(probe(backend))
         lines.append(f"  credentials accepted: {'yes' if answers else 'no'}")
@@ -141,10 +168,10 @@ def report(env: dict[str, str], found_versions: dict[str, str | None],
             lines += running_client(detail)
         else:
             lines.append("  answers: no")
-    todo = advice(backend, answers, env)
+    todo = advice(backend, answers, env, ministack)
     if todo:
         lines += ["", "What to do:"] + [f"  - {t}" for t in todo]
-    ok = usable(backend, answers, env) and not problems
+    ok = usable(backend, answers, env, ministack) and not problems
     lines += ["", "ready." if ok else "not ready."]
     return lines, 0 if ok else 1
 
