@@ -21,27 +21,6 @@ NAMESPACE = "Labkit/MetricMath"
 ERROR_RATE = "IF(inv > 0, 100 * errors / inv, 0)"
 
 
-@pytest.fixture(scope="module")
-def cw(aws):
-    return aws("cloudwatch")
-
-
-@pytest.fixture(scope="module")
-def sqs(aws):
-    return aws("sqs")
-
-
-@pytest.fixture
-def topic_queue(aws, sqs):
-    """An SNS topic with an SQS queue subscribed: where alarm notifications land."""
-    sns = aws("sns")
-    topic = sns.create_topic(Name=f"math-alarms-{uuid.uuid4().hex[:6]}")["TopicArn"]
-    url = sqs.create_queue(QueueName=f"math-inbox-{uuid.uuid4().hex[:6]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-    return topic, url
-
-
 def _notification(sqs, url, state):
     """The alarm notification with NewStateValue == state, once it has landed."""
     def poll():

@@ -52,42 +52,14 @@ def notification(alarm, old_state: str, account: str, region: str) -> dict:
         "OKActions": list(alarm.ok_actions),
         "AlarmActions": list(alarm.alarm_actions),
         "InsufficientDataActions": list(alarm.insufficient_data_actions),
-        "Trigger": _math_trigger(alarm) if alarm.metric_data_queries else {
-            "MetricName": alarm.metric_name,
-            "Namespace": alarm.namespace,
-            "StatisticType": "ExtendedStatistic" if alarm.extended_statistic else "Statistic",
-            "Statistic": (alarm.statistic or "").upper() or None,
-            "ExtendedStatistic": alarm.extended_statistic,
-            "Unit": alarm.unit,
-            "Dimensions": [{"value": d.value, "name": d.name} for d in alarm.dimensions],
-            "Period": int(alarm.period),
-            "EvaluationPeriods": int(alarm.evaluation_periods),
-            "DatapointsToAlarm": int(alarm.datapoints_to_alarm or alarm.evaluation_periods),
-            "ComparisonOperator": alarm.comparison_operator,
-            "Threshold": float(alarm.threshold),
-            "TreatMissingData": alarm.treat_missing_data or "missing",
-            "EvaluateLowSampleCountPercentile": alarm.evaluate_low_sample_count_percentile or "",
-        },
+        "Trigger": _trigger(alarm),
     }
 
 
-def _math_trigger(alarm) -> dict:
-    """The Trigger of a metric-math alarm: its queries instead of one metric (shape of AWS's
+def _trigger(alarm) -> dict:
+    """What the alarm evaluates: one metric, or a metric-math alarm's queries (shape of AWS's
     sample notification in aws/aws-lambda-go, cloudwatch-alarm-sns-payload-multiple-metrics)."""
-    def query(q) -> dict:
-        if q.expression:
-            shown = {"Expression": q.expression, "Id": q.id}
-        else:
-            m = q.metric_stat.metric
-            shown = {"Id": q.id, "MetricStat": {
-                "Metric": {"Dimensions": [{"value": d.value, "name": d.name} for d in m.dimensions],
-                           "MetricName": m.metric_name, "Namespace": m.namespace},
-                "Period": int(q.metric_stat.period), "Stat": q.metric_stat.stat}}
-        if q.label:
-            shown["Label"] = q.label
-        return {**shown, "ReturnData": bool(q.return_data)}
-
-    return {
+    rules = {
         "Period": alarm_period(alarm),
         "EvaluationPeriods": int(alarm.evaluation_periods),
         "DatapointsToAlarm": int(alarm.datapoints_to_alarm or alarm.evaluation_periods),
@@ -95,8 +67,34 @@ def _math_trigger(alarm) -> dict:
         "Threshold": float(alarm.threshold),
         "TreatMissingData": alarm.treat_missing_data or "missing",
         "EvaluateLowSampleCountPercentile": alarm.evaluate_low_sample_count_percentile or "",
-        "Metrics": [query(q) for q in alarm.metric_data_queries],
     }
+    if alarm.metric_data_queries:
+        return {**rules, "Metrics": [_query(q) for q in alarm.metric_data_queries]}
+    return {
+        "MetricName": alarm.metric_name,
+        "Namespace": alarm.namespace,
+        "StatisticType": "ExtendedStatistic" if alarm.extended_statistic else "Statistic",
+        "Statistic": (alarm.statistic or "").upper() or None,
+        "ExtendedStatistic": alarm.extended_statistic,
+        "Unit": alarm.unit,
+        "Dimensions": [{"value": d.value, "name": d.name} for d in alarm.dimensions],
+        **rules,
+    }
+
+
+def _query(q) -> dict:
+    """One of a metric-math alarm's queries, as the notification shows it."""
+    if q.expression:
+        shown = {"Expression": q.expression, "Id": q.id}
+    else:
+        m = q.metric_stat.metric
+        shown = {"Id": q.id, "MetricStat": {
+            "Metric": {"Dimensions": [{"value": d.value, "name": d.name} for d in m.dimensions],
+                       "MetricName": m.metric_name, "Namespace": m.namespace},
+            "Period": int(q.metric_stat.period), "Stat": q.metric_stat.stat}}
+    if q.label:
+        shown["Label"] = q.label
+    return {**shown, "ReturnData": bool(q.return_data)}
 
 
 class AlarmActions:
