@@ -121,13 +121,13 @@ class Enforcer:
 
     def _send(self, line: str) -> None:
         with self._lock:
-            if self._proc is None:
-                self._proc = subprocess.Popen(
-                    [sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, text=True, bufsize=1)
-                threading.Thread(target=self._count_pauses, args=(self._proc.stdout,),
-                                 name="lambda-cpu-share-pauses", daemon=True).start()
             try:
+                if self._proc is None:
+                    self._proc = subprocess.Popen(
+                        [sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE, text=True, bufsize=1)
+                    threading.Thread(target=self._count_pauses, args=(self._proc.stdout,),
+                                     name="lambda-cpu-share-pauses", daemon=True).start()
                 self._proc.stdin.write(line)
             except (OSError, ValueError) as exc:  # never fail an invocation over its throttle
                 print(f"labkit lambda-runtime: CPU-share enforcer unavailable: {exc!r}",
