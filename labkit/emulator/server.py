@@ -26,7 +26,8 @@ DEFAULT_PORT = 4566
 READY_PREFIX = "LABKIT READY "
 SERVICES = [
     "lambda", "sqs", "sns", "dynamodb", "dynamodbstreams", "stepfunctions", "events",
-    "logs", "cloudwatch", "iam", "s3", "sts",
+    "logs", "cloudwatch", "iam", "s3", "sts", "xray", "apigateway", "apigatewayv2",
+    "cloudformation",
 ]
 
 
@@ -58,6 +59,7 @@ class EmbeddedServer:
     applied_patches: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._routes: list[tuple[str, Callable]] = []  # (path prefix, WSGI app): see add_route
         self._httpd = None
         self._thread: threading.Thread | None = None
         self.started_at = time.time()
@@ -70,6 +72,11 @@ class EmbeddedServer:
     def add_component(self, component: Any) -> Any:
         self.components.append(component)
         return component
+
+    def add_route(self, prefix: str, wsgi_app: Callable) -> None:
+        """Serve requests whose path starts with ``prefix`` with ``wsgi_app`` instead of moto:
+        for what AWS serves at URLs of its own (an API's invoke URL, a trace receiver)."""
+        self._routes.append((prefix, wsgi_app))
 
     def component(self, name: str) -> Any:
         for c in self.components:
@@ -164,6 +171,9 @@ class EmbeddedServer:
             if path == "/_labkit/reset" and method == "POST":
                 self.reset()
                 return _json_response(start_response, 200, {"reset": True})
+            for prefix, route in self._routes:
+                if path.startswith(prefix):
+                    return route(environ, start_response)
             return moto_app(environ, start_response)
 
         return app
