@@ -112,12 +112,13 @@ class OrderPipeline:
         return pager
 
     # -- traffic and where each order ended ---------------------------------------------------
-    def place_order(self, order: dict, correlation_id: str | None = None) -> str:
-        """Invoke api the way API Gateway would; -> the x-correlation-id it answered."""
+    def place_order(self, order: dict, correlation_id: str | None = None, lam=None) -> str:
+        """Invoke api the way API Gateway would; -> the x-correlation-id it answered.
+        ``lam``: the Lambda client to call with (e.g. one that does not retry throttles)."""
         headers = {"content-type": "application/json"}
         if correlation_id:
             headers["X-Correlation-Id"] = correlation_id
-        response = self.lam.invoke(FunctionName=self.name("api"), Payload=json.dumps(
+        response = (lam or self.lam).invoke(FunctionName=self.name("api"), Payload=json.dumps(
             {"httpMethod": "POST", "path": "/orders", "headers": headers,
              "body": json.dumps(order)}))
         return json.loads(response["Payload"].read())["headers"]["x-correlation-id"]
