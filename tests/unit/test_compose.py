@@ -1,5 +1,6 @@
-"""docker-compose.yml and docker/jupyter.Dockerfile (issue 2, item 7), checked structurally:
-there is no Docker engine on CI machines, so this is all that is tested of the compose path.
+"""docker-compose.yml and docker/jupyter.Dockerfile (issue 2, item 7; profiles: issue 18),
+checked structurally: there is no Docker engine on CI machines, so this is all that is tested
+of the compose path. One profile per emulator, each with its own JupyterLab service.
 
 LocalStack behaviours the file relies on (docs.localstack.cloud, "Configuration" reference and
 the Lambda guide; design.md "Verified: LocalStack"):
@@ -9,6 +10,8 @@ the Lambda guide; design.md "Verified: LocalStack"):
   * LAMBDA_DOCKER_NETWORK "needs to be set to the network the LocalStack container is
     connected to";
   * images after 4.14.0 (calendar versions, 2026.x) need LOCALSTACK_AUTH_TOKEN.
+MiniStack (its README): image ministackorg/ministack, health at /_ministack/health,
+MINISTACK_HOST is "the hostname used in response URLs" (queue URLs).
 """
 from __future__ import annotations
 
@@ -29,9 +32,28 @@ def _dockerfile(service: dict) -> Path:
     return ROOT / build.get("context", ".") / build["dockerfile"]
 
 
-def test_only_known_top_level_keys_and_both_services():
-    assert set(COMPOSE) <= {"name", "services", "networks", "volumes"}
-    assert set(SERVICES) == {"localstack", "jupyter"}
+PROFILES = {"localstack": "jupyter-localstack", "ministack": "jupyter-ministack"}
+
+
+def test_only_known_top_level_keys_and_one_profile_per_emulator():
+    assert {key for key in COMPOSE if not key.startswith("x-")} <= {"name", "services", "networks", "volumes"}
+    assert set(SERVICES) == set(PROFILES) | set(PROFILES.values())
+    for emulator, jupyter in PROFILES.items():
+        assert SERVICES[emulator]["profiles"] == [emulator]
+        assert SERVICES[jupyter]["profiles"] == [emulator]
+        assert SERVICES[jupyter]["depends_on"] == {emulator: {"condition": "service_healthy"}}
+        env = SERVICES[jupyter]["environment"]
+        assert env["AWS_ENDPOINT_URL"] == f"http://{emulator}:4566"
+        assert env["LABKIT_BACKEND"] == emulator
+
+
+def test_ministack_image_is_the_release_make_test_runs():
+    pinned = next(line.split("==")[1].strip() for line in
+                  (ROOT / "requirements-ministack.txt").read_text().splitlines()
+                  if line.startswith("ministack=="))
+    assert SERVICES["ministack"]["image"] == f"ministackorg/ministack:{pinned}"
+    assert SERVICES["ministack"]["environment"]["MINISTACK_HOST"] == "ministack"
+    assert "/_ministack/health" in " ".join(SERVICES["ministack"]["healthcheck"]["test"])
 
 
 def test_localstack_is_pinned_to_the_last_token_free_image():
@@ -52,7 +74,7 @@ def test_docker_socket_is_mounted_for_lambda():
     assert "/var/run/docker.sock:/var/run/docker.sock" in volumes
 
 
-@pytest.mark.parametrize("service", ["localstack", "jupyter"])
+@pytest.mark.parametrize("service", sorted(PROFILES) + sorted(PROFILES.values()))
 def test_every_published_port_is_bound_to_loopback(service):
     ports = SERVICES[service]["ports"]
     assert ports, f"{service} publishes nothing"
@@ -61,8 +83,9 @@ def test_every_published_port_is_bound_to_loopback(service):
 
 
 def test_expected_ports():
-    assert "127.0.0.1:4566:4566" in SERVICES["localstack"]["ports"]
-    assert "127.0.0.1:8888:8888" in SERVICES["jupyter"]["ports"]
+    for emulator, jupyter in PROFILES.items():
+        assert "127.0.0.1:4566:4566" in SERVICES[emulator]["ports"]
+        assert "127.0.0.1:8888:8888" in SERVICES[jupyter]["ports"]
 
 
 def test_localstack_environment():
@@ -79,19 +102,17 @@ def test_switch_to_2026_image_is_documented_in_the_file():
     assert "2026." in text and "LOCALSTACK_AUTH_TOKEN" in text and ".env" in text
 
 
-def test_jupyter_reaches_localstack_by_service_name():
-    jupyter = SERVICES["jupyter"]
+@pytest.mark.parametrize("emulator", sorted(PROFILES))
+def test_jupyter_reaches_its_emulator_by_service_name(emulator):
+    jupyter = SERVICES[PROFILES[emulator]]
     env = jupyter["environment"]
-    assert env["AWS_ENDPOINT_URL"] == "http://localstack:4566"
-    assert env["LABKIT_BACKEND"] == "localstack"
     assert env["AWS_DEFAULT_REGION"] and env["AWS_ACCESS_KEY_ID"] == "test"
-    assert jupyter["depends_on"]["localstack"]["condition"] == "service_healthy"
-    assert set(jupyter["networks"]) == set(SERVICES["localstack"]["networks"])
-    assert "_localstack/health" in " ".join(SERVICES["localstack"]["healthcheck"]["test"])
+    assert set(jupyter["networks"]) == set(SERVICES[emulator]["networks"])
+    assert f"_{emulator}/health" in " ".join(SERVICES[emulator]["healthcheck"]["test"])
 
 
 def test_dockerfile_base_is_pinned_and_installs_the_lock():
-    text = _dockerfile(SERVICES["jupyter"]).read_text()
+    text = _dockerfile(SERVICES["jupyter-ministack"]).read_text()
     bases = re.findall(r"^FROM\s+(\S+)", text, flags=re.MULTILINE)
     assert bases, "no FROM line"
     for base in bases:
@@ -104,8 +125,12 @@ def test_dockerfile_base_is_pinned_and_installs_the_lock():
 
 
 def test_dockerfile_python_matches_what_requirements_support():
-    text = _dockerfile(SERVICES["jupyter"]).read_text()
+    text = _dockerfile(SERVICES["jupyter-ministack"]).read_text()
     major_minor = re.search(r"^FROM python:(\d+)\.(\d+)", text, flags=re.MULTILINE).groups()
     pyproject = (ROOT / "pyproject.toml").read_text()
     minimum = re.search(r'requires-python = ">=(\d+)\.(\d+)"', pyproject).groups()
     assert tuple(map(int, major_minor)) >= tuple(map(int, minimum))
+
+
+def test_both_jupyter_services_build_the_same_image():
+    assert SERVICES["jupyter-ministack"]["build"] == SERVICES["jupyter-localstack"]["build"]
