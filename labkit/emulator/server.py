@@ -59,7 +59,7 @@ class EmbeddedServer:
     applied_patches: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._routes: list[tuple[str, Callable]] = []  # (path prefix, WSGI app): see add_route
+        self._routes: list[tuple[Callable[[str], bool], Callable]] = []  # see add_route
         self._httpd = None
         self._thread: threading.Thread | None = None
         self.started_at = time.time()
@@ -73,10 +73,12 @@ class EmbeddedServer:
         self.components.append(component)
         return component
 
-    def add_route(self, prefix: str, wsgi_app: Callable) -> None:
-        """Serve requests whose path starts with ``prefix`` with ``wsgi_app`` instead of moto:
-        for what AWS serves at URLs of its own (an API's invoke URL, a trace receiver)."""
-        self._routes.append((prefix, wsgi_app))
+    def add_route(self, path: str | Callable[[str], bool], wsgi_app: Callable) -> None:
+        """Serve requests with ``wsgi_app`` instead of moto when their path starts with ``path``
+        (or, a function, when ``path(PATH_INFO)`` is true): for what AWS serves at URLs of its
+        own (an API's invoke URL, a trace receiver)."""
+        matches = path if callable(path) else (lambda info, prefix=path: info.startswith(prefix))
+        self._routes.append((matches, wsgi_app))
 
     def component(self, name: str) -> Any:
         for c in self.components:
@@ -171,8 +173,8 @@ class EmbeddedServer:
             if path == "/_labkit/reset" and method == "POST":
                 self.reset()
                 return _json_response(start_response, 200, {"reset": True})
-            for prefix, route in self._routes:
-                if path.startswith(prefix):
+            for matches, route in self._routes:
+                if matches(path):
                     return route(environ, start_response)
             return moto_app(environ, start_response)
 

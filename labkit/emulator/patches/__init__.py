@@ -36,6 +36,13 @@ PATCH_MODULES: list[str] = [
     "sns_lambda_event",     # real TopicArn/MessageId/MessageAttributes (after lambda_runtime)
     "logs_filter_patterns",  # FilterLogEvents / metric filters use the documented grammar
     "logs_insights",        # StartQuery / GetQueryResults / StopQuery run the query language
+    # API Gateway: invoke URLs and what the gateway does before and after the function
+    "apigateway_lambda_proxy",         # invoke URLs, Lambda proxy (after lambda_runtime)
+    "apigateway_integration_timeout",
+    "apigateway_throttling",
+    "apigateway_authorizers",
+    "apigateway_sqs_integration",
+    "apigateway_metrics",
     "moto_random_strings",  # request ids: the same draws, without a random.choice per character
 ]
 
