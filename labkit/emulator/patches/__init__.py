@@ -43,6 +43,13 @@ PATCH_MODULES: list[str] = [
     "apigateway_authorizers",
     "apigateway_sqs_integration",
     "apigateway_metrics",
+    # X-Ray: active tracing, the daemon, and the trace header across SQS, SNS and Invoke
+    "xray_active_tracing",             # the daemon and Lambda's own segments (after lambda_runtime)
+    "xray_trace_documents",
+    "xray_sqs_trace_header",
+    "xray_sns_trace_header",
+    "xray_invoke_trace_header",
+    "xray_otlp_endpoint",
     "moto_random_strings",  # request ids: the same draws, without a random.choice per character
 ]
 

@@ -312,7 +312,8 @@ class MappingWorker:
             self.owner.warn_once("runtime", "no lambda-runtime component: messages stay queued")
             return
         try:
-            result = runtime.invoke(self.esm.function_arn, payload)
+            result = runtime.invoke(self.esm.function_arn, payload,
+                                    trace_header=_trace_header(records))
         except Throttled:
             self.stats["throttled"] += 1   # the batch reappears after its visibility timeout
             return
@@ -340,3 +341,14 @@ class MappingWorker:
             backend.delete_message(self.queue_name, record["receiptHandle"])
         except (ReceiptHandleIsInvalid, QueueDoesNotExist):
             pass  # purged or deleted meanwhile: nothing left to delete
+
+
+def _trace_header(records: list[dict[str, Any]]) -> str | None:
+    """The invocation continues the trace of the batch's first traced message (AWS X-Ray
+    Developer Guide, "Amazon SQS and AWS X-Ray": with a Lambda consumer the trace context
+    is propagated automatically)."""
+    for record in records:
+        header = record["attributes"].get("AWSTraceHeader")
+        if header:
+            return header
+    return None

@@ -32,12 +32,13 @@ class FunctionConfig:
     log_format: str = "Text"     # LoggingConfig.LogFormat
     log_level: str = ""          # LoggingConfig.ApplicationLogLevel (JSON only)
     log_group: str = ""
+    tracing_mode: str = "PassThrough"   # TracingConfig.Mode: "Active" or "PassThrough"
 
     @property
     def fingerprint(self) -> tuple:
         return (self.account, self.region, self.name, self.version, self.code_sha256,
                 self.handler, self.runtime, self.memory_mb, self.timeout_s, self.env_vars,
-                self.log_format, self.log_level, self.log_group)
+                self.log_format, self.log_level, self.log_group, self.tracing_mode)
 
     @property
     def function_id(self) -> tuple[str, str, str]:
@@ -46,6 +47,10 @@ class FunctionConfig:
 
     def qualified_arn(self, qualifier: str | None) -> str:
         return f"{self.arn}:{qualifier}" if qualifier else self.arn
+
+    @property
+    def active_tracing(self) -> bool:
+        return self.tracing_mode == "Active"
 
     @property
     def json_logs(self) -> bool:
@@ -68,6 +73,7 @@ def from_moto(fn) -> FunctionConfig:
         log_level=logging_config.get("ApplicationLogLevel", "") if
         logging_config.get("LogFormat") == "JSON" else "",
         log_group=logging_config.get("LogGroup") or f"/aws/lambda/{fn.function_name}",
+        tracing_mode=(getattr(fn, "tracing_config", None) or {}).get("Mode") or "PassThrough",
     )
 
 

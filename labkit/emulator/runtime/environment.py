@@ -28,6 +28,7 @@ from labkit.emulator.runtime.monitor import work_arrived
 from labkit.emulator.runtime.process_control import cpu_time_s, kill_tree, memory_mb
 from labkit.emulator.runtime.runtime_api import RuntimeApiServer
 
+XRAY_DAEMON_ENV = "LABKIT_XRAY_DAEMON_ADDRESS"   # the server's X-Ray daemon (xray_daemon.py)
 INIT_TIMEOUT_S = float(os.environ.get("LABKIT_LAMBDA_INIT_TIMEOUT", "10"))  # AWS: 10 s
 
 
@@ -135,6 +136,10 @@ class Environment:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        daemon = os.environ.get(XRAY_DAEMON_ENV)   # set while our X-Ray daemon listens
+        if daemon:  # same page: AWS_XRAY_DAEMON_ADDRESS, AWS_XRAY_CONTEXT_MISSING "For X-Ray tracing"
+            env["AWS_XRAY_DAEMON_ADDRESS"] = daemon
+            env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR"
         if "HOME" in os.environ:
             env["HOME"] = os.environ["HOME"]
         if c.json_logs:

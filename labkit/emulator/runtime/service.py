@@ -17,7 +17,7 @@ import uuid
 from collections import defaultdict
 from typing import Any, Callable
 
-from labkit.emulator.runtime import FunctionNotFound, InvokeResult, Throttled, outcome
+from labkit.emulator.runtime import FunctionNotFound, InvokeResult, Throttled, outcome, trace_segments
 from labkit.emulator.runtime.config import DEFAULT_ACCOUNT, FunctionConfig, code_dir_for, from_moto
 from labkit.emulator.runtime.environment import Environment, Invocation
 
@@ -50,6 +50,7 @@ class LambdaRuntime:
         self.monitor = None           # memory limit + CPU share (monitor.py)
         self.async_invoker = None     # InvocationType=Event (async_invoke.py)
         self.provisioned = None       # provisioned concurrency (provisioned.py)
+        self.xray = None              # X-Ray daemon (trace_segments.TraceSink): active tracing
 
     # -- component protocol ------------------------------------------------------------------
     def start(self) -> None:
@@ -157,15 +158,18 @@ class LambdaRuntime:
         return len(idle)
 
     def invoke(self, function_name_or_arn: str, payload: bytes, *, qualifier: str | None = None,
-               invocation_type: str = "RequestResponse") -> InvokeResult:
+               invocation_type: str = "RequestResponse",
+               trace_header: str | None = None) -> InvokeResult:
         fn = self.resolve(function_name_or_arn, qualifier)
         if qualifier is None and ":" in function_name_or_arn.split(":function:")[-1]:
             qualifier = function_name_or_arn.rsplit(":", 1)[-1]
-        return self.dispatch(fn, payload, qualifier, invocation_type)
+        return self.dispatch(fn, payload, qualifier, invocation_type, trace_header=trace_header)
 
     def dispatch(self, fn, payload: bytes, qualifier: str | None, invocation_type: str,
-                 request_id: str | None = None) -> InvokeResult:
-        """Invoke an already-resolved moto function model (used by the moto patches)."""
+                 request_id: str | None = None, *,
+                 trace_header: str | None = None) -> InvokeResult:
+        """Invoke an already-resolved moto function model (used by the moto patches).
+        ``trace_header``: the caller's X-Ray header, continued by a traced invocation."""
         if isinstance(payload, str):
             payload = payload.encode()
         request_id = request_id or str(uuid.uuid4())
@@ -178,7 +182,7 @@ class LambdaRuntime:
         if invocation_type != "RequestResponse":
             raise ValueError(f"InvocationType {invocation_type!r} is not one of "
                              "RequestResponse, Event, DryRun")
-        return self.invoke_function(fn, payload, qualifier, request_id)
+        return self.invoke_function(fn, payload, qualifier, request_id, trace_header=trace_header)
 
     # -- resolution ---------------------------------------------------------------------------
     def resolve(self, function_name_or_arn: str, qualifier: str | None = None):
@@ -199,10 +203,13 @@ class LambdaRuntime:
 
     # -- one synchronous invocation -------------------------------------------------------------
     def invoke_function(self, fn, payload: bytes, qualifier: str | None,
-                        request_id: str | None = None) -> InvokeResult:
+                        request_id: str | None = None, *,
+                        trace_header: str | None = None) -> InvokeResult:
         """Run ``payload`` through moto function model ``fn``; raise Throttled when over limits."""
         request_id = request_id or str(uuid.uuid4())
+        received = time.time()
         cfg = from_moto(fn)
+        trace = self._start_trace(cfg, trace_header)
         code_dir = code_dir_for(fn, self._base_dir)
         env, cold, concurrent = self._acquire(cfg, code_dir, fn, qualifier)
         try:
@@ -210,13 +217,35 @@ class LambdaRuntime:
                 env.start()
             inv = Invocation(request_id=request_id, payload=payload or b"{}",
                              function_arn=cfg.qualified_arn(qualifier), timeout_s=cfg.timeout_s)
+            if trace is not None:
+                inv.trace_id = trace.header
             env.run(inv)
             result = outcome.finish(cfg, env, inv, cold)
+            if trace is not None:
+                self._record_trace(trace, cfg, env, inv, result, received, cold)
         finally:
             self._release(cfg, env)
         self._emit(cfg.name, result.duration_ms, result.function_error is not None, False,
                    result.cold, concurrent)
         return result
+
+    def _start_trace(self, cfg: FunctionConfig, trace_header: str | None):
+        """The invocation's X-Ray trace (trace_segments.py), or None: no daemon runs, or
+        nothing to trace (PassThrough without a caller's header keeps the default one)."""
+        if self.xray is None or not (cfg.active_tracing or trace_header):
+            return None
+        trace = trace_segments.start_trace(trace_header, cfg.active_tracing)
+        self.xray.expect(trace.trace_id, cfg.account, cfg.region)
+        return trace
+
+    def _record_trace(self, trace, cfg, env, inv, result, received: float, cold: bool) -> None:
+        # AWS Lambda API reference, TracingConfig: PassThrough traces only a request whose
+        # upstream header says Sampled=1; Active respects any upstream header
+        try:
+            trace_segments.record_invocation(self.xray, trace, cfg, env, inv, result,
+                                             received, cold)
+        except Exception as exc:  # tracing must never break an invocation
+            print(f"labkit lambda-runtime: recording the trace failed: {exc!r}", file=sys.stderr)
 
     def _acquire(self, cfg: FunctionConfig, code_dir: str, fn, qualifier: str | None):
         fid = cfg.function_id

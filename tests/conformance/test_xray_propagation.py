@@ -1,0 +1,160 @@
+"""One X-Ray trace spans a traced producer, an SQS queue and the consumer function its event
+source mapping invokes (patches xray_sqs_trace_header, xray_active_tracing)."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from labkit.deploy import deploy_function
+from labkit.lessons.polling import wait_until
+
+PRODUCER = """
+import os
+import boto3
+from aws_lambda_powertools import Tracer
+
+tracer = Tracer(service="checkout")   # patches botocore: SDK calls carry X-Amzn-Trace-Id
+sqs, sns = boto3.client("sqs"), boto3.client("sns")
+
+@tracer.capture_lambda_handler
+def handler(event, context):
+    for url in filter(None, os.environ.get("QUEUE_URLS", "").split(",")):
+        sqs.send_message(QueueUrl=url, MessageBody="order o-9")
+    if os.environ.get("TOPIC_ARN"):
+        sns.publish(TopicArn=os.environ["TOPIC_ARN"], Message="order o-10")
+    return {"trace": os.environ["_X_AMZN_TRACE_ID"]}
+"""
+
+CALLER = """
+import json, os
+import boto3
+from aws_lambda_powertools import Tracer
+
+tracer = Tracer(service="frontend")
+lam = boto3.client("lambda")
+
+@tracer.capture_lambda_handler
+def handler(event, context):
+    answer = lam.invoke(FunctionName=os.environ["CALLEE"], Payload=b"{}")
+    return {"trace": os.environ["_X_AMZN_TRACE_ID"], "callee": json.loads(answer["Payload"].read())}
+"""
+
+CALLEE = """
+import os
+
+def handler(event, context):
+    return os.environ["_X_AMZN_TRACE_ID"]
+"""
+
+CONSUMER = """
+def handler(event, context):
+    return None
+"""
+
+
+def _queue(sqs, prefix):
+    url = sqs.create_queue(QueueName=f"{prefix}-{uuid.uuid4().hex[:6]}",
+                           Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def _root(header):
+    return dict(part.split("=", 1) for part in header.split(";"))["Root"]
+
+
+def test_sqs_carries_the_trace_to_the_consumer_function(aws):
+    """AWS (X-Ray Developer Guide, "Amazon SQS and AWS X-Ray"): the X-Ray SDK sends the
+    trace header with SendMessage as X-Amzn-Trace-Id; SQS keeps it with the message as the
+    AWSTraceHeader message system attribute and "with a Lambda downstream consumer, trace
+    context propagation is automatic": the consumer's invocation continues the sender's
+    trace, with a consistent trace ID (Lambda Developer Guide, "Using Lambda with Amazon
+    SQS": the record's attributes carry AWSTraceHeader)."""
+    sqs, lam, xray = aws("sqs"), aws("lambda"), aws("xray")
+    mapped_url, mapped_arn = _queue(sqs, "traced-orders")
+    inbox_url, _ = _queue(sqs, "traced-inbox")
+    producer, consumer = (f"{role}-{uuid.uuid4().hex[:6]}" for role in ("producer", "consumer"))
+    deploy_function(lam, consumer, CONSUMER, TracingConfig={"Mode": "Active"}, Timeout=10)
+    deploy_function(lam, producer, PRODUCER, TracingConfig={"Mode": "Active"}, Timeout=30,
+                    Environment={"Variables": {"QUEUE_URLS": f"{mapped_url},{inbox_url}"}})
+    lam.create_event_source_mapping(EventSourceArn=mapped_arn, FunctionName=consumer,
+                                    BatchSize=1)
+
+    answer = lam.invoke(FunctionName=producer, Payload=b"{}")
+    body = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, body
+    trace_id = _root(body["trace"])
+
+    [message] = sqs.receive_message(QueueUrl=inbox_url, WaitTimeSeconds=5,
+                                    MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"]
+    assert _root(message["Attributes"]["AWSTraceHeader"]) == trace_id
+
+    def consumer_segment():
+        traces = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
+        documents = [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
+        mine = [d for d in documents if d.get("name") == consumer]
+        return len(mine) >= 2 and documents
+
+    documents = wait_until(consumer_segment, 60, what="the consumer's segments in the producer's trace")
+    functions = {d["name"] for d in documents if d.get("origin") == "AWS::Lambda::Function"}
+    assert functions == {producer, consumer}
+    [consumer_service] = [d for d in documents
+                          if d["name"] == consumer and d.get("origin") == "AWS::Lambda"]
+    ids = {e["id"] for d in documents for e in _walk(d)}
+    assert consumer_service.get("parent_id") in ids   # hangs under the producer's SQS call
+
+
+def test_sns_carries_the_trace_to_subscribed_queues(aws):
+    """AWS (X-Ray Developer Guide, "Amazon SNS and AWS X-Ray"): Amazon SNS propagates the
+    trace header of a traced publisher to the topic's subscribers; an SQS subscriber's
+    message carries it as AWSTraceHeader (X-Ray Developer Guide, "Amazon SQS and AWS
+    X-Ray")."""
+    sqs, sns, lam = aws("sqs"), aws("sns"), aws("lambda")
+    url, arn = _queue(sqs, "traced-fanout")
+    topic = sns.create_topic(Name=f"traced-topic-{uuid.uuid4().hex[:6]}")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    producer = f"publisher-{uuid.uuid4().hex[:6]}"
+    deploy_function(lam, producer, PRODUCER, TracingConfig={"Mode": "Active"}, Timeout=30,
+                    Environment={"Variables": {"TOPIC_ARN": topic}})
+
+    answer = lam.invoke(FunctionName=producer, Payload=b"{}")
+    body = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, body
+    [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5,
+                                    MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"]
+    assert _root(message["Attributes"]["AWSTraceHeader"]) == _root(body["trace"])
+
+
+def test_a_traced_invoke_continues_the_callers_trace_even_in_passthrough(aws):
+    """AWS (Lambda API Reference, TracingConfig): "If PassThrough, Lambda will only trace
+    the request from an upstream service if it contains a tracing header with
+    'sampled=1'"; the invoked function's segments join the caller's trace (Lambda
+    Developer Guide, "Visualize Lambda function invocations using AWS X-Ray")."""
+    lam, xray = aws("lambda"), aws("xray")
+    caller, callee = (f"{role}-{uuid.uuid4().hex[:6]}" for role in ("caller", "callee"))
+    deploy_function(lam, callee, CALLEE, Timeout=10)     # PassThrough, the default
+    deploy_function(lam, caller, CALLER, TracingConfig={"Mode": "Active"}, Timeout=30,
+                    Environment={"Variables": {"CALLEE": callee}})
+    answer = lam.invoke(FunctionName=caller, Payload=b"{}")
+    body = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, body
+    trace_id = _root(body["trace"])
+    assert _root(body["callee"]) == trace_id and body["callee"].endswith("Sampled=1")
+
+    def both_functions():
+        traces = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
+        documents = [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
+        names = {d["name"] for d in documents if d.get("origin") == "AWS::Lambda::Function"}
+        return names == {caller, callee} and documents
+
+    documents = wait_until(both_functions, 30, what="caller and callee in one trace")
+    [callee_service] = [d for d in documents
+                        if d["name"] == callee and d.get("origin") == "AWS::Lambda"]
+    ids = {e["id"] for d in documents if d["name"] == caller for e in _walk(d)}
+    assert callee_service["parent_id"] in ids    # under the caller's Invoke subsegment
+
+
+def _walk(entity):
+    yield entity
+    for sub in entity.get("subsegments") or []:
+        yield from _walk(sub)
