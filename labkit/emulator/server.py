@@ -60,6 +60,8 @@ class EmbeddedServer:
 
     def __post_init__(self) -> None:
         self._routes: list[tuple[Callable[[str], bool], Callable]] = []  # see add_route
+        self._deferred: dict[str, list[str]] = {}  # service -> patches applied on first use
+        self._deferred_lock = threading.Lock()
         self._httpd = None
         self._thread: threading.Thread | None = None
         self.started_at = time.time()
@@ -113,6 +115,7 @@ class EmbeddedServer:
         os.environ["LABKIT_SERVER_URL"] = self.url
         _enable_step_functions_execution()
         self.applied_patches = patches.apply_all(self)
+        self._deferred = dict(patches.DEFERRED_PATCH_MODULES)
         for c in self.components:
             c.start()
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="labkit-http", daemon=True)
@@ -173,12 +176,35 @@ class EmbeddedServer:
             if path == "/_labkit/reset" and method == "POST":
                 self.reset()
                 return _json_response(start_response, 200, {"reset": True})
+            if self._deferred:
+                self._apply_deferred(_signed_service(environ))
             for matches, route in self._routes:
                 if matches(path):
                     return route(environ, start_response)
             return moto_app(environ, start_response)
 
         return app
+
+
+    def _apply_deferred(self, service: str | None) -> None:
+        """Apply a service's deferred patches (patches.DEFERRED_PATCH_MODULES) before its
+        first request reaches moto."""
+        if service not in self._deferred:
+            return
+        from labkit.emulator import patches
+
+        with self._deferred_lock:   # the service's other requests wait until it is done
+            modules = self._deferred.get(service)
+            if modules:
+                self.applied_patches += patches.apply_all(self, modules)
+                del self._deferred[service]
+
+
+def _signed_service(environ) -> str | None:
+    """The service a SigV4-signed request names: Credential=<key>/<date>/<region>/<service>/..."""
+    credential = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2]
+    parts = credential.split("/", 4)
+    return parts[3] if len(parts) > 3 else None
 
 
 def _json_response(start_response, status: int, body: dict) -> list[bytes]:

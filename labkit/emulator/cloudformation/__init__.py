@@ -1,0 +1,1 @@
+"""CloudFormation pieces moto lacks: the SAM transform, rollback, drift detection."""
