@@ -16,7 +16,7 @@ LAYERS = [
     # what everything may use: the platform, limits, AWS naming, prices, faults, small tools
     {"__init__", "platform_support", "isolation", "aws_resources", "cost", "faults",
      "kernel_client", "notebook_outputs"},
-    {"emulator", "ministack"},         # the emulators labkit runs: embedded, MiniStack
+    {"emulator", "ministack", "postgres"},  # what labkit runs: embedded, MiniStack, PostgreSQL
     {"backends", "deploy"},            # choosing a backend, deploying to any backend
     {"lessons"},                       # what lesson notebooks call
     {"checks"},                        # checks of the labs

