@@ -3,6 +3,7 @@ source mapping invokes (patches xray_sqs_trace_header, xray_active_tracing)."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 from labkit.deploy import deploy_function
@@ -158,3 +159,67 @@ def _walk(entity):
     yield entity
     for sub in entity.get("subsegments") or []:
         yield from _walk(sub)
+
+
+def _trace_documents(xray, trace_id):
+    traces = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
+    return [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
+
+
+def test_sns_carries_the_trace_to_subscribed_functions(aws):
+    """AWS (X-Ray Developer Guide, "Amazon SNS and AWS X-Ray"): Amazon SNS propagates the
+    trace header of a traced publisher to its subscribers, AWS Lambda among them ("Trace
+    context propagation"); the subscribed function's invocation continues the publisher's
+    trace, so one trace id covers both functions."""
+    sns, lam, xray = aws("sns"), aws("lambda"), aws("xray")
+    topic = sns.create_topic(Name=f"traced-lambda-topic-{uuid.uuid4().hex[:6]}")["TopicArn"]
+    publisher, subscriber = (f"{role}-{uuid.uuid4().hex[:6]}" for role in ("publisher", "subscriber"))
+    subscriber_arn = deploy_function(lam, subscriber, CONSUMER, TracingConfig={"Mode": "Active"},
+                                     Timeout=10)
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=subscriber_arn)
+    deploy_function(lam, publisher, PRODUCER, TracingConfig={"Mode": "Active"}, Timeout=30,
+                    Environment={"Variables": {"TOPIC_ARN": topic}})
+
+    answer = lam.invoke(FunctionName=publisher, Payload=b"{}")
+    body = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, body
+    trace_id = _root(body["trace"])
+
+    def both_functions():
+        documents = _trace_documents(xray, trace_id)
+        names = {d["name"] for d in documents if d.get("origin") == "AWS::Lambda::Function"}
+        return names == {publisher, subscriber} and documents
+
+    documents = wait_until(both_functions, 60, what="publisher and subscriber in one trace")
+    [subscriber_service] = [d for d in documents
+                            if d["name"] == subscriber and d.get("origin") == "AWS::Lambda"]
+    ids = {e["id"] for d in documents if d["name"] == publisher for e in _walk(d)}
+    assert subscriber_service.get("parent_id") in ids   # under the publisher's Publish call
+
+
+def test_an_asynchronous_invoke_continues_the_callers_trace(aws):
+    """AWS (Lambda Developer Guide, "Visualize Lambda function invocations using AWS
+    X-Ray"; X-Ray Developer Guide, "AWS Lambda and AWS X-Ray"): Lambda continues the trace
+    of the X-Amzn-Trace-Id header of an Invoke request, for asynchronous invocations
+    (InvocationType Event) as for synchronous ones; with PassThrough, a header that says
+    Sampled=1 is traced (Lambda API Reference, TracingConfig)."""
+    lam, xray = aws("lambda"), aws("xray")
+    callee = f"async-callee-{uuid.uuid4().hex[:6]}"
+    deploy_function(lam, callee, CALLEE, Timeout=10)     # PassThrough, the default
+    trace_id, parent = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}", uuid.uuid4().hex[:16]
+    header = f"Root={trace_id};Parent={parent};Sampled=1"
+
+    def add_trace_header(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = header
+
+    lam.meta.events.register("before-sign.lambda.Invoke", add_trace_header)
+    answer = lam.invoke(FunctionName=callee, InvocationType="Event", Payload=b"{}")
+    assert answer["StatusCode"] == 202
+
+    def callee_segments():
+        documents = _trace_documents(xray, trace_id)
+        return len([d for d in documents if d.get("name") == callee]) >= 2 and documents
+
+    documents = wait_until(callee_segments, 60, what="the async invocation in the caller's trace")
+    [service] = [d for d in documents if d.get("origin") == "AWS::Lambda"]
+    assert service["parent_id"] == parent

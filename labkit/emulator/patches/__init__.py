@@ -46,6 +46,7 @@ PATCH_MODULES: list[str] = [
     # X-Ray: active tracing, the daemon, and the trace header across SQS, SNS and Invoke
     "xray_active_tracing",             # the daemon and Lambda's own segments (after lambda_runtime)
     "xray_trace_documents",
+    "xray_filter_expressions",         # GetTraceSummaries FilterExpression (after the above)
     "xray_sqs_trace_header",
     "xray_sns_trace_header",
     "xray_invoke_trace_header",

@@ -127,7 +127,7 @@ def _http_invoke(self):
     except Throttled as exc:
         return _error(429, "TooManyRequestsException", exc.message, Reason=exc.reason)
     headers = {"Content-Type": "application/json", "x-amzn-requestid": result.request_id,
-               "X-Amz-Executed-Version": str(fn.version)}
+               "X-Amz-Executed-Version": result.executed_version or str(fn.version)}
     if invocation_type == "Event":
         headers["status"] = "202"
         return 202, headers, ""

@@ -1,10 +1,10 @@
-"""A synchronous Invoke from a traced caller continues the caller's X-Ray trace.
+"""An Invoke (synchronous or Event) from a traced caller continues the caller's X-Ray trace.
 
 moto ignores the X-Amzn-Trace-Id header of an Invoke request, so the function invoked
 from a traced function (whose AWS SDK the X-Ray SDK / Powertools Tracer instrumented)
 starts a trace of its own. We note the header while the Invoke API is served and hand it
 to the runtime (``dispatch(..., trace_header=...)``), which continues that trace.
-Asynchronous (Event) invocations go through the runtime's queue and are not continued yet.
+An asynchronous (Event) invocation keeps the header in the runtime's queue and continues it too.
 """
 from __future__ import annotations
 

@@ -1,20 +1,37 @@
-"""SNS passes a traced publisher's X-Ray header on to the SQS queues it delivers to.
+"""SNS passes a traced publisher's X-Ray header on to the queues and functions it delivers to.
 
 moto's Publish ignores the X-Amzn-Trace-Id header, so a message fanned out to a queue has
 no AWSTraceHeader and its consumer starts a new trace. Around Publish and PublishBatch we
 make the header known to the SQS sends moto does for the topic's sqs subscriptions (the
-same mechanism as xray_sqs_trace_header, which must be applied too). SNS -> Lambda
-deliveries are asynchronous invocations; carrying the header there is left to the
-runtime's async queue (not done yet).
+same mechanism as xray_sqs_trace_header, which must be applied too), and to the runtime's
+asynchronous invocations of the topic's lambda subscribers (``dispatch(...,
+trace_header=...)``, kept in the async queue), which continue the publisher's trace.
 """
 from __future__ import annotations
+
+import functools
+import threading
 
 NAME = "xray_sns_trace_header"
 AWS_BEHAVIOUR = (
     "Amazon SNS propagates the X-Ray trace header of a Publish request to the Amazon SQS "
-    "queues subscribed to the topic, so the trace continues through the queue (AWS X-Ray "
-    "Developer Guide, 'Amazon SNS and AWS X-Ray')."
+    "queues and AWS Lambda functions subscribed to the topic, so the trace continues through "
+    "the topic (AWS X-Ray Developer Guide, 'Amazon SNS and AWS X-Ray')."
 )
+
+TRACE_HTTP_HEADER = "X-Amzn-Trace-Id"
+_publish = threading.local()     # the header of the Publish(Batch) being served
+
+
+def _noting_header(action):
+    @functools.wraps(action)
+    def serve(self):
+        _publish.header = self.headers.get(TRACE_HTTP_HEADER)
+        try:
+            return action(self)
+        finally:
+            _publish.header = None
+    return serve
 
 
 def apply(ctx) -> None:
@@ -22,5 +39,20 @@ def apply(ctx) -> None:
 
     from labkit.emulator.patches.xray_sqs_trace_header import remembering_header
 
-    SNSResponse.publish = remembering_header(SNSResponse.publish)
-    SNSResponse.publish_batch = remembering_header(SNSResponse.publish_batch)
+    for action in ("publish", "publish_batch"):
+        setattr(SNSResponse, action,
+                _noting_header(remembering_header(getattr(SNSResponse, action))))
+    try:
+        runtime = ctx.component("lambda-runtime")
+    except KeyError:
+        return   # lambda_runtime disabled: no function runs, no trace to continue
+    runtime_dispatch = runtime.dispatch
+
+    @functools.wraps(runtime_dispatch)
+    def dispatch(fn, payload, qualifier, invocation_type, request_id=None, *,
+                 trace_header=None):
+        # moto delivers to a topic's lambda subscribers inside Publish, on this thread
+        return runtime_dispatch(fn, payload, qualifier, invocation_type, request_id,
+                                trace_header=trace_header or getattr(_publish, "header", None))
+
+    runtime.dispatch = dispatch

@@ -17,10 +17,14 @@ The runtime is the server component named ``"lambda-runtime"``::
 
     runtime.invoke(function_name_or_arn: str, payload: bytes, *,
                    qualifier: str | None = None,
-                   invocation_type: str = "RequestResponse") -> InvokeResult
+                   invocation_type: str = "RequestResponse",
+                   trace_header: str | None = None) -> InvokeResult
         Runs the handler and returns its result. ``invocation_type`` is
         "RequestResponse" (wait for the result), "Event" (queue it, AWS async retry
         semantics, return at once with an empty payload) or "DryRun" (check only).
+        ``trace_header``: a caller's X-Amzn-Trace-Id, continued by the invocation (also
+        an Event one). A weighted alias runs the version its draw picks; the result's
+        ``executed_version`` says which.
         Raises ``Throttled`` when no execution environment may be started (reserved
         concurrency or account concurrency limit reached) and ``FunctionNotFound`` when
         the function/qualifier does not exist.

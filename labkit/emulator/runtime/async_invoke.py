@@ -41,6 +41,7 @@ class _Event:
     received: float
     attempts: int = 0
     throttles: int = 0
+    trace_header: str | None = None   # the caller's X-Ray header: every attempt continues it
 
 
 class AsyncInvoker:
@@ -72,11 +73,13 @@ class AsyncInvoker:
         with self._cv:
             return len(self._heap) + self._running
 
-    def submit(self, fn, payload: bytes, qualifier: str | None, request_id: str) -> None:
+    def submit(self, fn, payload: bytes, qualifier: str | None, request_id: str,
+               trace_header: str | None = None) -> None:
         arn = fn.function_arn if fn.function_arn.count(":") == 6 else fn.function_arn.rsplit(":", 1)[0]
         if qualifier is None and str(fn.version) != "$LATEST":
             qualifier = str(fn.version)
-        event = _Event(fn.function_name, arn, qualifier, payload, request_id, time.time())
+        event = _Event(fn.function_name, arn, qualifier, payload, request_id, time.time(),
+                       trace_header=trace_header)
         self._schedule(event, 0.0)
 
     def _schedule(self, event: _Event, delay: float) -> None:
@@ -125,7 +128,8 @@ class AsyncInvoker:
         try:
             event.attempts += 1
             result = self.runtime.invoke_function(fn, event.payload, event.qualifier,
-                                                  request_id=event.request_id)
+                                                  request_id=event.request_id,
+                                                  trace_header=event.trace_header)
         except Throttled:
             event.attempts -= 1            # a throttle is not an invocation attempt
             event.throttles += 1
@@ -155,7 +159,8 @@ class AsyncInvoker:
             "requestPayload": request_payload,
         }
         if result is not None:
-            response = {"statusCode": 200, "executedVersion": event.qualifier or "$LATEST"}
+            response = {"statusCode": 200, "executedVersion":
+                        result.executed_version or event.qualifier or "$LATEST"}
             if result.function_error:
                 response["functionError"] = result.function_error
             record["responseContext"] = response

@@ -15,3 +15,4 @@ class InvokeResult:
     request_id: str
     duration_ms: float             # handler run time (the REPORT line's Duration)
     cold: bool                     # True when this invocation started a new environment
+    executed_version: str = ""     # the version that ran ("$LATEST", "2"): weighted aliases

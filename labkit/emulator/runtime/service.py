@@ -17,7 +17,8 @@ import uuid
 from collections import defaultdict
 from typing import Any, Callable
 
-from labkit.emulator.runtime import FunctionNotFound, InvokeResult, Throttled, outcome, trace_segments
+from labkit.emulator.runtime import (FunctionNotFound, InvokeResult, Throttled, alias_routing,
+                                     outcome, trace_segments)
 from labkit.emulator.runtime.config import DEFAULT_ACCOUNT, FunctionConfig, code_dir_for, from_moto
 from labkit.emulator.runtime.environment import Environment, Invocation
 
@@ -177,7 +178,7 @@ class LambdaRuntime:
             return InvokeResult(b"", None, "", request_id, 0.0, False)
         if invocation_type == "Event":
             assert self.async_invoker is not None, "runtime not started"
-            self.async_invoker.submit(fn, payload, qualifier, request_id)
+            self.async_invoker.submit(fn, payload, qualifier, request_id, trace_header)
             return InvokeResult(b"", None, "", request_id, 0.0, False)
         if invocation_type != "RequestResponse":
             raise ValueError(f"InvocationType {invocation_type!r} is not one of "
@@ -208,6 +209,7 @@ class LambdaRuntime:
         """Run ``payload`` through moto function model ``fn``; raise Throttled when over limits."""
         request_id = request_id or str(uuid.uuid4())
         received = time.time()
+        fn = alias_routing.route(lambda_backend(fn.account_id, fn.region)._lambdas, fn, qualifier)
         cfg = from_moto(fn)
         trace = self._start_trace(cfg, trace_header)
         code_dir = code_dir_for(fn, self._base_dir)
@@ -221,6 +223,7 @@ class LambdaRuntime:
                 inv.trace_id = trace.header
             env.run(inv)
             result = outcome.finish(cfg, env, inv, cold)
+            result.executed_version = cfg.version
             if trace is not None:
                 self._record_trace(trace, cfg, env, inv, result, received, cold)
         finally:
@@ -254,6 +257,9 @@ class LambdaRuntime:
             self._inflight[fid] += 1
             concurrent = self._inflight[fid]
             env = self.provisioned.take(cfg, qualifier) if self.provisioned else None
+            if env is not None and env.config.version != cfg.version:  # weighted alias's other
+                self.provisioned.give_back(env)                         # version: not its code
+                env = None
             if env is None:
                 self._retire_stale(cfg)
                 idle = self._idle[cfg.fingerprint]
