@@ -20,6 +20,7 @@ import os
 import urllib.request
 from dataclasses import dataclass
 
+from labkit.backend_gaps import require
 from labkit.emulator.access_guard import client_headers, is_hub_key
 from labkit.ministack import HEALTH_PATH as MINISTACK_HEALTH_PATH
 from labkit.ministack import MiniStackProcess, installed_version
@@ -103,9 +104,12 @@ HOW_TO_START = {
 }
 
 
-def connect(start_if_missing: bool = True) -> Backend:
-    """Resolve the backend, make sure it answers, and point boto3 at it via the environment."""
+def connect(start_if_missing: bool = True, needs: list[str] | tuple[str, ...] = ()) -> Backend:
+    """Resolve the backend, make sure it answers, and point boto3 at it via the environment.
+    ``needs``: what the notebook depends on (labkit.backend_gaps.NEEDS); on a backend known to
+    lack one of them, stop here with an explanation (BackendLacks) before anything is started."""
     backend = resolve()
+    require(backend.name, needs)
     if backend.name in HOW_TO_START and backend.health() is None:
         backend = _start_own(backend, start_if_missing)
     elif backend.name == "aws":

@@ -8,18 +8,24 @@ import boto3
 import pytest
 
 from labkit.emulator.server import ServerProcess
+from labkit.ministack import MiniStackProcess
 from labkit.isolation.limits import learner_can_run_python, untraversable_folders
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """A fresh embedded backend in its own process, or the one named by TEST_ENDPOINT_URL
-    (used to run the conformance suite unchanged against LocalStack)."""
+    """A fresh embedded backend in its own process; a MiniStack with
+    LABKIT_TEST_BACKEND=ministack (run_suites' conformance-ministack: the same tests, report
+    only); or the backend named by TEST_ENDPOINT_URL (the suite unchanged against LocalStack)."""
     external = os.environ.get("TEST_ENDPOINT_URL")
     if external:
         yield _External(external)
         return
     log = tmp_path_factory.mktemp("server") / "server.log"
+    if os.environ.get("LABKIT_TEST_BACKEND") == "ministack":   # the conformance-ministack suite
+        with MiniStackProcess(log_path=str(log)) as ministack:
+            yield ministack
+        return
     proc = ServerProcess(log_path=str(log)).start()
     try:
         yield proc

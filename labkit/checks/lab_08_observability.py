@@ -66,7 +66,7 @@ LAB = Lab(
     },
     lesson_sections={
         "task-1": "1 · The pipeline and its structured logs",
-        "task-2": "6 · Trace one failed order end to end, from one id",
+        "task-2": "7 · Trace one failed order end to end, from one id",
         "task-3": "5 · Logs Insights: one query over every log group",
         "task-4": "3 · The failed orders, found with a filter pattern",
     },

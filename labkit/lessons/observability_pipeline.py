@@ -22,9 +22,12 @@ HOPS = ("api", "orders", "notify", "fulfil")
 
 
 class OrderPipeline:
-    def __init__(self, prefix: str, source: str, namespace: str, function_timeout_s: int = 2):
+    def __init__(self, prefix: str, source: str, namespace: str, function_timeout_s: int = 2,
+                 tracing: bool = False):
+        """``tracing``: deploy the functions with X-Ray active tracing
+        (``TracingConfig={"Mode": "Active"}``); off by default."""
         self.prefix, self.source, self.namespace = prefix, source, namespace
-        self.function_timeout_s = function_timeout_s
+        self.function_timeout_s, self.tracing = function_timeout_s, tracing
         self.lam, self.sqs, self.sns = (boto3.client(s) for s in ("lambda", "sqs", "sns"))
         self.sfn, self.iam = boto3.client("stepfunctions"), boto3.client("iam")
         self.logs, self.cloudwatch = boto3.client("logs"), boto3.client("cloudwatch")
@@ -46,6 +49,7 @@ class OrderPipeline:
         arn = deploy_function(
             self.lam, self.name(hop), self.source, handler=f"app.{hop}",
             Timeout=self.function_timeout_s, LoggingConfig={"LogFormat": "JSON"},
+            **({"TracingConfig": {"Mode": "Active"}} if self.tracing else {}),
             Environment={"Variables": {"POWERTOOLS_SERVICE_NAME": hop,
                                        "METRICS_NAMESPACE": self.namespace, **variables}})
         self.created["functions"].append(self.name(hop))

@@ -17,7 +17,7 @@ LAYERS = [
     {"__init__", "platform_support", "isolation", "aws_resources", "cost", "faults",
      "kernel_client", "notebook_outputs"},
     {"emulator", "ministack", "postgres"},  # what labkit runs: embedded, MiniStack, PostgreSQL
-    {"backends", "deploy"},            # choosing a backend, deploying to any backend
+    {"backends", "backend_gaps", "deploy"},  # choosing a backend (and what it lacks), deploying
     {"lessons"},                       # what lesson notebooks call
     {"checks"},                        # checks of the labs
     {"grading"},                       # grading a class with the checks

@@ -1,0 +1,92 @@
+"""Each gap labkit/backend_gaps.py claims for MiniStack, shown on MiniStack itself. When a new
+MiniStack release closes one, its probe fails here: remove the gap, and the notebooks that
+stopped for it will run (and tests/ministack/test_notebooks_on_ministack.py will say whether
+they then pass). One probe per gap; the AWS behaviour each one misses is in backend_gaps.NEEDS.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from labkit.backend_gaps import GAPS
+from labkit.deploy import deploy_function
+from labkit.lessons.polling import wait_until
+
+HANDLER = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('no')\n    print('hello')\n    return 1\n"
+
+
+def _lines(logs, group: str, count: int) -> dict[str, list[str]]:
+    """stream -> messages, once ``count`` REPORT lines arrived."""
+    def read():
+        streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+        found = {s["logStreamName"]: [e["message"] for e in logs.get_log_events(
+            logGroupName=group, logStreamName=s["logStreamName"])["events"]] for s in streams}
+        reports = sum("REPORT" in m for lines in found.values() for m in lines)
+        return found if reports >= count else None
+    return wait_until(read, 60, interval=0.5, what=f"{count} REPORT lines")
+
+
+def test_every_gap_has_a_probe():
+    probes = {"cold starts in the logs", "JSON log format", "SQS metrics", "metric filters",
+              "function error types"}
+    assert set(GAPS["ministack"]) == probes
+
+
+def test_cold_starts_are_not_in_the_logs(aws):
+    lam, logs = aws("lambda"), aws("logs")
+    name = f"probe-{uuid.uuid4().hex[:6]}"
+    deploy_function(lam, name, HANDLER)
+    for _ in range(2):
+        lam.invoke(FunctionName=name, Payload=b"{}")
+    streams = _lines(logs, f"/aws/lambda/{name}", 2)
+    reports = [m for lines in streams.values() for m in lines if m.startswith("REPORT")]
+    on_aws = len(streams) == 1 and sum("Init Duration" in r for r in reports) == 1
+    assert not on_aws, f"MiniStack now reports cold starts as AWS does: {reports}"
+
+
+def test_json_log_format_is_not_honoured(aws):
+    lam, logs = aws("lambda"), aws("logs")
+    name = f"probe-{uuid.uuid4().hex[:6]}"
+    deploy_function(lam, name, HANDLER, LoggingConfig={"LogFormat": "JSON"})
+    lam.invoke(FunctionName=name, Payload=b"{}")
+    lines = [m for ms in _lines(logs, f"/aws/lambda/{name}", 1).values() for m in ms]
+    report = next(m for m in lines if "REPORT" in m)
+    assert not report.lstrip().startswith("{"), f"MiniStack now writes JSON lines: {report}"
+
+
+def test_sqs_metrics_are_not_published(aws):
+    sqs, cw = aws("sqs"), aws("cloudwatch")
+    name = f"probe-{uuid.uuid4().hex[:6]}"
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+    # list_metrics works there: a metric put by hand is listed (so an empty list means none)
+    cw.put_metric_data(Namespace=f"Probe/{name}", MetricData=[{"MetricName": "Sent", "Value": 1}])
+    assert cw.list_metrics(Namespace=f"Probe/{name}")["Metrics"]
+    # AWS sends SQS metrics every minute ("Available CloudWatch metrics for Amazon SQS")
+    deadline = time.monotonic() + 75
+    while time.monotonic() < deadline:
+        metrics = cw.list_metrics(Namespace="AWS/SQS", Dimensions=[
+            {"Name": "QueueName", "Value": name}])["Metrics"]
+        assert not metrics, f"MiniStack now publishes SQS metrics: {metrics[:2]}"
+        time.sleep(5)
+
+
+def test_metric_filters_are_missing(aws):
+    with pytest.raises(ClientError, match="TestMetricFilter"):
+        aws("logs").test_metric_filter(filterPattern='{ $.level = "ERROR" }',
+                                       logEventMessages=['{"level": "ERROR"}'])
+
+
+def test_function_errors_do_not_name_the_exception(aws):
+    lam = aws("lambda")
+    name = f"probe-{uuid.uuid4().hex[:6]}"
+    deploy_function(lam, name, HANDLER)
+    answer = lam.invoke(FunctionName=name, Payload=json.dumps({"fail": True}).encode())
+    error = json.loads(answer["Payload"].read())
+    assert answer.get("FunctionError") and error.get("errorType") != "ValueError", \
+        f"MiniStack now names the exception as AWS does: {error}"
