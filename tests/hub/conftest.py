@@ -81,7 +81,7 @@ def _open_lesson_00(hub: Hub, api: HubAPI, name: str) -> Learner:
     home = hub.homes / name
     kernel = server.start_kernel(path="notebooks")
     first_cell = code_cells(home / "notebooks" / "00_start_here.ipynb")[0]
-    assert "labkit.backends.connect()" in first_cell
+    assert "labkit.backends.connect(" in first_cell
     server.run(kernel, first_cell)
     probe = server.run(kernel, "import os\n"
                                "print(os.getppid(), os.environ['AWS_ENDPOINT_URL'], "
