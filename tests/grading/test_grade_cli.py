@@ -287,7 +287,7 @@ def test_resume_after_kill_9(tmp_path):
     is lost, and the leftovers of the killed run are stopped."""
     root, out = tmp_path / "root", tmp_path / "out"
     nb = _load(SOLUTION)
-    for learner in ("a", "b", "c"):
+    for learner in ("a", "b"):   # one finishes before the kill, the other after the resume
         (root / learner).mkdir(parents=True)
         nbformat.write(nb, root / learner / NOTEBOOK)
     cmd = [sys.executable, "-m", "labkit.cli", "grade", str(root), "--out", str(out),
@@ -307,5 +307,5 @@ def test_resume_after_kill_9(tmp_path):
     for name, text in finished.items():
         assert (out / "results" / name).read_text() == text  # not regraded
     rows = list(csv.DictReader(open(out / "summary.csv")))
-    assert sorted(r["learner"] for r in rows) == ["a", "b", "c"]
+    assert sorted(r["learner"] for r in rows) == ["a", "b"]
     assert all(r["score"] == FULL for r in rows)

@@ -76,6 +76,8 @@ def test_starter_handed_in_alone_gets_zero(gradebook, number):
     assert int(row["max"]) > 0
     passed = [c["check"] for c in row["result"]["checks"] if c["passed"]]
     assert int(row["score"]) == 0 and not passed, passed
+    untold = [c["check"] for c in row["result"]["checks"] if not c["observed"]]
+    assert not untold, f"the learner is not told what was observed: {untold}"
 
 
 def test_every_file_a_lab_notebook_writes_for_its_checks_is_declared():

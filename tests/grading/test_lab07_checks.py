@@ -1,5 +1,6 @@
-"""Self-tests of lab 07's checks (see lab_self_tests): the solution passes every check (public,
-and hidden under a seed), the starter passes none, and every planted bug fails the check aimed
+"""Self-tests of lab 07's checks (see lab_self_tests): the solution gets full marks on the hidden
+scenarios of the seeds test_grade_every_lab does not grade it under (which grades it public and
+hidden under the first, and the starter to zero), and every planted bug fails the check aimed
 at it (named in its docstring: "Caught by: CHECK") while passing a check about another part of
 the file, so each check is shown to catch its own bug, not just broken code. Each plausible
 wrong design under wrong_designs/07_cost/ (what a learner who half-read the lesson would write)
@@ -21,12 +22,9 @@ CONTROL = {"choose-memory": "pipeline-lambda", "pipeline-lambda": "choose-memory
            "pipeline-logs": "choose-memory"}
 
 
-def test_solution_passes_public_and_hidden(server, lab_code):
-    self_test.solution_passes(LAB, server.url, lab_code["solution"], seed="autumn-2026")
-
-
-def test_starter_passes_nothing(server, lab_code):
-    self_test.starter_passes_nothing(LAB, server.url, lab_code["starter"])
+@pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
+def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
+    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
 
 
 def test_hidden_workloads_depend_on_the_seed_only():
