@@ -38,15 +38,18 @@ class _External:
         self.url = url
 
 
+def client_factory(url: str):
+    """-> make(service, **kwargs): boto3 clients bound to the backend at `url`."""
+    def make(service, **kwargs):
+        return boto3.client(service, endpoint_url=url, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test", **kwargs)
+    return make
+
+
 @pytest.fixture(scope="session")
 def aws(server):
     """aws("sqs") -> a boto3 client bound to the test backend."""
-
-    def make(service, **kwargs):
-        return boto3.client(service, endpoint_url=server.url, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test", **kwargs)
-
-    return make
+    return client_factory(server.url)
 
 
 @pytest.fixture(scope="session")

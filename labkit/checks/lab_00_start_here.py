@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from labkit.checks.framework import Lab, Scenario
+from labkit.checks.framework import Inconclusive, Lab, Scenario
 from labkit.deploy import deploy_function
 from labkit.lessons.logs import read_json_lines, read_log_messages, wait_for_reports
 
@@ -220,11 +220,20 @@ def refreshes_config(s: Scenario) -> None:
     ttl_s, event = s.params["ttl_s"], s.params["event"]
     d = _Deployment(s, s.params["rates"], ttl_s)
     d.expect_right(event, d.invoke(event))
+    calls: list[tuple[float, float]] = []   # (sent, answered) of each call from here on
+
+    def timed_invoke():
+        sent = time.monotonic()
+        answer = d.invoke(event)
+        calls.append((sent, time.monotonic()))
+        return answer
+
+    timed_invoke()   # warm: from here, the gaps between calls are the function's idle times
     changed_at = time.monotonic()
     d.set_rates(s.params["new_rates"])
-    invocations, deadline = 1, changed_at + ttl_s + 8.0   # slack for a loaded machine
+    invocations, deadline = 2, changed_at + ttl_s + 8.0   # slack for a loaded machine
     while True:
-        answer = d.invoke(event)
+        answer = timed_invoke()
         invocations += 1
         if answer == expected_answer(d.rates, event):
             break
@@ -233,6 +242,14 @@ def refreshes_config(s: Scenario) -> None:
                           f"parameter changed (CONFIG_TTL_S={ttl_s:g})",
                  expected=f"{expected_answer(d.rates, event)} within about {ttl_s:g} s")
         time.sleep(0.25)
+    # A busy function is the premise: a configuration that expires only after TTL_S *idle*
+    # would refresh as well if the machine spaced two calls TTL_S apart (from one call's
+    # sending to the next one's answer bounds the time between their handlers)
+    longest = max(later[1] - earlier[0] for earlier, later in zip(calls, calls[1:]))
+    if longest >= ttl_s:
+        raise Inconclusive(f"two calls {longest:.1f} s apart before the new configuration was "
+                           f"used (the machine was slow), so an idle-only expiry would refresh too",
+                           f"calls less than CONFIG_TTL_S={ttl_s:g} s apart, as in a busy function")
     elapsed = time.monotonic() - changed_at
     loads, environments = d.loads_per_environment(invocations)
     allowed = 2 + int(elapsed / ttl_s) + 1        # initial + refreshes in the time that passed

@@ -7,11 +7,11 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
 from botocore.config import Config
 
 from labkit.emulator.server import ServerProcess
+from tests.conftest import client_factory
 
 THREADS = 8
 
@@ -28,23 +28,16 @@ def busy_aws(tmp_path_factory, request):
     """
     external = os.environ.get("TEST_ENDPOINT_URL")
     if external:
-        yield _client_factory(external)
+        yield client_factory(external)
         return
     if os.environ.get("LABKIT_TEST_BACKEND"):   # measuring another backend: that one
-        yield _client_factory(request.getfixturevalue("server").url)
+        yield client_factory(request.getfixturevalue("server").url)
         return
     site = tmp_path_factory.mktemp("busy-site")
     (site / "sitecustomize.py").write_text("import sys\nsys.setswitchinterval(1e-5)\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), *sys.path]))
     with ServerProcess(env=env) as busy:
-        yield _client_factory(busy.url)
-
-
-def _client_factory(url):
-    def make(service, **kwargs):
-        return boto3.client(service, endpoint_url=url, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test", **kwargs)
-    return make
+        yield client_factory(busy.url)
 
 
 def _create_table(ddb):

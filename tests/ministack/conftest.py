@@ -10,10 +10,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import boto3
 import pytest
 
 from labkit.ministack import MiniStackProcess
+from tests.conftest import client_factory
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTCOMES = ROOT / "test-output" / "ministack"
@@ -34,8 +34,4 @@ def ministack(tmp_path):
 
 @pytest.fixture
 def aws(ministack):
-    def make(service, **kwargs):
-        return boto3.client(service, endpoint_url=ministack.url, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test", **kwargs)
-
-    return make
+    return client_factory(ministack.url)
