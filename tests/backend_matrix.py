@@ -60,11 +60,10 @@ def conformance_counts(junit: Path) -> dict[str, tuple[int, int]]:
 
 def run_date(junit: Path) -> str:
     """The day the run measured (pytest's junit timestamp), not the day the table is written."""
-    if junit.exists():
-        stamp = next(ET.parse(junit).getroot().iter("testsuite")).get("timestamp") or ""
-        if stamp[:10]:
-            return stamp[:10]
-    return date.fromtimestamp(junit.stat().st_mtime).isoformat() if junit.exists() else "an unknown day"
+    if not junit.exists():
+        return "an unknown day"
+    stamp = next(ET.parse(junit).getroot().iter("testsuite")).get("timestamp") or ""
+    return stamp[:10] or date.fromtimestamp(junit.stat().st_mtime).isoformat()
 
 
 def report() -> str:

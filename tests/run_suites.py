@@ -7,8 +7,9 @@ cannot run because something is missing must be fixed by installing it, not skip
 Suites run in three lanes at once. Much of a notebook's or a check's time is deliberate
 waiting (visibility timeouts, alarm periods, polling), so overlapping the lanes shortens the
 wall time on a 2-core machine; the third lane's MiniStack suites yield the CPU (nice 19). The
-summary gives each suite's wall time and the CPU time of its process tree. Each suite writes its pytest output to
-test-output/<suite>.log; the log is printed when the suite ends (in full if it failed).
+summary gives each suite's wall time and the CPU time of the processes it waited for. Each suite
+writes its pytest output to test-output/<suite>.log, printed when the suite ends (in full if it
+failed).
 
 Environment: SUITES=unit,grading runs only those; LANES=1 runs everything one after another.
 `--quick` (make test-quick): unit, conformance and the notebooks the working tree changes.
