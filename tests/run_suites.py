@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
 
+HEADLESS_TEST = "tests/notebooks/test_execute_notebooks.py::test_notebook_runs_headless"
 # Lanes of (suite folder, extra pytest args), each lane in order: fast feedback first.
 # The grading suite goes by file (--dist loadfile): its module fixtures (a whole class graded,
 # lab 09's side-by-side runs) are the expensive part, and xdist would build one per worker.
@@ -36,13 +37,13 @@ EMBEDDED_INTERNALS = [f"--ignore=tests/conformance/{name}.py" for name in
                       ("test_moto_fast_path", "test_dispatch_caches", "test_deferred_patches")]
 
 LANES: list[list[tuple[str, list[str]]]] = [
-    [("unit", ["-n", "2"]), ("conformance", ["-n", "2"]),
-     ("grading", ["-n", "2", "--dist", "loadfile"])],
-    # notebooks-portable runs the lessons; the solutions run portable in the browser suite
-    # `make lab` for real (tests/lab) here
+    [("unit", ["-n", "2"]), ("grading", ["-n", "2", "--dist", "loadfile"])],
+    # `make lab` for real (tests/lab) here; of the headless notebook harness (what
+    # `make test-quick` runs a changed notebook with) only its self-test: each lesson runs once,
+    # in JupyterLab (the browser suite), every other one on the portable path
     [("runtime-portable", ["-n", "2"]), ("lab", []),
-     ("notebooks-portable", ["-n", "2", "-k", "not solutions"]),
-     ("browser", ["-n", "2"]), ("runtime", ["-n", "2"])],
+     ("notebooks", [f"TARGET:{HEADLESS_TEST}[tests/notebooks/fixtures/harness_selftest.ipynb]"]),
+     ("conformance", ["-n", "2"]), ("browser", ["-n", "2"]), ("runtime", ["-n", "2"])],
     # a real JupyterHub with a class of five (its proxy comes from .hub-tools, see Makefile); one
     # process: the class is set up once and its tests run in order. Then MiniStack (issue 18):
     # every lesson and solution on it, and the conformance suite as a report. Mostly waiting
@@ -57,12 +58,10 @@ LANES: list[list[tuple[str, list[str]]]] = [
 # Suites that run a folder with extra environment: the macOS/Windows paths (LABKIT_PORTABLE=1:
 # psutil instead of /proc, no prctl, no fork, the portable runtime client instead of
 # awslambdaric), which these Linux machines cannot otherwise take. The runtime suite runs on
-# both paths. Every notebook runs once each way: a lesson headless on the portable path here and
-# in JupyterLab (browser suite) on awslambdaric; a solution in JupyterLab on the portable path
-# (its public checks' tables read there) and headless on awslambdaric in the grading suite.
+# both paths; a solution runs in JupyterLab on the portable path (its public checks' tables read
+# there) and headless on awslambdaric in the grading suite; the lessons alternate (browser suite).
 PORTABLE = {"LABKIT_PORTABLE": "1"}
 SUITE_VARIANTS = {"runtime-portable": ("runtime", PORTABLE),
-                  "notebooks-portable": ("notebooks", PORTABLE),
                   "conformance-ministack": ("conformance", {"LABKIT_TEST_BACKEND": "ministack"})}
 # Suites whose failures are a result to report, not a failure of make test: they measure
 # MiniStack (tests/backend_matrix.py makes the table), which this repository does not control.
@@ -152,8 +151,7 @@ def quick_lanes() -> list[list[tuple[str, list[str]]]]:
     lane = [("unit", ["-n", "2"]), ("conformance", ["-n", "2"])]
     notebooks = changed_notebooks()
     if notebooks:
-        test = "tests/notebooks/test_execute_notebooks.py::test_notebook_runs_headless"
-        lane.append(("notebooks", ["-n", "2", *(f"TARGET:{test}[{nb}]" for nb in notebooks)]))
+        lane.append(("notebooks", ["-n", "2", *(f"TARGET:{HEADLESS_TEST}[{nb}]" for nb in notebooks)]))
     print(f"make test-quick: changed notebooks: {', '.join(notebooks) or 'none'}", flush=True)
     return [lane]
 

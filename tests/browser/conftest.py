@@ -1,7 +1,7 @@
 """JupyterLab in Debian's Chromium, driven by Playwright: what a learner actually sees.
 
-One JupyterLab + one embedded backend per test session and path (lessons on awslambdaric,
-solutions on the portable path), serving a *copy* of the notebooks
+One JupyterLab + one embedded backend per test session and runtime path (awslambdaric; the
+portable path: every solution and every other lesson), serving a *copy* of the notebooks
 (JupyterLab saves what it runs; the committed notebooks must stay without outputs).
 Screenshots go to test-output/screenshots/ (printed at the end of the session).
 """
@@ -105,9 +105,8 @@ def jupyterlab(workspace, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def jupyterlab_portable(workspace, tmp_path_factory):
-    """The same on the macOS/Windows path (LABKIT_PORTABLE=1, backend and kernels alike): the
-    solutions run here, so every notebook runs once on each path (lessons: headless in
-    notebooks-portable, here on awslambdaric; solutions: here, and on awslambdaric in grading)."""
+    """The same on the macOS/Windows path (LABKIT_PORTABLE=1, backend and kernels alike): every
+    solution runs here (and on awslambdaric in the grading suite), and every other lesson."""
     yield from _jupyterlab(workspace, tmp_path_factory, PORTABLE)
 
 

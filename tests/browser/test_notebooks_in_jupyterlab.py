@@ -4,8 +4,12 @@ Lessons: Run All, no error outputs (also none inside widget outputs), then move 
 wait for a finished redraw without a traceback, then call clean_up() as the lesson says, and check
 JupyterLab's log console holds no traceback. Screenshots: <name>-widget.png (the widget cell after
 the move) and <name>-end.png (the end of the notebook); -log.png when the log console has entries.
-Solutions: Run All, no error outputs, every checker table shows full points and no FAIL; they run
-on the macOS/Windows path (LABKIT_PORTABLE=1), the lessons on awslambdaric (see conftest).
+Solutions: Run All, no error outputs, every checker table shows full points and no FAIL.
+
+This is the one run of each lesson in `make test` (MiniStack aside): what a headless run would
+show, the saved notebook shows here. The runtime paths alternate: every other lesson runs on the
+macOS/Windows path (LABKIT_PORTABLE=1), the others on awslambdaric, and every solution runs on
+the portable path here and on awslambdaric in the grading suite (see conftest).
 Each notebook's time goes to test-output/browser_times.csv (a report, not an assertion).
 """
 from __future__ import annotations
@@ -26,6 +30,9 @@ SOLUTIONS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "solutions").
 # The harness's own fixture notebook (a widget + a plot) keeps this suite honest with no lessons.
 FIXTURES = sorted(p.relative_to(ROOT).as_posix()
                   for p in (ROOT / "tests" / "notebooks" / "fixtures").glob("*.ipynb"))
+# lesson -> the runtime path its JupyterLab runs on: every other one portable (the harness's
+# fixture on awslambdaric)
+ON_PORTABLE_PATH = {path: i % 2 == 1 for i, path in enumerate(LESSONS)}
 RUN_DEADLINE_S = 180  # a lesson must run headless in <= 90 s; the browser adds overhead
 TIMES = ROOT / "test-output" / "browser_times.csv"
 
@@ -51,9 +58,12 @@ def _shot(nb: NotebookPage, path: str, suffix: str, cell_index: int | None = Non
     return out
 
 
-@pytest.mark.parametrize("path", LESSONS + FIXTURES)
-def test_lesson_runs_and_widget_redraws(jupyterlab, page, path):
+@pytest.mark.parametrize("path", LESSONS + FIXTURES, ids=lambda path: path + (
+    "-portable" if ON_PORTABLE_PATH.get(path) else "-awslambdaric"))
+def test_lesson_runs_and_widget_redraws(request, page, path):
     started = time.monotonic()
+    jupyterlab = request.getfixturevalue(
+        "jupyterlab_portable" if ON_PORTABLE_PATH.get(path) else "jupyterlab")
     nb = NotebookPage(page, jupyterlab, path)
     nb.open()
     nb.run_all(RUN_DEADLINE_S)

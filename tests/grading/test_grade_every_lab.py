@@ -20,7 +20,10 @@ from pathlib import Path
 import pytest
 
 from labkit.checks import LAB_MODULES, get_lab
+from labkit.checks.framework import CheckResult
+from labkit.checks.report import CheckReport
 from tests.grading.lab_self_tests import SEEDS
+from tests.grading.solution_tokens import assert_first_failure_shows_no_solution
 
 ROOT = Path(__file__).resolve().parents[2]
 LABS = sorted(LAB_MODULES)
@@ -78,6 +81,22 @@ def test_starter_handed_in_alone_gets_zero(gradebook, number):
     assert int(row["score"]) == 0 and not passed, passed
     untold = [c["check"] for c in row["result"]["checks"] if not c["observed"]]
     assert not untold, f"the learner is not told what was observed: {untold}"
+
+
+@pytest.mark.parametrize("number", LABS)
+def test_starter_first_failure_shows_no_solution(gradebook, number):
+    """What a learner's first `check()` of the starter shows (every task's public checks, none
+    failed before: observed and expected only), built from the starter's graded public results:
+    the same checks on the same files. See test_first_failure_shows_no_solution."""
+    lab = get_lab(number)
+    public = [CheckResult(**c) for c in gradebook[("starter", number)]["result"]["checks"]
+              if not c["hidden"]]
+    assert public and not [r.check for r in public if r.passed]
+    specs = lab.checks_for(None)
+    report = CheckReport(lab, None, public, sum(s.hidden_count for s in specs),
+                         sum(s.points for s in specs if s.hidden_count))
+    assert {report.tier(r) for r in report.results} == {"observed"}
+    assert_first_failure_shows_no_solution(report)
 
 
 def test_every_file_a_lab_notebook_writes_for_its_checks_is_declared():
