@@ -152,3 +152,38 @@ def test_send_burst_runs_every_request_with_the_given_concurrency():
     assert count_statuses(frame["status"]) == {200: 5, 429: 5}
     with pytest.raises(ValueError):
         send_burst(call, n=0, concurrency=1)
+
+
+# ---------------------------------------------------------------- building APIs (on the test backend)
+ECHO = """
+import json
+
+def handler(event, context):
+    method = event.get("httpMethod") or event["requestContext"]["http"]["method"]
+    return {"statusCode": 201, "body": json.dumps({"method": method, "version": event.get("version", "1.0")})}
+"""
+
+
+def test_http_and_rest_apis_proxy_to_the_function_and_are_deleted(aws, server):
+    from botocore.config import Config
+
+    from labkit.deploy import deploy_function
+    from labkit.lessons import front_door_apis as apis
+    from labkit.lessons.front_door_lesson import http_call
+
+    lam = aws("lambda", config=Config(retries={"max_attempts": 0}))
+    apigw, apigw2 = aws("apigateway"), aws("apigatewayv2")
+    arn = deploy_function(lam, "front-door-echo", ECHO)
+    http_id = apis.http_api(apigw2, lam, "front-door-http", arn, ["POST /things"])
+    rest_id = apis.rest_api(apigw, lam, "front-door-rest", arn, "things", stage="prod", timeout_ms=5000)
+
+    answer = http_call(invoke_url(server.url, "us-east-1", http_id) + "/things", "POST", {"a": 1})
+    assert (answer["status"], answer["body"]) == (201, {"method": "POST", "version": "2.0"})
+    answer = http_call(apis.rest_invoke_url(server.url, "us-east-1", rest_id, "prod") + "/things", "POST", {})
+    assert (answer["status"], answer["body"]) == (201, {"method": "POST", "version": "1.0"})
+    assert http_call(invoke_url(server.url, "us-east-1", http_id) + "/nothing")["status"] == 404
+
+    assert apis.delete_all(apigw, apigw2, {"http_apis": [http_id], "rest_apis": [rest_id]}) == \
+        {"http_apis": 1, "rest_apis": 1}
+    assert http_id not in [a["ApiId"] for a in apigw2.get_apis()["Items"]]
+    assert rest_id not in [a["id"] for a in apigw.get_rest_apis()["items"]]
