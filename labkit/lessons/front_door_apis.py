@@ -84,13 +84,6 @@ def rest_api(apigw, lam, name: str, function_arn: str, path_part: str, method: s
     return api_id
 
 
-def rest_invoke_url(endpoint_url: str | None, region: str, api_id: str, stage: str) -> str:
-    """A REST API's stage URL (the embedded backend and LocalStack: path-style)."""
-    if not endpoint_url:
-        return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
-    return f"{endpoint_url.rstrip('/')}/_aws/execute-api/{api_id}/{stage}"
-
-
 def delete_all(apigw, apigw2, created: dict) -> dict[str, int]:
     """Delete the APIs in ``created`` ({"rest_apis": [...], "http_apis": [...]}); how many of
     each were deleted (one already gone counts as deleted)."""

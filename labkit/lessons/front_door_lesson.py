@@ -34,7 +34,7 @@ STATUS_COLOURS = {200: "tab:green", 202: "tab:green", 429: "tab:red", 503: "tab:
 
 # ---------------------------------------------------------------- calling the API
 def invoke_url(endpoint_url: str | None, region: str, api_id: str, stage: str = "$default") -> str:
-    """Where an API answers. On AWS https://{api}.execute-api.{region}.amazonaws.com/{stage};
+    """Where an API answers (REST or HTTP). On AWS https://{api}.execute-api.{region}.amazonaws.com/{stage};
     an emulator (the embedded backend, LocalStack) serves it path-style at
     {endpoint}/_aws/execute-api/{api}/{stage}. The $default stage has no path segment."""
     suffix = "" if stage == "$default" else f"/{stage}"

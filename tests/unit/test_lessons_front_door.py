@@ -179,7 +179,7 @@ def test_http_and_rest_apis_proxy_to_the_function_and_are_deleted(aws, server):
 
     answer = http_call(invoke_url(server.url, "us-east-1", http_id) + "/things", "POST", {"a": 1})
     assert (answer["status"], answer["body"]) == (201, {"method": "POST", "version": "2.0"})
-    answer = http_call(apis.rest_invoke_url(server.url, "us-east-1", rest_id, "prod") + "/things", "POST", {})
+    answer = http_call(invoke_url(server.url, "us-east-1", rest_id, "prod") + "/things", "POST", {})
     assert (answer["status"], answer["body"]) == (201, {"method": "POST", "version": "1.0"})
     assert http_call(invoke_url(server.url, "us-east-1", http_id) + "/nothing")["status"] == 404
 
