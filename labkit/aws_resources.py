@@ -31,6 +31,8 @@ CREATE_CALLS = [
     ("eventbridge", "PutRule", "Tags", "list"),
     ("cloudwatch", "PutMetricAlarm", "Tags", "list"),
     ("cloudwatch-logs", "CreateLogGroup", "tags", "map"),
+    ("api-gateway", "CreateRestApi", "tags", "map"),
+    ("apigatewayv2", "CreateApi", "Tags", "map"),
 ]
 
 

@@ -6,7 +6,9 @@
 
 Refused on real AWS unless LABKIT_BACKEND=aws and LABKIT_AWS_CONFIRM=1 (backends.resolve);
 always allowed on an emulator. Deletion order: what points at things first (event source
-mappings, rules, alarms, state machines), then functions, topics, queues, tables, log groups.
+mappings, rules, alarms, state machines, REST and HTTP APIs), then functions, topics, queues,
+tables, log groups. (On AWS, DeleteRestApi is limited to one call every 30 s per account
+(API Gateway quotas): a failed deletion is listed, and a second run deletes it.)
 """
 from __future__ import annotations
 
@@ -91,6 +93,17 @@ def find(client: Callable, all_owners: bool = False) -> list[Found]:
         if managed(sm["name"], tags):
             found.append(Found("state machine", sm["name"],
                                lambda a=sm["stateMachineArn"]: sfn.delete_state_machine(stateMachineArn=a)))
+
+    apigw = client("apigateway")
+    for api in _pages(apigw, "get_rest_apis", "items"):
+        if managed(api["name"], api.get("tags", {})):
+            found.append(Found("rest api", f"{api['name']} ({api['id']})",
+                               lambda i=api["id"]: apigw.delete_rest_api(restApiId=i)))
+    apigw2 = client("apigatewayv2")
+    for api in _pages(apigw2, "get_apis", "Items"):
+        if managed(api["Name"], api.get("Tags", {})):
+            found.append(Found("http api", f"{api['Name']} ({api['ApiId']})",
+                               lambda i=api["ApiId"]: apigw2.delete_api(ApiId=i)))
 
     for f in functions:
         found.append(Found("lambda function", f["FunctionName"],

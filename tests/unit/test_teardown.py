@@ -60,6 +60,8 @@ def _create_everything(session: boto3.Session, base: str, role_arn: str) -> None
         AlarmName=f"{base}-dlq-alarm", MetricName="ApproximateNumberOfMessagesVisible",
         Namespace="AWS/SQS", Statistic="Maximum", Period=60, EvaluationPeriods=1, Threshold=1,
         ComparisonOperator="GreaterThanOrEqualToThreshold")
+    session.client("apigateway").create_rest_api(name=f"{base}-rest-api")
+    session.client("apigatewayv2").create_api(Name=f"{base}-http-api", ProtocolType="HTTP")
     # Lambda creates its log group itself on first run, without our tags.
     untagged.client("logs").create_log_group(logGroupName=f"/aws/lambda/{base}-fn")
 
@@ -75,12 +77,15 @@ def _inventory(session: boto3.Session) -> set[str]:
     names |= {r["Name"] for r in session.client("events").list_rules()["Rules"]}
     names |= {a["AlarmName"] for a in session.client("cloudwatch").describe_alarms()["MetricAlarms"]}
     names |= {g["logGroupName"] for g in session.client("logs").describe_log_groups()["logGroups"]}
+    names |= {a["name"] for a in session.client("apigateway").get_rest_apis()["items"]}
+    names |= {a["Name"] for a in session.client("apigatewayv2").get_apis()["Items"]}
     return names
 
 
 def _kinds(base: str) -> set[str]:
     return {f"{base}-fn", f"esm->{base}-fn", f"{base}-q", f"{base}-topic", f"{base}-table",
-            f"{base}-saga", f"{base}-rule", f"{base}-dlq-alarm", f"/aws/lambda/{base}-fn"}
+            f"{base}-saga", f"{base}-rule", f"{base}-dlq-alarm", f"/aws/lambda/{base}-fn",
+            f"{base}-rest-api", f"{base}-http-api"}
 
 
 @pytest.fixture
@@ -131,7 +136,7 @@ def test_dry_run_deletes_nothing(account, monkeypatch, capsys):
 
     monkeypatch.setattr(teardown, "resolve", lambda: _MockBackend(plain))
     assert teardown.run(_Args(dry_run=True)) == 0
-    assert "9 resource(s)" in capsys.readouterr().out
+    assert "11 resource(s)" in capsys.readouterr().out
     assert _inventory(plain) == before
 
 
