@@ -46,7 +46,8 @@ from typing import Any
 from labkit.checks.framework import Lab, Scenario
 from labkit.deploy import deploy_function
 from labkit.lessons import read_json_lines
-from labkit.lessons.backpressure_lesson import Downstream, peak_concurrency
+from labkit.lessons.backpressure_lesson import Downstream
+from labkit.lessons.concurrency import peak_concurrency
 from labkit.lessons.polling import wait_until
 
 LAB = Lab(

@@ -5,7 +5,7 @@ import threading
 import urllib.error
 import urllib.request
 
-from labkit.lessons.backpressure_lesson import Downstream, concurrency_over_time, peak_concurrency
+from labkit.lessons.backpressure_lesson import Downstream
 
 
 def _call(url: str) -> int:
@@ -60,19 +60,6 @@ def test_reset_forgets_requests_and_changes_capacity():
         api.reset(capacity=3)
         assert api.stats() == {"capacity": 3, "requests": 0, "served": 0, "overloaded": 0,
                                "peak_in_flight": 0}
-
-
-def test_peak_concurrency_counts_overlaps_exactly():
-    assert peak_concurrency([]) == 0
-    assert peak_concurrency([(0, 1), (1, 2)]) == 1            # touching intervals do not overlap
-    assert peak_concurrency([(0, 3), (1, 2), (1.5, 4), (5, 6)]) == 3
-
-
-def test_concurrency_over_time_samples_the_overlap():
-    curve = concurrency_over_time([(10.0, 11.0), (10.5, 12.0)], step=0.25)
-    assert curve["t"].iloc[0] == 0.0                          # times are relative to the first start
-    assert curve["concurrent"].max() == 2
-    assert curve.loc[curve["t"] == 1.5, "concurrent"].item() == 1
 
 
 def test_a_caller_that_goes_away_is_counted_quietly(capsys):
