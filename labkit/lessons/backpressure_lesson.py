@@ -7,7 +7,7 @@ calls it over HTTP. Every request holds one slot for ``service_time_s`` (the han
 I/O, it does not burn CPU). A request that arrives while all ``capacity`` slots are taken is
 refused at once with HTTP 503 and counted as an overload error.
 
-    with Downstream(capacity=4, service_time_s=0.05) as api:
+    with FixedCapacityApi(capacity=4, service_time_s=0.05) as api:
         ...                          # functions call api.url + "/work?id=..."
         api.stats()                  # {"served": n, "overloaded": n, "peak_in_flight": n, ...}
         api.requests()               # one row per request: t_start, t_end, status, in_flight
@@ -27,7 +27,7 @@ import pandas as pd
 REQUEST_COLUMNS = ["t_start", "t_end", "status", "in_flight", "caller"]
 
 
-class Downstream:
+class FixedCapacityApi:
     """A fixed-capacity HTTP service that counts overload errors (see the module docstring)."""
 
     def __init__(self, capacity: int, service_time_s: float = 0.05, *, bind_host: str = "127.0.0.1",
@@ -43,7 +43,7 @@ class Downstream:
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> "Downstream":
+    def start(self) -> "FixedCapacityApi":
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,7 +78,7 @@ class Downstream:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "Downstream":
+    def __enter__(self) -> "FixedCapacityApi":
         return self.start()
 
     def __exit__(self, *exc) -> None:
