@@ -28,6 +28,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from labkit.isolation import prctl
+from labkit.isolation.atomic_files import write_atomic
 from labkit.isolation.limits import limited_command, unprivileged_ids
 from labkit.kernel_client import SlicedPollKernelManager
 
@@ -133,10 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         kernel_env = json.load(f)
     result = run(args.notebook, args.workdir, args.cell_timeout, kernel_env, args.output_limit,
                  {"as_mb": args.memory_mb, "cpu_s": args.cpu_s, "fsize_mb": 64})
-    tmp = args.result + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(result, f)
-    os.replace(tmp, args.result)
+    write_atomic(args.result, json.dumps(result))
     return 0
 
 
