@@ -67,7 +67,7 @@ def check(lab: str, task: str | None = None, folder: str | os.PathLike | None = 
     lesson section to re-read; with ``hint=True``, also its concrete hint (the ask is recorded:
     see labkit.checks.report)."""
     from labkit import backends
-    from labkit.checks import progress
+    from labkit.checks import learner_progress
 
     the_lab = get_lab(lab)
     specs = the_lab.checks_for(task)
@@ -84,15 +84,15 @@ def check(lab: str, task: str | None = None, folder: str | os.PathLike | None = 
     if hint:
         report.hint_tasks = (task,) if task else tuple(the_lab.tasks)
     if record and hint:
-        progress.record(the_lab, [], hints_asked=report.hint_tasks)
+        learner_progress.record(the_lab, [], hints_asked=report.hint_tasks)
     if not handler.is_file():
         report.problem = (f"{the_lab.handler_file} not found in {handler.parent}: run the cell "
                           f"that writes it (%%writefile {the_lab.handler_file}) first.")
         return report
     if endpoint_url is None:
         endpoint_url = backends.connect().endpoint_url
-    report.previous_fails = progress.failures(the_lab)
+    report.previous_fails = learner_progress.failures(the_lab)
     report.results = run_checks(specs, Target(str(handler), endpoint_url))
     if record:
-        progress.record(the_lab, report.results)
+        learner_progress.record(the_lab, report.results)
     return report

@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from labkit import aws_events
 from labkit.checks.framework import Lab, Mismatch, Scenario
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
@@ -102,12 +103,12 @@ def _deploy(s: Scenario, name: str, source: str | None, orders_table: str = "",
 
 
 def _sqs_record(message_id: str, body: dict[str, Any], queue_arn: str) -> dict[str, Any]:
-    now = str(int(time.time() * 1000))
-    return {"messageId": message_id, "receiptHandle": f"rh-{message_id}", "body": json.dumps(body),
-            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": now,
-                           "SenderId": "123456789012", "ApproximateFirstReceiveTimestamp": now},
-            "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-            "eventSourceARN": queue_arn, "awsRegion": "us-east-1"}
+    now = int(time.time() * 1000)
+    return aws_events.sqs_record(
+        message_id=message_id, receipt_handle=f"rh-{message_id}", body=json.dumps(body),
+        attributes=aws_events.sqs_attributes(receive_count=1, sent_timestamp=now,
+                                             sender_id="123456789012", first_receive_timestamp=now),
+        queue_arn=queue_arn, region="us-east-1")
 
 
 def _bad_positions(r: random.Random, size: int) -> list[int]:
@@ -138,7 +139,7 @@ def reports_failures(s: Scenario) -> None:
         records = [_sqs_record(f"msg-{number}-{i}-{s.namespace[-8:]}",
                                {"id": order_id, "bad": i in batch["bad"]}, arn)
                    for i, order_id in enumerate(ids)]
-        response = lam.invoke(FunctionName=name, Payload=json.dumps({"Records": records}).encode())
+        response = lam.invoke(FunctionName=name, Payload=json.dumps(aws_events.sqs_event(records)).encode())
         payload = json.loads(response["Payload"].read() or b"null")
         s.evidence["batches"].append({"bad_positions": batch["bad"], "answer": payload,
                                       "function_error": response.get("FunctionError")})

@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from labkit import aws_events
 from labkit.checks.framework import Lab, Mismatch, Scenario
 from labkit.checks.sandbox import Function, Invocation
 from labkit.faults import Downstream
@@ -144,14 +145,14 @@ class _Job:
             self._receives[chunk] = 0
         self._receives[chunk] += 1
         body = {"job": self.job, "chunk": chunk, "key": self.keys[chunk]}
-        return {"Records": [{
-            "messageId": self._message_ids[chunk], "receiptHandle": uuid.uuid4().hex,
-            "body": json.dumps(body), "eventSource": "aws:sqs", "awsRegion": "us-east-1",
-            "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{self.s.namespace}-chunks",
-            "attributes": {"ApproximateReceiveCount": str(self._receives[chunk]),
-                           "SentTimestamp": "0", "SenderId": "splitter",
-                           "ApproximateFirstReceiveTimestamp": "0"},
-            "messageAttributes": {}, "md5OfBody": ""}]}
+        return aws_events.sqs_event([aws_events.sqs_record(
+            message_id=self._message_ids[chunk], receipt_handle=uuid.uuid4().hex,
+            body=json.dumps(body),
+            attributes=aws_events.sqs_attributes(receive_count=self._receives[chunk],
+                                                 sent_timestamp=0, sender_id="splitter",
+                                                 first_receive_timestamp=0),
+            queue_arn=f"arn:aws:sqs:us-east-1:123456789012:{self.s.namespace}-chunks",
+            region="us-east-1")])
 
     def _record(self, chunk: int, result: Invocation) -> Invocation:
         self.deliveries.append({"chunk": chunk, **result.as_evidence()})

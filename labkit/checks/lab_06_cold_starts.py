@@ -32,7 +32,8 @@ import time
 from typing import Any
 
 from labkit.checks.framework import Lab, Scenario
-from labkit.lessons.cold_start_lesson import fire_at, peak_concurrency, timed_invoke
+from labkit.lessons.cold_start_lesson import fire_at, timed_invoke
+from labkit.lessons.concurrency import peak_concurrency
 
 LAB = Lab(
     "06", "Cold starts: trim the init, provision for the burst", handler_file="lab06_prices.py",
@@ -237,7 +238,7 @@ def _traffic(r: random.Random) -> list[list[float]]:
         ends = {e for _, e in trial}
         if any(st in ends for st, _ in trial):
             continue
-        if peak_concurrency([a for a, _ in trial], [b for _, b in trial]) <= peak:
+        if peak_concurrency(trial) <= peak:
             slots = trial
     slots.sort()
     return [[round(a * SLOT_S, 2), round(b * SLOT_S, 2)] for a, b in slots]
@@ -329,7 +330,7 @@ def right_sized(s: Scenario) -> None:
     from labkit import cost
 
     requests = s.params["requests"]
-    peak = peak_concurrency([a for a, _ in requests], [b for _, b in requests])
+    peak = peak_concurrency(requests)
     provisioned = _provisioned(s)
     extra = max(0, provisioned - peak)
     waste = cost.provisioned_cost(extra, 512, hours=730).total_usd if extra else 0.0

@@ -16,6 +16,7 @@ import time
 import uuid
 from typing import Any
 
+from labkit import aws_events
 from labkit.checks.framework import Mismatch, Scenario
 from labkit.checks.sandbox import Invocation
 
@@ -180,30 +181,21 @@ def order_id_of(body: str) -> str:
 # -- what the event sources hand the handlers ---------------------------------------------------
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    """The event the SQS event source gives Lambda (AWS Lambda Developer Guide, "Using Lambda
-    with Amazon SQS": example standard queue message event)."""
-    def attribute(value: dict[str, Any]) -> dict[str, Any]:
-        return {"stringValue": value.get("StringValue"), "stringListValues": [],
-                "binaryListValues": [], "dataType": value.get("DataType", "String")}
-    return {"Records": [{
-        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-        "attributes": m.get("Attributes", {}),
-        "messageAttributes": {k: attribute(v) for k, v in m.get("MessageAttributes", {}).items()},
-        "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn, "awsRegion": "us-east-1"} for m in messages]}
+    """The event the SQS event source gives Lambda for messages received from the queue."""
+    return aws_events.sqs_event(aws_events.sqs_record(
+        message_id=m["MessageId"], receipt_handle=m["ReceiptHandle"], body=m["Body"],
+        attributes=m.get("Attributes", {}), message_attributes=m.get("MessageAttributes", {}),
+        md5_of_body=m.get("MD5OfBody", ""), queue_arn=queue_arn, region="us-east-1")
+        for m in messages)
 
 
 def sns_event(envelope: dict[str, Any], topic_arn: str) -> dict[str, Any]:
-    """The event SNS gives a Lambda subscriber (AWS Lambda Developer Guide, "Using Lambda with
-    Amazon SNS": example SNS message event), from the envelope SNS delivered to SQS."""
-    return {"Records": [{
-        "EventVersion": "1.0", "EventSource": "aws:sns",
-        "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
-        "Sns": {"Type": "Notification", "MessageId": envelope.get("MessageId"),
-                "TopicArn": topic_arn, "Subject": None, "Message": envelope["Message"],
-                "Timestamp": envelope.get("Timestamp"), "SignatureVersion": "1",
-                "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
-                "MessageAttributes": envelope.get("MessageAttributes", {})}}]}
+    """The event SNS gives a Lambda subscriber, from the envelope SNS delivered to SQS."""
+    return aws_events.sns_event(aws_events.sns_record(
+        subscription_arn=f"{topic_arn}:{uuid.uuid4()}", topic_arn=topic_arn,
+        message_id=envelope.get("MessageId"), message=envelope["Message"],
+        timestamp=envelope.get("Timestamp"),
+        message_attributes=envelope.get("MessageAttributes", {})))
 
 
 def failed_ids(result: Invocation, messages: list[dict[str, Any]]) -> set[str]:

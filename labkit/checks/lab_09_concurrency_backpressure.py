@@ -11,8 +11,8 @@ the limits so that the downstream never sees more than ``downstream_capacity`` c
 once: every execution of the worker holds ``connections_per_execution`` connections. It answers
 ``{"mapping_uuid": ...}``.
 
-Each scenario starts a ``Downstream`` (labkit.lessons.backpressure_lesson: a fixed number of
-connection slots; a request over the limit is refused with 503 and counted), deploys the worker
+Each scenario starts a ``FixedCapacityApi`` (labkit.lessons.backpressure_lesson: a fixed number
+of connection slots; a request over the limit is refused with 503 and counted), deploys the worker
 (one downstream call per message, each holding ``connections`` slots for ``service_s``), fills
 a queue with the backlog, calls ``configure`` and watches the queue drain. Concurrency is read
 from the worker's own log lines (start and end of every invocation).
@@ -46,7 +46,8 @@ from typing import Any
 from labkit.checks.framework import Lab, Scenario
 from labkit.deploy import deploy_function
 from labkit.lessons import read_json_lines
-from labkit.lessons.backpressure_lesson import Downstream, peak_concurrency
+from labkit.lessons.backpressure_lesson import FixedCapacityApi
+from labkit.lessons.concurrency import peak_concurrency
 from labkit.lessons.polling import wait_until
 
 LAB = Lab(
@@ -127,7 +128,7 @@ class _Drain:
     def __init__(self, s: Scenario):
         self.s, self.p = s, s.params
         self.lam, self.sqs, self.logs = s.client("lambda"), s.client("sqs"), s.client("logs")
-        self.api = Downstream(self.p["capacity"], service_time_s=self.p["service_s"]).start()
+        self.api = FixedCapacityApi(self.p["capacity"], service_time_s=self.p["service_s"]).start()
         s.on_cleanup(self.api.stop)
         self.worker = f"{s.namespace}-worker"[:64]
         deploy_function(self.lam, self.worker, WORKER_SOURCE, Timeout=FUNCTION_TIMEOUT_S,

@@ -3,8 +3,8 @@
 A failing check shows hints in tiers, so that the first failure asks a question instead of
 answering it (every starter fails every check on its first run):
   1. first failure of a check: what was observed and what was expected, nothing more;
-  2. a check that failed before (labkit.checks.progress counts failures): also a pointer to the
-     lesson section its task practises;
+  2. a check that failed before (labkit.checks.learner_progress counts failures): also a
+     pointer to the lesson section its task practises;
   3. only when the learner asks, ``check(..., hint=True)``: also the concrete hint, marked as
      revealed. The ask is recorded in progress.json and, for the grader, in the notebook output
      (display metadata ``{"labkit": {"hint_revealed": [lab, task, ...]}}``).

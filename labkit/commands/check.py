@@ -24,7 +24,7 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from labkit.checks import check, get_lab, lab_for_notebook
-    from labkit.checks.progress import progress_path
+    from labkit.checks.learner_progress import progress_path
 
     path = Path(args.path)
     if path.is_file():

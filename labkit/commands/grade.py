@@ -69,7 +69,9 @@ def run(args) -> int:
     out = os.environ.pop(_OUT)
     seed = os.environ.pop(_SEED, None)
     os.environ.pop(_SEALED, None)
-    _make_non_dumpable()
+    from labkit.isolation import prctl
+
+    prctl.make_non_dumpable()  # the seed is in our environment: /proc/PID/environ root-only
     from labkit.grading.run import SandboxUnavailable, SeedMismatch, UnknownLearner, grade_all
     from labkit.grading.shards import Shard
 
@@ -141,11 +143,3 @@ def _reexec_sealed(args) -> None:
         argv += ["--learner", args.learner]
     sys.stdout.flush()
     os.execve(sys.executable, argv, env)
-
-
-def _make_non_dumpable() -> None:
-    """/proc/PID/environ and ptrace of this process become root-only (PR_SET_DUMPABLE=0)."""
-    import ctypes
-
-    PR_SET_DUMPABLE = 4
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)

@@ -13,7 +13,7 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from labkit.checks import LAB_MODULES, get_lab
-    from labkit.checks.progress import load, progress_path
+    from labkit.checks.learner_progress import load, progress_path
 
     data = load()
     if args.json:

@@ -20,15 +20,16 @@ from typing import Any, Iterable
 from labkit.cost.breakdown import CostBreakdown
 from labkit.cost.lambda_model import lambda_usage_cost
 
-_NUMBER = r"([0-9]+(?:\.[0-9]+)?)"
-_FIELDS = {
-    "duration_ms": re.compile(r"(?<!Billed )(?<!Init )(?<!Restore )Duration: " + _NUMBER + " ms"),
-    "billed_ms": re.compile(r"Billed Duration: " + _NUMBER + " ms"),
-    "memory_mb": re.compile(r"Memory Size: " + _NUMBER + " MB"),
-    "max_memory_mb": re.compile(r"Max Memory Used: " + _NUMBER + " MB"),
-    "init_ms": re.compile(r"Init Duration: " + _NUMBER + " ms"),
+_NUMBER = r"\s*([0-9]+(?:\.[0-9]+)?)\s*"
+# the numbers of a REPORT line, in the order Lambda writes them
+REPORT_METRICS = {
+    "duration_ms": re.compile(r"(?<!Billed )(?<!Init )(?<!Restore )Duration:" + _NUMBER + "ms"),
+    "billed_ms": re.compile(r"Billed Duration:" + _NUMBER + "ms"),
+    "memory_mb": re.compile(r"Memory Size:" + _NUMBER + "MB"),
+    "max_memory_mb": re.compile(r"Max Memory Used:" + _NUMBER + "MB"),
+    "init_ms": re.compile(r"Init Duration:" + _NUMBER + "ms"),
 }
-_REQUEST_ID = re.compile(r"RequestId: (\S+)")
+_REQUEST_ID = re.compile(r"RequestId:\s*(\S+)")
 # record.metrics keys of a JSON `platform.report` event -> our field names
 _JSON_METRICS = {"durationMs": "duration_ms", "billedDurationMs": "billed_ms",
                  "memorySizeMB": "memory_mb", "maxMemoryUsedMB": "max_memory_mb",
@@ -84,16 +85,25 @@ def parse_report(entry: Any) -> Report | None:
     return None
 
 
-def _parse_text(line: str) -> Report | None:
-    values = {}
-    for name, pattern in _FIELDS.items():
+def report_line_fields(line: str) -> dict[str, Any]:
+    """The fields a text REPORT line holds, only those present: request_id (str) and the
+    REPORT_METRICS (floats). A warm start has no init_ms; a line cut short lacks more."""
+    fields: dict[str, Any] = {}
+    request_id = _REQUEST_ID.search(line)
+    if request_id:
+        fields["request_id"] = request_id.group(1)
+    for name, pattern in REPORT_METRICS.items():
         match = pattern.search(line)
         if match:
-            values[name] = float(match.group(1))
+            fields[name] = float(match.group(1))
+    return fields
+
+
+def _parse_text(line: str) -> Report | None:
+    values = report_line_fields(line)
     if not {"duration_ms", "billed_ms", "memory_mb"} <= values.keys():
         return None  # not a complete REPORT line
-    request_id = _REQUEST_ID.search(line)
-    return Report(request_id.group(1) if request_id else "", **values)
+    return Report(values.pop("request_id", ""), **values)
 
 
 def parse_reports(lines: Iterable[Any]) -> list[Report]:

@@ -1,4 +1,5 @@
-"""Grade one submission: fresh backend, fresh kernel, then public + hidden checks.
+"""Grade one submission: fresh backend, fresh kernel, then public + hidden checks, in two
+steps, execute() then check(), which run.py overlaps across submissions.
 
 Isolation (what learner code can reach):
   * the kernel runs under resource limits and, when the grader is root, as ``nobody``
@@ -46,12 +47,6 @@ class GradeSettings:
     def notebook_limit(self) -> int:
         """Wall-clock limit for a whole notebook (cells ignoring interrupts cannot hang us)."""
         return 3 * self.cell_timeout + 60
-
-
-def grade_submission(sub: Submission, settings: GradeSettings) -> dict[str, Any]:
-    """Everything known about one submission: the row, the check results, the evidence."""
-    executed = execute(sub, settings)
-    return executed if isinstance(executed, dict) else check(executed, settings)
 
 
 @dataclass

@@ -18,7 +18,7 @@ import csv
 import io
 from typing import Any
 
-from labkit.grading.files import write_atomic
+from labkit.isolation.atomic_files import write_atomic
 
 SUMMARY_COLUMNS = ["learner", "lab", "score", "max", "status", "seconds", "notebook"]
 GRADES_COLUMNS = ["learner", "lab", "task", "check", "points", "max", "passed", "hidden", "detail",

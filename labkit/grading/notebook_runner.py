@@ -27,6 +27,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
+from labkit.isolation import prctl
+from labkit.isolation.atomic_files import write_atomic
 from labkit.isolation.limits import limited_command, unprivileged_ids
 from labkit.kernel_client import SlicedPollKernelManager
 
@@ -116,14 +118,6 @@ def run(notebook_path: str, workdir: str, cell_timeout: int, kernel_env: dict[st
     return result
 
 
-def _die_with_parent() -> None:
-    import ctypes
-    import signal
-
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m labkit.grading.notebook_runner")
     parser.add_argument("notebook")
@@ -135,15 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-mb", type=int, default=3072)
     parser.add_argument("--cpu-s", type=int, default=600)
     args = parser.parse_args(argv)
-    _die_with_parent()  # a grader killed with -9 takes us (and so the kernel) with it
+    prctl.die_with_parent()  # a grader killed with -9 takes us (and so the kernel) with it
     with open(args.kernel_env) as f:
         kernel_env = json.load(f)
     result = run(args.notebook, args.workdir, args.cell_timeout, kernel_env, args.output_limit,
                  {"as_mb": args.memory_mb, "cpu_s": args.cpu_s, "fsize_mb": 64})
-    tmp = args.result + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(result, f)
-    os.replace(tmp, args.result)
+    write_atomic(args.result, json.dumps(result))
     return 0
 
 

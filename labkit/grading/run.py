@@ -20,8 +20,8 @@ from typing import Any, Callable
 from labkit.checks import LAB_MODULES, get_lab
 from labkit.grading import feedback, gradebook
 from labkit.grading.executor import GradeSettings, check, execute, kill_leftovers
+from labkit.isolation.atomic_files import write_atomic, write_json_atomic
 from labkit.isolation.limits import learner_can_run_python
-from labkit.grading.files import write_atomic, write_json_atomic
 from labkit.grading.platform_result import PLATFORM_FOLDER, platform_result
 from labkit.grading.shards import Shard, forget
 from labkit.grading.submissions import Submission, discover

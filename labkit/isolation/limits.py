@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
+
+from labkit.isolation import prctl
 
 try:
     import resource
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         os.setgid(entry.pw_gid)
         os.setuid(entry.pw_uid)
     if args.die_with_parent and sys.platform.startswith("linux"):  # after setuid, which clears
-        _set_parent_death_signal(signal.SIGKILL)                       # it; kept across exec
+        prctl.die_with_parent()                                        # it; kept across exec
     os.execvp(cmd[0], cmd)
 
 
@@ -130,13 +131,6 @@ def _lower(which: int, soft: int, hard: int) -> None:
     if current_hard != resource.RLIM_INFINITY:
         hard = min(hard, current_hard)
     resource.setrlimit(which, (min(soft, hard), hard))
-
-
-def _set_parent_death_signal(signum: int) -> None:
-    import ctypes
-
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
 
 
 if __name__ == "__main__":

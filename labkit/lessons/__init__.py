@@ -11,7 +11,7 @@ from labkit.lessons.logs import (
 )
 from labkit.lessons.names import run_prefix
 from labkit.lessons.polling import wait_until
-from labkit.lessons.progress import Progress
+from labkit.lessons.progress_bar import Progress
 from labkit.lessons.threadsafe_mathtext import install as _install_threadsafe_mathtext
 
 _install_threadsafe_mathtext()  # every lesson imports this package before it draws

@@ -1,5 +1,5 @@
-"""Helpers for lesson 09 (concurrency and backpressure): a small downstream API with a fixed
-number of connection slots, and concurrency-over-time from invocation start/end times.
+"""Lesson 09 (concurrency and backpressure): a small downstream API with a fixed number of
+connection slots (concurrency from start/end times is in labkit.lessons.concurrency).
 
 The downstream stands in for the "downstream API" of seed 004 that a draining backlog took
 down. It runs in the notebook's own process on a free port; the lesson's Lambda function
@@ -7,7 +7,7 @@ calls it over HTTP. Every request holds one slot for ``service_time_s`` (the han
 I/O, it does not burn CPU). A request that arrives while all ``capacity`` slots are taken is
 refused at once with HTTP 503 and counted as an overload error.
 
-    with Downstream(capacity=4, service_time_s=0.05) as api:
+    with FixedCapacityApi(capacity=4, service_time_s=0.05) as api:
         ...                          # functions call api.url + "/work?id=..."
         api.stats()                  # {"served": n, "overloaded": n, "peak_in_flight": n, ...}
         api.requests()               # one row per request: t_start, t_end, status, in_flight
@@ -21,14 +21,13 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterable
 
 import pandas as pd
 
 REQUEST_COLUMNS = ["t_start", "t_end", "status", "in_flight", "caller"]
 
 
-class Downstream:
+class FixedCapacityApi:
     """A fixed-capacity HTTP service that counts overload errors (see the module docstring)."""
 
     def __init__(self, capacity: int, service_time_s: float = 0.05, *, bind_host: str = "127.0.0.1",
@@ -44,7 +43,7 @@ class Downstream:
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> "Downstream":
+    def start(self) -> "FixedCapacityApi":
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -79,7 +78,7 @@ class Downstream:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "Downstream":
+    def __enter__(self) -> "FixedCapacityApi":
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -132,28 +131,3 @@ class Downstream:
                                "caller": caller})
         return 200 if admitted else 503
 
-
-def concurrency_over_time(intervals: Iterable[tuple[float, float]], step: float = 0.1) -> pd.DataFrame:
-    """How many (start, end) intervals overlap at each time step: concurrent executions over
-    time from invocation start/end times. Columns t, concurrent; empty input -> empty frame."""
-    spans = [(float(a), float(b)) for a, b in intervals]
-    if not spans:
-        return pd.DataFrame(columns=["t", "concurrent"])
-    first = min(a for a, _ in spans)
-    last = max(b for _, b in spans)
-    times = [first + i * step for i in range(int((last - first) / step) + 2)]
-    counts = [sum(1 for a, b in spans if a <= t < b) for t in times]
-    return pd.DataFrame({"t": [t - first for t in times], "concurrent": counts})
-
-
-def peak_concurrency(intervals: Iterable[tuple[float, float]]) -> int:
-    """The largest number of intervals open at the same instant (exact, by sweeping the ends)."""
-    edges = []
-    for a, b in intervals:
-        edges += [(float(a), 1), (float(b), -1)]
-    edges.sort(key=lambda e: (e[0], e[1]))  # an end and a start at the same instant do not overlap
-    peak = current = 0
-    for _, delta in edges:
-        current += delta
-        peak = max(peak, current)
-    return peak

@@ -135,16 +135,6 @@ def latency_summary(frame: pd.DataFrame, column: str = "latency_ms") -> pd.DataF
     return pd.DataFrame(rows).set_index("requests")
 
 
-def peak_concurrency(starts: Sequence[float], ends: Sequence[float]) -> int:
-    """The most requests in flight at once, from their start and end times."""
-    events = sorted([(s, 1) for s in starts] + [(e, -1) for e in ends], key=lambda x: (x[0], x[1]))
-    running = peak = 0
-    for _, change in events:
-        running += change
-        peak = max(peak, running)
-    return peak
-
-
 def environments_left(idle_min: float, warm_before: int, keep_alive_min: float = KEEP_ALIVE_MIN,
                       warming_ping: bool = False) -> int:
     """Model: warm on-demand environments still there after ``idle_min`` minutes without

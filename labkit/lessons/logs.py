@@ -12,40 +12,26 @@ until the expected number of lines has arrived.
 from __future__ import annotations
 
 import json
-import re
+import math
 from typing import Any
 
 import pandas as pd
 
+from labkit.cost.report_lines import REPORT_METRICS, report_line_fields
 from labkit.lessons.polling import wait_until
 
-_REPORT_FIELDS = {
-    "request_id": r"RequestId:\s*([0-9a-fA-F-]+)",
-    "duration_ms": r"\bDuration:\s*([\d.]+)\s*ms",
-    "billed_ms": r"Billed Duration:\s*([\d.]+)\s*ms",
-    "memory_mb": r"Memory Size:\s*(\d+)\s*MB",
-    "max_memory_mb": r"Max Memory Used:\s*(\d+)\s*MB",
-    "init_ms": r"Init Duration:\s*([\d.]+)\s*ms",
-}
-REPORT_COLUMNS = ["timestamp", "log_stream", *_REPORT_FIELDS, "cold"]
+REPORT_COLUMNS = ["timestamp", "log_stream", "request_id", *REPORT_METRICS, "cold"]
 
 
 def parse_report_line(message: str) -> dict[str, Any] | None:
-    """The fields of one REPORT line, or None if ``message`` is not a REPORT line."""
+    """The fields of one REPORT line (NaN for a number it lacks, e.g. init_ms when warm), or
+    None if ``message`` is not a REPORT line. Read by labkit.cost's parser, as bills are."""
     if not message.startswith("REPORT "):
         return None
-    row: dict[str, Any] = {}
-    for key, pattern in _REPORT_FIELDS.items():
-        # "Duration:" must not match inside "Billed Duration:" / "Init Duration:"
-        text = message if key != "duration_ms" else re.sub(r"(Billed|Init) Duration", "", message)
-        found = re.search(pattern, text)
-        if key == "request_id":
-            row[key] = found.group(1) if found else None
-        elif found:
-            row[key] = float(found.group(1))
-        else:
-            row[key] = float("nan")
-    row["cold"] = row["init_ms"] == row["init_ms"]  # NaN != NaN: no Init Duration = warm
+    fields = report_line_fields(message)
+    row: dict[str, Any] = {"request_id": fields.get("request_id")}
+    row.update({name: fields.get(name, math.nan) for name in REPORT_METRICS})
+    row["cold"] = "init_ms" in fields  # Init Duration only on a cold start
     return row
 
 

@@ -14,7 +14,7 @@ from IPython.core.formatters import DisplayFormatter
 import labkit.checks as checks
 from labkit.checks import GRADING_ENV, check, get_lab
 from labkit.checks.framework import CheckResult
-from labkit.checks.progress import progress_path
+from labkit.checks.learner_progress import progress_path
 from labkit.commands import check as check_command
 
 LAB03 = get_lab("03")       # declares no lesson sections: the pointer falls back to the lesson

@@ -13,8 +13,9 @@ import pytest
 
 LABKIT = Path(__file__).resolve().parents[2] / "labkit"
 LAYERS = [
-    # what everything may use: the platform, limits, AWS naming, prices, faults, small tools
-    {"__init__", "platform_support", "isolation", "aws_resources", "cost", "faults",
+    # what everything may use: the platform, limits, AWS naming and event shapes, prices, faults,
+    # small tools
+    {"__init__", "platform_support", "isolation", "aws_resources", "aws_events", "cost", "faults",
      "kernel_client", "notebook_outputs"},
     {"emulator", "ministack", "postgres"},  # what labkit runs: embedded, MiniStack, PostgreSQL
     {"backends", "backend_gaps", "deploy"},  # choosing a backend (and what it lacks), deploying

@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from labkit import cost
 from labkit.lessons import (
     force_cold_start, parse_report_line, read_json_lines, read_report_lines, run_prefix,
     wait_for_json_lines, wait_for_reports, wait_until,
@@ -36,6 +37,15 @@ def test_parse_warm_report_line_has_no_init_duration():
     assert row["duration_ms"] == 2.5 and row["billed_ms"] == 3.0
     assert row["init_ms"] != row["init_ms"]  # NaN
     assert row["cold"] is False
+
+
+def test_a_report_line_cut_short_keeps_the_numbers_it_has():
+    """The lessons show what a line holds; a bill (labkit.cost) prices only complete lines."""
+    short = "REPORT RequestId: 3f1c7a9e-0d1b\tDuration: 1.00 ms\tBilled Duration: 1 ms"
+    row = parse_report_line(short)
+    assert (row["request_id"], row["duration_ms"], row["billed_ms"]) == ("3f1c7a9e-0d1b", 1.0, 1.0)
+    assert row["memory_mb"] != row["memory_mb"] and row["cold"] is False   # NaN, warm
+    assert cost.parse_report(short) is None
 
 
 def test_non_report_lines_are_not_parsed():

@@ -5,7 +5,7 @@ import threading
 import urllib.error
 import urllib.request
 
-from labkit.lessons.backpressure_lesson import Downstream, concurrency_over_time, peak_concurrency
+from labkit.lessons.backpressure_lesson import FixedCapacityApi
 
 
 def _call(url: str) -> int:
@@ -36,7 +36,7 @@ def _burst(url: str, callers: int) -> list[int]:
 
 
 def test_requests_within_capacity_are_served():
-    with Downstream(capacity=2, service_time_s=0.01) as api:
+    with FixedCapacityApi(capacity=2, service_time_s=0.01) as api:
         assert [_call(api.url) for _ in range(5)] == [200] * 5   # one at a time: never overloaded
         stats = api.stats()
     assert stats["served"] == 5 and stats["overloaded"] == 0 and stats["peak_in_flight"] == 1
@@ -44,7 +44,7 @@ def test_requests_within_capacity_are_served():
 
 def test_a_burst_above_capacity_is_refused_with_503_and_counted():
     # a long service time keeps the first requests holding their slots while the rest arrive
-    with Downstream(capacity=2, service_time_s=1.5) as api:
+    with FixedCapacityApi(capacity=2, service_time_s=1.5) as api:
         statuses = _burst(api.url, 8)
         stats = api.stats()
         frame = api.requests()
@@ -55,24 +55,11 @@ def test_a_burst_above_capacity_is_refused_with_503_and_counted():
 
 
 def test_reset_forgets_requests_and_changes_capacity():
-    with Downstream(capacity=1, service_time_s=0.01) as api:
+    with FixedCapacityApi(capacity=1, service_time_s=0.01) as api:
         _call(api.url)
         api.reset(capacity=3)
         assert api.stats() == {"capacity": 3, "requests": 0, "served": 0, "overloaded": 0,
                                "peak_in_flight": 0}
-
-
-def test_peak_concurrency_counts_overlaps_exactly():
-    assert peak_concurrency([]) == 0
-    assert peak_concurrency([(0, 1), (1, 2)]) == 1            # touching intervals do not overlap
-    assert peak_concurrency([(0, 3), (1, 2), (1.5, 4), (5, 6)]) == 3
-
-
-def test_concurrency_over_time_samples_the_overlap():
-    curve = concurrency_over_time([(10.0, 11.0), (10.5, 12.0)], step=0.25)
-    assert curve["t"].iloc[0] == 0.0                          # times are relative to the first start
-    assert curve["concurrent"].max() == 2
-    assert curve.loc[curve["t"] == 1.5, "concurrent"].item() == 1
 
 
 def test_a_caller_that_goes_away_is_counted_quietly(capsys):
@@ -81,7 +68,7 @@ def test_a_caller_that_goes_away_is_counted_quietly(capsys):
     import socket
     import time
 
-    with Downstream(capacity=1, service_time_s=0.2) as api:
+    with FixedCapacityApi(capacity=1, service_time_s=0.2) as api:
         host, port = api.url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port))) as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")

@@ -11,7 +11,7 @@ from labkit.deploy import deploy_function
 from labkit.lessons import run_prefix, wait_for_reports
 from labkit.lessons.cold_start_lesson import (
     SEED_004_COLD_STARTS, burst, environments_left, expected_cold_share, fire_at, join_reports,
-    latency_summary, peak_concurrency, ramp_arrivals, timed_invoke,
+    latency_summary, ramp_arrivals, timed_invoke,
 )
 
 
@@ -117,12 +117,6 @@ def test_latency_summary_splits_cold_and_warm():
 def test_latency_summary_of_a_burst_without_cold_starts():
     summary = latency_summary(pd.DataFrame({"cold": [False, False], "latency_ms": [1.0, 3.0]}))
     assert summary.loc["cold", "count"] == 0 and np.isnan(summary.loc["cold", "p50_ms"])
-
-
-def test_peak_concurrency_counts_overlaps_not_touching_ends():
-    assert peak_concurrency([0, 1, 2], [1, 2, 3]) == 1          # back to back
-    assert peak_concurrency([0, 0.5, 0.6, 5], [1, 1.5, 0.7, 6]) == 3
-    assert peak_concurrency([], []) == 0
 
 
 def test_environments_left_after_idle():

@@ -15,6 +15,8 @@ import queue
 import threading
 from urllib.parse import unquote
 
+from labkit import aws_events
+
 NAME = "lambda_runtime"
 AWS_BEHAVIOUR = (
     "Lambda runs your function code in an execution environment: \"When you invoke your "
@@ -216,13 +218,10 @@ def _send_sns_message(self, function_name, message, subject=None, qualifier=None
     import uuid
 
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    event = {"Records": [{
-        "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:EXAMPLE", "EventSource": "aws:sns",
-        "Sns": {"SignatureVersion": "1", "Timestamp": now, "Signature": "EXAMPLE",
-                "SigningCertUrl": "EXAMPLE", "MessageId": str(uuid.uuid4()), "Message": message,
-                "MessageAttributes": {}, "Type": "Notification", "UnsubscribeUrl": "EXAMPLE",
-                "TopicArn": "arn:aws:sns:EXAMPLE", "Subject": subject},
-    }]}
+    event = aws_events.sns_event(aws_events.sns_record(
+        subscription_arn="arn:aws:sns:EXAMPLE", topic_arn="arn:aws:sns:EXAMPLE",
+        message_id=str(uuid.uuid4()), message=message, timestamp=now, subject=subject,
+        signature="EXAMPLE", signing_cert_url="EXAMPLE", unsubscribe_url="EXAMPLE"))
     fn = self._lambdas.get_function_by_name_or_arn_with_qualifier(function_name, qualifier)
     _runtime.dispatch(fn, json.dumps(event).encode(), qualifier, "Event")
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import threading
 
+from labkit import aws_events
+
 NAME = "sns_lambda_event"
 AWS_BEHAVIOUR = (
     "Amazon SNS invokes your function asynchronously with an event that contains a message "
@@ -49,26 +51,20 @@ def sns_event(subscription, message_id: str, message: str, subject: str | None,
     """The event AWS gives a function subscribed to a topic (one record per message)."""
     signed = subscription.get_post_data(message, message_id, subject)
     region = subscription.topic.sns_backend.region_name
-    return {"Records": [{
-        "EventVersion": "1.0",
-        "EventSubscriptionArn": subscription.arn,
-        "EventSource": "aws:sns",
-        "Sns": {
-            "SignatureVersion": signed["SignatureVersion"],
-            "Timestamp": signed["Timestamp"],
-            "Signature": signed["Signature"],
-            "SigningCertUrl": signed["SigningCertURL"],
-            "MessageId": message_id,
-            "Message": message,
-            "MessageAttributes": {name: {"Type": attr["Type"], "Value": attr["Value"]}
-                                  for name, attr in message_attributes.items()},
-            "Type": "Notification",
-            "UnsubscribeUrl": (f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe"
-                               f"&SubscriptionArn={subscription.arn}"),
-            "TopicArn": subscription.topic.arn,
-            "Subject": subject,
-        },
-    }]}
+    return aws_events.sns_event(aws_events.sns_record(
+        subscription_arn=subscription.arn,
+        topic_arn=subscription.topic.arn,
+        message_id=message_id,
+        message=message,
+        timestamp=signed["Timestamp"],
+        subject=subject,
+        message_attributes=message_attributes,
+        signature_version=signed["SignatureVersion"],
+        signature=signed["Signature"],
+        signing_cert_url=signed["SigningCertURL"],
+        unsubscribe_url=(f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe"
+                         f"&SubscriptionArn={subscription.arn}"),
+    ))
 
 
 def _send_sns_message(self, function_name, message, subject=None, qualifier=None):

@@ -13,21 +13,14 @@ which watches its Runtime API connection and exits when the server's end closes
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import queue
 import signal
 import subprocess
 import threading
 
+from labkit.isolation import prctl
 from labkit.platform_support import has_prctl
-
-PR_SET_PDEATHSIG = 1
-
-try:  # resolved before any fork: the child only calls it
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError, TypeError):  # not Linux: workers still exit when their API closes
-    _prctl = None
 
 _jobs: queue.Queue = queue.Queue()
 _thread: threading.Thread | None = None
@@ -36,7 +29,7 @@ _lock = threading.Lock()
 
 def _die_with(parent_pid: int):
     def preexec() -> None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        prctl.die_with_parent()
         if os.getppid() != parent_pid:      # the parent died before prctl took effect
             os.kill(os.getpid(), signal.SIGKILL)
     return preexec
@@ -56,7 +49,7 @@ def popen(args: list[str], **kwargs) -> subprocess.Popen:
     """subprocess.Popen(args, **kwargs), forked by the spawner thread with PDEATHSIG set
     where prctl exists (else a plain Popen)."""
     global _thread
-    if _prctl is None or not has_prctl():
+    if not prctl.AVAILABLE or not has_prctl():  # workers still exit when their API closes
         return subprocess.Popen(args, **kwargs)
     with _lock:
         if _thread is None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterable
 
 from labkit.checks.framework import CheckResult, Lab
+from labkit.isolation.atomic_files import write_atomic
 
 
 def progress_path() -> Path:
@@ -63,9 +63,5 @@ def record(lab: Lab, results: list[CheckResult], hints_asked: Iterable[str] = ()
 
 
 def _write(data: dict[str, Any]) -> None:
-    path = progress_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2, sort_keys=True)
-    os.replace(tmp, path)
+    # 0600: the learner's own record (what failed, which hints were asked), as it always was
+    write_atomic(progress_path(), json.dumps(data, indent=2, sort_keys=True), mode=0o600)
