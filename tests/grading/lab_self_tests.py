@@ -24,7 +24,8 @@ from tests.grading.conftest import ROOT, write_mutant
 
 # Two instructors' seeds: hidden scenarios drawn twice per check (most checks draw 2-3 a seed).
 # test_grade_every_lab grades every solution notebook end to end under SEEDS[0]; the
-# self-tests cover the other; wrong designs are judged under both
+# self-tests cover the other, for solutions and wrong designs alike (a wrong design's public
+# scenario and the hidden scenarios of that seed: each check draws 2-3 of them)
 SEEDS = ["autumn-2026", "spring-2027"]
 OTHER_SEEDS = SEEDS[1:]
 
@@ -233,7 +234,7 @@ def wrong_design_verdicts(request: pytest.FixtureRequest, lab: Lab, server_url: 
                           at_once: int = JUDGED_AT_ONCE) -> Verdicts:
     """Every selected wrong design of the module (parametrized as ``design``), judged at once."""
     return Verdicts(lambda spec: wrong_design_is_caught(
-        lab, spec, server_url, scratch(tmp_path_factory, spec), SEEDS), selected(request, "design"),
+        lab, spec, server_url, scratch(tmp_path_factory, spec), OTHER_SEEDS), selected(request, "design"),
         at_once)
 
 
