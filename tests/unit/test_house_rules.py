@@ -16,7 +16,7 @@ LAYERS = [
     # what everything may use: the platform, limits, AWS naming, prices, faults, small tools
     {"__init__", "platform_support", "isolation", "aws_resources", "cost", "faults",
      "kernel_client", "notebook_outputs"},
-    {"emulator", "ministack", "postgres"},  # what labkit runs: embedded, MiniStack, PostgreSQL
+    {"emulator", "ministack", "postgres", "postgres_proxy"},  # embedded, MiniStack, PostgreSQL (+ proxy)
     {"backends", "backend_gaps", "deploy"},  # choosing a backend (and what it lacks), deploying
     {"lessons"},                       # what lesson notebooks call
     {"checks"},                        # checks of the labs
