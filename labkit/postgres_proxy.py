@@ -77,6 +77,7 @@ class PoolingProxy:
 
     def _run(self) -> None:
         self._loop = loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         self._slots = asyncio.Semaphore(self.pool_size)
         listener = loop.run_until_complete(asyncio.start_server(self._client, self.host, self.port))
         self.port = listener.sockets[0].getsockname()[1]
