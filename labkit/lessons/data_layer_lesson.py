@@ -28,7 +28,8 @@ from labkit.postgres import REFUSALS
 
 PRICE_SOURCE = DYNAMODB_PRICING
 # one attempt per call: a throttle is counted here, and retried (or not) by invoke_burst
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60)
+NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60,
+                    max_pool_connections=64)   # more threads than the default pool of 10
 ROW_COLUMNS = ["i", "outcome", "attempts", "latency_ms", "pid", "env", "tried", "error"]
 READ_UNIT_BYTES = 4096
 PAGE_BYTES = 1024 * 1024
