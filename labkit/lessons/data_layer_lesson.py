@@ -12,6 +12,7 @@ error whose message is PostgreSQL's (or the proxy's) 53300 text.
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import random
@@ -160,6 +161,16 @@ def monthly_read_cost(units_per_request: float, requests_per_month: float) -> fl
 
 
 # -- plots ----------------------------------------------------------------------------------
+def figure_png(fig) -> bytes:
+    """The figure as PNG bytes, closed: for a widgets.Image that a callback redraws. (A figure
+    displayed from a callback after worker threads updated widgets can land in JupyterLab's
+    log console instead of the Output widget; setting an Image's value cannot.)"""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def plot_refusals(rows: pd.DataFrame, timing: str, title: str, limit: int | None = None):
     """Stacked bars per concurrency: ok / refused / throttled / other errors (one row each)."""
     fig, ax = plt.subplots(figsize=(7, 3.4))

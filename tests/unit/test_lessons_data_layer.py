@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from labkit.lessons.data_layer_lesson import (
-    PRICE_SOURCE, classify, connections_per_environment, item_bytes, monthly_read_cost,
+    PRICE_SOURCE, classify, connections_per_environment, figure_png, item_bytes, monthly_read_cost,
     plot_read_units, plot_refusals, read_units, summarize)
 
 REFUSED = ("{'S': 'FATAL', 'C': '53300', 'M': 'remaining connection slots are reserved for roles "
@@ -90,3 +90,10 @@ def test_plots_return_figures():
     plt.close(fig)
     table = pd.DataFrame({"read units (computed)": [0.5, 40.0]}, index=["Query", "Scan"])
     plt.close(plot_read_units(table, "t"))
+
+
+def test_figure_png_is_a_png_and_closes_the_figure():
+    fig = plt.figure()
+    number = fig.number
+    assert figure_png(fig).startswith(b"\x89PNG\r\n\x1a\n")
+    assert number not in plt.get_fignums()
