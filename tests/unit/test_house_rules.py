@@ -17,7 +17,7 @@ LAYERS = [
     # small tools
     {"__init__", "platform_support", "isolation", "aws_resources", "aws_events", "cost", "faults",
      "kernel_client", "notebook_outputs"},
-    {"emulator", "ministack", "postgres"},  # what labkit runs: embedded, MiniStack, PostgreSQL
+    {"emulator", "ministack", "postgres", "postgres_proxy"},  # embedded, MiniStack, PostgreSQL (+ proxy)
     {"backends", "backend_gaps", "deploy"},  # choosing a backend (and what it lacks), deploying
     {"lessons"},                       # what lesson notebooks call
     {"checks"},                        # checks of the labs

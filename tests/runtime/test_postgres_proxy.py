@@ -1,0 +1,91 @@
+"""labkit.postgres_proxy: at most pool_size server connections, the rest queue, late ones refused."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pg8000.native
+import pytest
+
+from labkit.postgres import ROLE, DATABASE, Postgres
+from labkit.postgres_proxy import PoolingProxy, error_response
+
+
+@pytest.fixture(scope="module")
+def db(learner_user_can_run_python):
+    server = Postgres(max_connections=6).start()     # learner_limit 3
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def through(proxy: PoolingProxy, db: Postgres) -> pg8000.native.Connection:
+    return pg8000.native.Connection(ROLE, password=db.password, host="127.0.0.1", port=proxy.port,
+                                    database=DATABASE, timeout=10)
+
+
+def session(proxy, db, hold_s: float) -> str:
+    try:
+        conn = through(proxy, db)
+    except pg8000.exceptions.DatabaseError as error:
+        return error.args[0]["C"]
+    try:
+        conn.run("SELECT pg_sleep(CAST(:s AS float))", s=hold_s)
+        return "ok"
+    finally:
+        conn.close()
+
+
+def test_a_query_goes_through_the_proxy(db):
+    proxy = PoolingProxy(db.port, pool_size=2).start()
+    try:
+        conn = through(proxy, db)
+        assert conn.run("SELECT current_user, 40 + 2") == [["app", 42]]
+        conn.close()
+        assert proxy.stats()["served"] == 1
+    finally:
+        proxy.stop()
+
+
+def test_more_clients_than_the_server_allows_queue_instead_of_being_refused(db):
+    """8 sessions at once against learner_limit 3: through a pool of 3 none is refused by the
+    server (which refuses a 4th session of role app: test_postgres), and at most 3 are lent at
+    once. (No watcher polls pg_stat_activity meanwhile: an admin connection takes a free slot.)"""
+    refused_before = db.refused_connections()
+    proxy = PoolingProxy(db.port, pool_size=db.learner_limit, borrow_timeout_s=10).start()
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(lambda _: session(proxy, db, 0.3), range(8)))
+    finally:
+        proxy.stop()
+    assert outcomes == ["ok"] * 8
+    assert db.refused_connections() == refused_before
+    stats = proxy.stats()
+    assert stats["served"] == 8 and stats["peak_lent"] == db.learner_limit
+    assert stats["waited"] >= 1 and stats["refused"] == 0
+
+
+def test_a_client_waiting_past_the_borrow_timeout_is_refused_with_53300(db):
+    proxy = PoolingProxy(db.port, pool_size=1, borrow_timeout_s=0.3).start()
+    try:
+        holder = through(proxy, db)               # takes the only slot
+        began = time.monotonic()
+        assert session(proxy, db, 0) == "53300"
+        assert 0.25 < time.monotonic() - began < 5
+        holder.close()
+        assert session(proxy, db, 0) == "ok"      # the slot came back when the holder left
+        assert proxy.stats()["refused"] == 1
+    finally:
+        proxy.stop()
+
+
+def test_the_error_message_is_a_wellformed_postgres_error_response():
+    message = error_response("no slot")
+    assert message[:1] == b"E" and int.from_bytes(message[1:5], "big") == len(message) - 1
+    assert b"C53300\0" in message and b"Mno slot\0" in message and message.endswith(b"\0\0")
+
+
+def test_pool_size_must_be_positive():
+    with pytest.raises(ValueError):
+        PoolingProxy(5432, pool_size=0)
