@@ -2,7 +2,7 @@
 
     proxy = PoolingProxy(db.port, pool_size=db.learner_limit, borrow_timeout_s=5).start()
     proxy.port                # point functions at 127.0.0.1:proxy.port instead of db.port
-    proxy.stats()             # {"lent": n, "peak_lent": n, "queued_peak": n, "served": n, ...}
+    proxy.stats()             # {"lent": n, "peak_lent": n, "peak_queued": n, "served": n, ...}
     proxy.stop()
 
 What it does (session-level pooling, the simplest kind): the proxy lends at most ``pool_size``
