@@ -29,7 +29,7 @@ def _learner():
 def _get(url: str, attempt: int) -> int:
     request = urllib.request.Request(url, headers={"X-Attempt": str(attempt)})
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:
+        with urllib.request.urlopen(request, timeout=90) as response:
             response.read()
             return response.status
     except urllib.error.HTTPError as error:

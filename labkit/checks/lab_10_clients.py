@@ -45,7 +45,7 @@ def _run_clients(s: Scenario, paths: list[str], rate: float, burst: int) -> list
     _, arn = backend.own_function("status", STATUS_SOURCE)
     url = backend.http_api(arn, [ROUTE], route_limits={ROUTE: (rate, burst)})
     fn = s.function({"LEARNER_FILE": s.target.handler_path, "LABKIT_HANDLER_NAME": "clients"},
-                    timeout_s=120.0)
+                    timeout_s=300.0)
     fn.handler_path = CLIENT_FILE
     p = s.params
     result = fn.invoke({"url": url, "paths": paths, "max_attempts": p["max_attempts"],
