@@ -2,7 +2,7 @@
 marks on the hidden scenarios of the other seeds (test_grade_every_lab grades the solution and
 the starter notebooks, public and hidden, under the first), and every planted bug in
 mutants/10_front_door fails the check its docstring names while passing a control check about
-another promise (one per aimed check: the checks share no code path of the handler file). Each
+another promise (the client's backoff for a bug in the functions, and the other way round). Each
 plausible wrong design under wrong_designs/10_front_door/ loses the points of the check it
 names on the public scenario and on the hidden ones of every seed."""
 from __future__ import annotations
@@ -16,13 +16,9 @@ from tests.grading.conftest import mutant_specs
 LAB = get_lab("10")
 MUTANTS = mutant_specs("10_front_door")
 DESIGNS = self_test.wrong_designs("10_front_door")
-CONTROL = {   # aimed check -> a check about another promise, which the bug must still pass
-    "retry-charges-once": "accepts-before-charging",
-    "accepts-before-charging": "retry-charges-once",
-    "charges-each-once": "accepts-before-charging",
-    "retries-throttled": "no-retry-client-errors",
-    "no-retry-client-errors": "gives-up-with-jitter",
-    "gives-up-with-jitter": "retries-throttled",
+CONTROL = {   # aimed check -> a (quick) check about another promise, which the bug must pass
+    **{c.id: "gives-up-with-jitter" for c in LAB.checks},
+    "gives-up-with-jitter": "no-retry-client-errors",
 }
 
 
