@@ -3,8 +3,9 @@ labkit.checks.lab_10_client) against a throttled route of an HTTP API on the bac
 
 The route's function (the checks' own) answers ``GET /orders/{id}``: 200, except ids
 ``bad-...`` (400: a request that will never succeed), ``taken-...`` (409) and ``busy-...`` (503
-on a client's first two attempts: a gateway that gave up, worth another try). Throttled
-requests (429) never reach it. Judged from what the clients recorded: every attempt's status
+on a client's first two attempts: a gateway that gave up, worth another try; served on a route
+of their own that is not throttled, so that the 503 always comes). Throttled requests (429)
+never reach it. Judged from what the clients recorded: every attempt's status
 and every wait asked of ``sleep``, not from how long anything took.
 """
 from __future__ import annotations
@@ -20,7 +21,8 @@ from labkit.checks.lab_10_world import Backend
 RETRYABLE = (429, 503)
 NOT_RETRYABLE = (400, 409)
 CLIENT_FILE = str(Path(__file__).with_name("lab_10_client.py"))
-ROUTE = "GET /orders/{id}"
+ROUTE = "GET /orders/{id}"            # throttled
+BUSY_ROUTE = "GET /busy/{id}"         # not throttled: a busy id's first attempt always gets 503
 STATUS_SOURCE = '''
 import json
 
@@ -43,7 +45,7 @@ def _run_clients(s: Scenario, paths: list[str], rate: float, burst: int) -> list
     """Deploy the route with these limits, run one client per path at once; what they saw."""
     backend = Backend(s)
     _, arn = backend.own_function("status", STATUS_SOURCE)
-    url = backend.http_api(arn, [ROUTE], route_limits={ROUTE: (rate, burst)})
+    url = backend.http_api(arn, [ROUTE, BUSY_ROUTE], route_limits={ROUTE: (rate, burst)})
     fn = s.function({"LEARNER_FILE": s.target.handler_path, "LABKIT_HANDLER_NAME": "clients"},
                     timeout_s=300.0)
     fn.handler_path = CLIENT_FILE
@@ -89,7 +91,7 @@ def _limits(r: random.Random) -> dict[str, Any]:
 def retries_throttled(s: Scenario) -> None:
     p = s.params
     paths = [f"/orders/ord-{i}" for i in range(p["plain"])] + \
-            [f"/orders/busy-{i}" for i in range(p["busy"])]
+            [f"/busy/busy-{i}" for i in range(p["busy"])]
     clients = _run_clients(s, paths, p["rate"], p["burst"])
     lost = [c for c in clients if _statuses(c)[-1:] != [200]]
     s.expect(not lost, observed=f"{len(lost)} of {len(clients)} requests ended with "
