@@ -290,12 +290,15 @@ def accepts_before_charging(s: Scenario) -> None:
 def charges_each_once(s: Scenario) -> None:
     shop = _Shop(s)
     burst, resends = shop.bodies()
+    since = time.time() - 1
     shop.post_all(burst)
     shop.post_all(resends)      # the clients that did not get (or trust) their 202 send again
     valid = [o for o, _ in s.params["valid"]]
-
+    # every accept invocation has ended (one the gateway gave up on may still be sending), and
     # a message leaves the queue only once the worker's invocation that got it has returned:
-    # an empty queue means every charge the worker will make is made
+    # then an empty queue means every charge the worker will make is made
+    wait_for_reports(s.client("logs"), shop.accept, len(burst) + len(resends), since=since,
+                     timeout=SETTLE_S)
     try:
         wait_until(lambda: shop.backend.messages_left(shop.queue_url) == 0, timeout=SETTLE_S,
                    interval=0.5, what="the queue to drain")
