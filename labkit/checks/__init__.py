@@ -27,6 +27,7 @@ LAB_MODULES: dict[str, str] = {
     "07": "labkit.checks.lab_07_cost",
     "08": "labkit.checks.lab_08_observability",
     "09": "labkit.checks.lab_09_concurrency_backpressure",
+    "10": "labkit.checks.lab_10_front_door",
     "99": "labkit.checks.lab_99_example",
 }
 

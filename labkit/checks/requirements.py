@@ -145,6 +145,21 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
                     "invokes the worker directly", "no-overload-errors"),
         R("task-3", "the backlog still drains **before a deadline**", "drained-in-time"),
     ),
+    "10": (
+        R("task-1", "each order is charged **once**, however often and however close together it "
+                    "is sent", "retry-charges-once"),
+        R("task-1", "a send whose key was already taken is answered **409**", "retry-charges-once"),
+        R("task-2", "answer **400** to an invalid order and never queue it",
+          "accepts-before-charging"),
+        R("task-2", "answer **202** (`{\"order_id\": ..., \"status\": \"PENDING\"}`) **without "
+                    "calling the provider**", "accepts-before-charging"),
+        R("task-2", "charges **every valid order exactly once**", "charges-each-once"),
+        R("task-3", "retry only 429 and 503", "retries-throttled"),
+        R("task-3", "A **400** or **409** answers the same every time: never send it again",
+          "no-retry-client-errors"),
+        R("task-3", "call it at most `max_attempts` times in all", "gives-up-with-jitter"),
+        R("task-3", "exponential backoff with **full jitter**", "gives-up-with-jitter"),
+    ),
     "99": (
         R("task-1", "store `{\"order_id\", \"status\": \"charged\", \"charge_id\"}`",
           "charges-and-records"),

@@ -1,0 +1,173 @@
+"""Lab 10's world: the payment provider the learner's functions charge, and the learner's file
+deployed as Lambda functions behind HTTP APIs (Lambda proxy, payload 2.0) on the backend.
+
+The provider is an HTTP service in the checking process (like lab 09's downstream): POST
+/charge with a JSON order records the charge when it *arrives* (that is what the customer
+pays) and answers after the order's hang time; while the provider is held, every charge waits
+until it is released (what a slow or stuck dependency does to whoever calls it
+synchronously).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from labkit.deploy import deploy_function
+from labkit.lessons import front_door_apis as apis
+from labkit.lessons.front_door_lesson import invoke_url
+
+HOLD_LIMIT_S = 60.0     # a held provider lets go after this, whatever happens to the check
+
+
+class Provider:
+    """A payment provider that counts charges per order id."""
+
+    def __init__(self, hang_s: dict[str, float] | None = None):
+        self.hang_s = dict(hang_s or {})
+        self._lock = threading.Lock()
+        self._charges: list[dict[str, Any]] = []
+        self._released = threading.Event()
+        self._released.set()
+        self.held_charges = 0         # charges that arrived while the provider was held
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    order = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    order = {}
+                delay = owner._record(order if isinstance(order, dict) else {})
+                owner._released.wait(HOLD_LIMIT_S)
+                time.sleep(delay)
+                body = json.dumps({"charged": True}).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._server.request_queue_size = 256
+        threading.Thread(target=self._server.serve_forever, name="lab10-provider",
+                         daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def _record(self, order: dict[str, Any]) -> float:
+        with self._lock:
+            held = not self._released.is_set()
+            self.held_charges += held
+            self._charges.append({"order_id": str(order.get("order_id")),
+                                  "amount": order.get("amount"), "at": time.time(),
+                                  "held": held})
+            return float(self.hang_s.get(str(order.get("order_id")), 0.0))
+
+    def hold(self) -> None:
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def charges(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._charges)
+
+    def count(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for c in self.charges():
+            counts[c["order_id"]] = counts.get(c["order_id"], 0) + 1
+        return counts
+
+    def stop(self) -> None:
+        self.release()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class Backend:
+    """One scenario's resources on the backend, each deleted when the scenario ends."""
+
+    def __init__(self, s):
+        self.s = s
+        self.lam, self.apigw2 = s.client("lambda"), s.client("apigatewayv2")
+        self.region = self.lam.meta.region_name
+        self.endpoint_url = s.target.endpoint_url
+
+    def table(self) -> str:
+        ddb = self.s.client("dynamodb")
+        name = f"{self.s.namespace}-orders"
+        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        self.s.on_cleanup(lambda: ddb.delete_table(TableName=name))
+        return name
+
+    def learner_function(self, entry: str, timeout_s: int, env: dict[str, str],
+                         handler_file: str) -> tuple[str, str]:
+        """The learner's file as a function whose handler is ``entry``; (name, arn)."""
+        source = Path(self.s.target.handler_path).read_text()
+        return self._function(entry, {handler_file: source},
+                              f"{Path(handler_file).stem}.{entry}", timeout_s, env)
+
+    def own_function(self, label: str, source: str, timeout_s: int = 10) -> tuple[str, str]:
+        return self._function(label, source, "app.handler", timeout_s, {})
+
+    def _function(self, label, files, handler, timeout_s, env) -> tuple[str, str]:
+        name = f"{self.s.namespace}-{label}"[:64]
+        arn = deploy_function(self.lam, name, files, handler=handler, Timeout=timeout_s,
+                              MemorySize=128, Environment={"Variables": env})
+        logs = self.s.client("logs")
+        self.s.on_cleanup(lambda: logs.delete_log_group(logGroupName=f"/aws/lambda/{name}"))
+        self.s.on_cleanup(lambda: self.lam.delete_function(FunctionName=name))
+        return name, arn
+
+    def http_api(self, function_arn: str, routes: list[str], timeout_ms: int | None = None,
+                 route_limits: dict[str, tuple[float, int]] | None = None) -> str:
+        """An HTTP API whose routes proxy to the function; its invoke URL."""
+        api_id = apis.create_http_api(self.apigw2, f"{self.s.namespace}-api")
+        self.s.on_cleanup(lambda: self.apigw2.delete_api(ApiId=api_id))
+        settings = {"TimeoutInMillis": timeout_ms} if timeout_ms else {}
+        integration = apis.lambda_proxy(self.apigw2, self.lam, api_id, function_arn, **settings)
+        apis.add_routes(self.apigw2, api_id, {key: integration for key in routes})
+        stage = {}
+        if route_limits:
+            stage["RouteSettings"] = {key: {"ThrottlingRateLimit": float(rate),
+                                            "ThrottlingBurstLimit": int(burst)}
+                                      for key, (rate, burst) in route_limits.items()}
+        apis.deploy_stage(self.apigw2, api_id, **stage)
+        return invoke_url(self.endpoint_url, self.region, api_id)
+
+    def queue(self, visibility_s: int) -> tuple[str, str]:
+        sqs = self.s.client("sqs")
+        url = sqs.create_queue(QueueName=f"{self.s.namespace}-orders"[:80],
+                               Attributes={"VisibilityTimeout": str(visibility_s)})["QueueUrl"]
+        self.s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=url))
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        return url, arn
+
+    def messages_left(self, queue_url: str) -> int:
+        counts = self.s.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return sum(int(v) for v in counts.values())
+
+    def connect(self, queue_arn: str, function_name: str) -> None:
+        uuid = self.lam.create_event_source_mapping(
+            FunctionName=function_name, EventSourceArn=queue_arn, BatchSize=5)["UUID"]
+        self.s.on_cleanup(lambda: self.lam.delete_event_source_mapping(UUID=uuid))
