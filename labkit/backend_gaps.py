@@ -21,6 +21,11 @@ NEEDS = {
     "metric filters": "CloudWatch Logs metric filters that publish metrics, and TestMetricFilter",
     "function error types": "an Invoke response for an unhandled exception that names its "
                             "type (errorType) and message",
+    "API Gateway integration timeouts": "an API that stops waiting for its Lambda integration "
+                                        "after the integration's timeout and answers 503 (HTTP "
+                                        "API) or 504 (REST API)",
+    "API Gateway throttling": "stage and route throttling limits that answer 429 Too Many "
+                              "Requests over the limit",
 }
 
 # backend -> need -> what that backend does instead (measured on the pinned version)
@@ -35,6 +40,10 @@ GAPS: dict[str, dict[str, str]] = {
                           "no metrics",
         "function error types": "MiniStack answers errorType Runtime.HandlerError for every "
                                 "unhandled exception",
+        "API Gateway integration timeouts": "MiniStack waits for the function whatever the "
+                                            "integration's timeout says",
+        "API Gateway throttling": "MiniStack answers every request whatever the stage's or "
+                                  "route's limits",
     },
 }
 

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from labkit.backend_gaps import GAPS
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
+from tests.conformance.apigateway_helpers import call, http_api
 
 HANDLER = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('no')\n    print('hello')\n    return 1\n"
 
@@ -32,7 +33,7 @@ def _lines(logs, group: str, count: int) -> dict[str, list[str]]:
 
 def test_every_gap_has_a_probe():
     probes = {"cold starts in the logs", "JSON log format", "SQS metrics", "metric filters",
-              "function error types"}
+              "function error types", "API Gateway integration timeouts", "API Gateway throttling"}
     assert set(GAPS["ministack"]) == probes
 
 
@@ -90,3 +91,31 @@ def test_function_errors_do_not_name_the_exception(aws):
     error = json.loads(answer["Payload"].read())
     assert answer.get("FunctionError") and error.get("errorType") != "ValueError", \
         f"MiniStack now names the exception as AWS does: {error}"
+
+
+SLEEPER = "import time\n\ndef handler(event, context):\n    time.sleep(3)\n    return {'statusCode': 200}\n"
+
+
+def test_integration_timeouts_are_not_kept(aws, ministack):
+    """On AWS ("Quotas for HTTP APIs": integration timeout; "Troubleshooting issues with HTTP
+    API Lambda integrations"): a 3 s function behind a 1 s integration timeout answers 503
+    after about 1 s."""
+    arn = deploy_function(aws("lambda"), f"probe-{uuid.uuid4().hex[:6]}", SLEEPER, Timeout=10)
+    api_id = http_api(aws("apigatewayv2"), arn, ["$default"], timeout_ms=1000)
+    started = time.monotonic()
+    status = call(f"{ministack.url}/_aws/execute-api/{api_id}/go", method="POST")[0]
+    waited = time.monotonic() - started
+    # what backend_gaps says MiniStack does: the function's own answer, after its 3 s
+    assert status == 200 and waited >= 2.5, \
+        f"MiniStack now stops waiting: {status} after {waited:.1f} s (AWS: 503 after 1 s)"
+
+
+def test_throttling_limits_are_not_kept(aws, ministack):
+    """On AWS ("Throttling requests to your HTTP API"): a route limited to a burst of 1 and
+    0.01 requests per second answers 429 to the second and third of three quick requests."""
+    arn = deploy_function(aws("lambda"), f"probe-{uuid.uuid4().hex[:6]}",
+                          "def handler(event, context):\n    return {'statusCode': 200}\n")
+    api_id = http_api(aws("apigatewayv2"), arn, ["GET /limited"], stage_settings={
+        "RouteSettings": {"GET /limited": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0.01}}})
+    statuses = [call(f"{ministack.url}/_aws/execute-api/{api_id}/limited")[0] for _ in range(3)]
+    assert statuses == [200, 200, 200], f"MiniStack now throttles: {statuses} (AWS: 200, 429, 429)"
