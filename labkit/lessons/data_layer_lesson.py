@@ -192,12 +192,12 @@ def plot_refusals(rows: pd.DataFrame, timing: str, title: str, limit: int | None
 
 
 def plot_read_units(table: pd.DataFrame, title: str):
-    """Horizontal bars: read units per access pattern (the computed column), log scale."""
+    """Horizontal bars: read units per access pattern (the measured column), log scale."""
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(table)))
-    ax.barh(table.index, table["read units (computed)"], color="tab:blue")
+    ax.barh(table.index, table["read units (measured)"], color="tab:blue")
     ax.set_xscale("log")
     ax.invert_yaxis()
-    ax.set_xlabel("read units per request (computed by AWS's rules, log scale)")
+    ax.set_xlabel("read units per request (ConsumedCapacity, log scale)")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -88,7 +88,7 @@ def test_plots_return_figures():
     fig = plot_refusals(rows, "emulated", "refusals", limit=5)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2", "12"]
     plt.close(fig)
-    table = pd.DataFrame({"read units (computed)": [0.5, 40.0]}, index=["Query", "Scan"])
+    table = pd.DataFrame({"read units (measured)": [0.5, 40.0]}, index=["Query", "Scan"])
     plt.close(plot_read_units(table, "t"))
 
 

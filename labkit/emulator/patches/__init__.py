@@ -19,6 +19,7 @@ PATCH_MODULES: list[str] = [
     "dynamodb_atomic_writes",
     "dynamodb_transaction_tokens",
     "dynamodb_ttl",
+    "dynamodb_consumed_capacity",  # Query/Scan read units from the sizes of the items read
     "events_targets",
     "cloudwatch_alarms",
     "cloudwatch_alarm_history",  # DescribeAlarmHistory (after cloudwatch_alarms)
