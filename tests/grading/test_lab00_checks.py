@@ -5,7 +5,7 @@ mutants/00_start_here/ fails the check its docstring names; a bug aimed at init 
 answers right, so each check is shown to catch its own bug, not just broken code. Each plausible
 wrong design under wrong_designs/00_start_here/ (what a learner who half-read the lesson would
 write) loses the points of the check it names on the public scenario and on the hidden ones of
-every seed."""
+the other seed."""
 from __future__ import annotations
 
 import pytest

@@ -3,7 +3,7 @@ hidden scenarios of the seeds test_grade_every_lab does not grade it under (it g
 mutants/01_queue_processor/ fails the check its docstring names while passing another check, so
 each check is shown to catch its own bug, not just broken code. Each plausible wrong design under
 wrong_designs/01_queue_processor/ (what a learner who half-read the lesson would write) loses the
-points of the check it names on the public scenario and on the hidden ones of every seed."""
+points of the check it names on the public scenario and on the hidden ones of the other seed."""
 from __future__ import annotations
 
 import pytest

@@ -4,7 +4,7 @@ mutants/03_errors_and_dlqs fails the check its docstring names while still passi
 permanent-parked check, so each check is shown to catch its own bug, not just broken code. Each
 plausible wrong design under wrong_designs/03_errors_and_dlqs/ (what a learner who half-read the
 lesson would write) loses the points of the check it names on the public scenario and on the
-hidden ones of every seed."""
+hidden ones of the other seed."""
 from __future__ import annotations
 
 import pytest

@@ -5,7 +5,7 @@ mutants/04_fan_out_fan_in fails the check its docstring names while still passin
 one-report check, so each check is shown to catch its own bug, not just broken code. Each
 plausible wrong design under wrong_designs/04_fan_out_fan_in/ (what a learner who half-read the
 lesson would write) loses the points of the check it names on the public scenario and on the
-hidden ones of every seed."""
+hidden ones of the other seed."""
 from __future__ import annotations
 
 import pytest

@@ -4,7 +4,7 @@ planted bug in mutants/05_sagas fails the check aimed at it. A lab 05 submission
 files, so a mutant is a folder holding the file(s) that differ from the solution, with a
 README.md saying "Caught by: CHECK". The plausible wrong designs under wrong_designs/05_sagas
 (folders too) lose the points of the check they name on the public scenario and on the hidden
-ones of every seed."""
+ones of the other seed."""
 from __future__ import annotations
 
 import os

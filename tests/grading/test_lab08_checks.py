@@ -4,7 +4,7 @@ solution and the starter notebooks, public and hidden, under the first), and eve
 mutants/08_observability fails the check its docstring names while still passing the basic
 json-lines check, so each check is shown to catch its own bug. Task 4's plausible wrong designs
 under wrong_designs/08_observability (a filter pattern or an Insights query that matches too
-much or too little) lose their check's points on the public run and on the hidden runs of every
+much or too little) lose their check's points on the public run and on the hidden runs of the other
 seed."""
 from __future__ import annotations
 
@@ -66,6 +66,6 @@ def wrong_designs(request, server, tmp_path_factory):
 @pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
 def test_wrong_design_loses_the_points_public_and_hidden(wrong_designs, design):
     """The pattern or query that matches too much or too little fails its check on the public
-    run and on the hidden runs of every seed: the look-alikes and both failing hops are in
+    run and on the hidden runs of the other seed: the look-alikes and both failing hops are in
     every run the checks generate."""
     wrong_designs.of(design)

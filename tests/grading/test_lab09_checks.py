@@ -5,7 +5,7 @@ mutants/09_concurrency_backpressure/ fails the check its docstring names ("Caugh
 while passing another check, so each check is shown to catch its own bug, not just broken code.
 Each plausible wrong design under wrong_designs/09_concurrency_backpressure/ (what a learner who
 half-read the lesson would write) loses the points of the check it names on the public scenario
-and on the hidden ones of every seed (the designs judged side by side, as the planted bugs).
+and on the hidden ones of the other seed (the designs judged side by side, as the planted bugs).
 
 The planted bugs' scenarios mostly wait (a backlog draining through a slow downstream,
 visibility timeouts), so they start together in one module fixture and the tests read their

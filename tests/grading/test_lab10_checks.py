@@ -4,7 +4,7 @@ the starter notebooks, public and hidden, under the first), and every planted bu
 mutants/10_front_door fails the check its docstring names while passing a control check about
 another promise (the client's backoff for a bug in the functions, and the other way round). Each
 plausible wrong design under wrong_designs/10_front_door/ loses the points of the check it
-names on the public scenario and on the hidden ones of every seed."""
+names on the public scenario and on the hidden ones of the other seed."""
 from __future__ import annotations
 
 import pytest

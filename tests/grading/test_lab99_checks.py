@@ -5,7 +5,7 @@ the check aimed at it (named in its docstring: "Caught by: CHECK") while still p
 task-1 check, so each check is shown to catch its own bug, not just broken code. Each plausible
 wrong design under wrong_designs/99_example/ (what a learner who half-read the lesson would
 write) loses the points of the check it names on the public scenario and on the hidden ones of
-every seed."""
+the other seed."""
 from __future__ import annotations
 
 import pytest

@@ -3,7 +3,7 @@ test_grade_every_lab does not grade it under (which grades it public and hidden 
 and the starter to zero), and every planted bug under mutants/06_cold_starts/ is caught by the check
 its docstring names ("Caught by: <check id>"). Each plausible wrong design under
 wrong_designs/06_cold_starts/ (what a learner who half-read the lesson would write) loses the
-points of the check it names on the public scenario and on the hidden ones of every seed.
+points of the check it names on the public scenario and on the hidden ones of the other seed.
 
 The checks measure (init time in the check sandbox, cold starts in REPORT lines of a replayed
 burst), so each test states only outcomes the lab's design makes unambiguous: the solution's
