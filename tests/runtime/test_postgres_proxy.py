@@ -89,3 +89,54 @@ def test_the_error_message_is_a_wellformed_postgres_error_response():
 def test_pool_size_must_be_positive():
     with pytest.raises(ValueError):
         PoolingProxy(5432, pool_size=0)
+
+
+def test_stopping_while_clients_connect_leaves_no_task_pending(caplog):
+    """Clients connecting while the proxy stops start tasks the first cancellation round never
+    saw; stop() must finish those too, or the closed loop drops them pending and the kernel
+    later prints "Task was destroyed but it is pending!" into the learner's notebook."""
+    import gc
+    import socket
+    import sys
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held, unraisable = [], []
+
+    def accept():
+        while True:
+            try:
+                held.append(server.accept()[0])    # keep every session open, as a slow query
+            except OSError:
+                return
+    threading.Thread(target=accept, daemon=True).start()
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        for _ in range(5):
+            proxy = PoolingProxy(server.getsockname()[1], pool_size=50).start()
+            stop_connecting = threading.Event()
+
+            def connect_until_stopped(port=proxy.port):
+                while not stop_connecting.is_set():
+                    try:
+                        held.append(socket.create_connection(("127.0.0.1", port), timeout=1))
+                    except OSError:
+                        return
+            clients = [threading.Thread(target=connect_until_stopped) for _ in range(4)]
+            for client in clients:
+                client.start()
+            time.sleep(0.05)
+            proxy.stop()
+            stop_connecting.set()
+            for client in clients:
+                client.join()
+            del proxy
+            gc.collect()
+    finally:
+        sys.unraisablehook = hook
+        server.close()
+        for sock in held:
+            sock.close()
+    assert not unraisable, [u.exc_value for u in unraisable]
+    assert "destroyed but it is pending" not in caplog.text
+    assert "Exception in callback" not in caplog.text
