@@ -28,6 +28,8 @@ MINISTACK_STAMP := $(MINISTACK)/.installed
 setup: $(STAMP)
 
 PIP_INSTALL := -m pip install --quiet --disable-pip-version-check --no-compile
+# requirements.txt is complete for every platform (`make lock` resolves it universally), so it is
+# installed --no-deps: exactly what it pins, and not what requirements-excluded.txt leaves out.
 # Bytecode is compiled after the install, in parallel, for everything but the packages' own test
 # suites (~3,000 modules nobody imports: 50 MB of .venv). Not left to first import: Lambda
 # workers run with PYTHONDONTWRITEBYTECODE, as graded notebooks run as another user, so a module
@@ -37,7 +39,7 @@ COMPILE_VENV := -m compileall -q -j 0 -x '/(tests|testing)/'
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("labkit runs on Windows inside WSL2: see README, Windows" if sys.platform == "win32" else 0 if sys.version_info >= tuple(map(int, "$(MIN_PYTHON)".split("."))) else "labkit needs Python >= $(MIN_PYTHON)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) $(PIP_INSTALL) -r requirements.txt
+	$(PY) $(PIP_INSTALL) --no-deps -r requirements.txt
 	$(PY) $(PIP_INSTALL) --no-deps -e .
 	$(PY) $(COMPILE_VENV) $(VENV)/lib
 	@touch $(STAMP)
@@ -92,7 +94,7 @@ strip-outputs: $(STAMP)
 # package is platform-specific (pip freeze only knows this machine). It keeps the versions
 # already in $(LOCK_OUT) unless requirements.in moves them.
 lock: $(BROWSER_STAMP)
-	$(UV) pip compile --quiet --universal --python-version $(MIN_PYTHON) --custom-compile-command "make lock" requirements.in -o $(LOCK_OUT)
+	$(UV) pip compile --quiet --universal --python-version $(MIN_PYTHON) --custom-compile-command "make lock" --excludes requirements-excluded.txt requirements.in -o $(LOCK_OUT)
 
 clean:
 	rm -rf $(VENV) $(BROWSER_TOOLS) $(HUB_TOOLS) $(MINISTACK) .pytest_cache test-output

@@ -28,7 +28,7 @@ command -v tljh-config >/dev/null || { echo "tljh-config not found: install TLJH
   f"labkit needs Python >= 3.11 in the user environment, found {sys.version.split()[0]}")'
 
 echo "labkit: installing the kit into $USER_ENV"
-"$USER_ENV/bin/python" -m pip install --no-cache-dir -r "$REPO/requirements.txt"
+"$USER_ENV/bin/python" -m pip install --no-cache-dir --no-deps -r "$REPO/requirements.txt"
 "$USER_ENV/bin/python" -m pip install --no-cache-dir --no-deps "$REPO"
 
 echo "labkit: course into $COURSE"
