@@ -56,6 +56,11 @@ class PoolingProxy:
         self._ready = threading.Event()
         self._lock = threading.Lock()
         self._lent = self._queued = 0      # slots lent now, clients waiting now
+        # The event loop holds tasks weakly, and so do asyncio's streams their readers: once a
+        # client has sent its EOF, nothing else reaches the task that waits for the server to
+        # close, and the garbage collector would destroy it mid-session (Python docs,
+        # asyncio.create_task: "Save a reference to the result of this function").
+        self._clients: set[asyncio.Task] = set()
         self.reset()
 
     def reset(self) -> None:
@@ -116,6 +121,14 @@ class PoolingProxy:
             self._stats["peak_queued"] = max(self._stats["peak_queued"], self._queued)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._clients.add(task)
+        try:
+            await self._serve(reader, writer)
+        finally:
+            self._clients.discard(task)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         waited = self._slots.locked()
         self._count(queued=1)
         try:

@@ -140,3 +140,40 @@ def test_stopping_while_clients_connect_leaves_no_task_pending(caplog):
     assert not unraisable, [u.exc_value for u in unraisable]
     assert "destroyed but it is pending" not in caplog.text
     assert "Exception in callback" not in caplog.text
+
+
+def test_a_client_task_is_not_collected_while_the_server_closes(caplog):
+    """A client that has hung up its sending side (PostgreSQL drivers send Terminate and close)
+    leaves its transport out of the event loop's selector, and asyncio's streams hold their
+    reader weakly: a task waiting for the server to close its side was reachable from nothing
+    and the garbage collector destroyed it, pending ("Task was destroyed but it is pending!",
+    printed into lesson 11 in JupyterLab). The proxy must hold its client tasks itself."""
+    import gc
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    saw_eof, closing_late = threading.Event(), threading.Event()
+
+    def serve_one():
+        conn, _ = server.accept()
+        while conn.recv(65536):          # until the proxy passes on the client's EOF
+            pass
+        saw_eof.set()
+        closing_late.wait(10)            # a backend that takes its time to exit
+        conn.close()
+    threading.Thread(target=serve_one, daemon=True).start()
+    proxy = PoolingProxy(server.getsockname()[1], pool_size=1).start()
+    try:
+        client = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+        client.sendall(b"X" * 100)
+        client.shutdown(socket.SHUT_WR)
+        assert saw_eof.wait(10), "the proxy did not pass the client's EOF on"
+        gc.collect()
+        closing_late.set()
+        assert client.recv(10) == b""    # the proxy closed the client once the server had
+        client.close()
+    finally:
+        proxy.stop()
+        server.close()
+    assert "destroyed but it is pending" not in caplog.text
