@@ -26,6 +26,9 @@ NEEDS = {
                                         "API) or 504 (REST API)",
     "API Gateway throttling": "stage and route throttling limits that answer 429 Too Many "
                               "Requests over the limit",
+    "failed inits replaced": "an execution environment whose Init failed is not reused: that "
+                             "invocation fails, and later ones (concurrent ones too) run Init "
+                             "again in new environments",
 }
 
 # backend -> need -> what that backend does instead (measured on the pinned version)
@@ -44,6 +47,9 @@ GAPS: dict[str, dict[str, str]] = {
                                             "integration's timeout says",
         "API Gateway throttling": "MiniStack answers every request whatever the stage's or "
                                   "route's limits",
+        "failed inits replaced": "MiniStack's workers break when inits fail under concurrency: "
+                                 "most later invocations answer 'Worker process exited "
+                                 "immediately'",
     },
 }
 

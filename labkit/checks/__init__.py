@@ -28,6 +28,7 @@ LAB_MODULES: dict[str, str] = {
     "08": "labkit.checks.lab_08_observability",
     "09": "labkit.checks.lab_09_concurrency_backpressure",
     "10": "labkit.checks.lab_10_front_door",
+    "11": "labkit.checks.lab_11_data_layer",
     "99": "labkit.checks.lab_99_example",
 }
 

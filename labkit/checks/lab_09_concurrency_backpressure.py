@@ -92,8 +92,10 @@ def call(message_id, part):
 
 
 def process(message_id):
-    """One message = CONNECTIONS downstream calls at the same time (e.g. fetch and write)."""
-    return all(pool.map(lambda part: call(message_id, part), range(CONNECTIONS)))
+    """One message = CONNECTIONS downstream calls at the same time (e.g. fetch and write).
+    Every call ends before the next message: all() over the map would stop at the first
+    failure and leave the others in flight, holding more connections than CONNECTIONS."""
+    return all(list(pool.map(lambda part: call(message_id, part), range(CONNECTIONS))))
 
 
 def handler(event, context):

@@ -160,6 +160,19 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
         R("task-3", "call it at most `max_attempts` times in all", "gives-up-with-jitter"),
         R("task-3", "exponential backoff with **full jitter**", "gives-up-with-jitter"),
     ),
+    "11": (
+        R("task-1", "each execution environment **opens one connection** and its later invocations "
+                    "**reuse it**", "one-connection-per-environment"),
+        R("task-1", "the next invocation opens a new one instead of failing, again once per "
+                    "environment", "reconnects-after-failover"),
+        R("task-2", "set the function's reserved concurrency to its **connection budget**",
+          "burst-within-budget"),
+        R("task-2", "gets **no refused connection** and **every request is served**",
+          "burst-within-budget"),
+        R("task-3", "**exactly** that customer's orders in the range, with **no Scan**",
+          "range-without-scan"),
+        R("task-3", "DynamoDB **reads no item outside the answer**", "range-without-scan"),
+    ),
     "99": (
         R("task-1", "store `{\"order_id\", \"status\": \"charged\", \"charge_id\"}`",
           "charges-and-records"),
