@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from labkit.checks.framework import Mismatch, Scenario
+from labkit.checks.framework import Inconclusive, Mismatch, Scenario
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
 from labkit.lessons.saga_lesson import (attempts_per_state, compensation_order,
@@ -104,6 +104,8 @@ class Trip:
 
     def __init__(self, s: Scenario):
         self.s = s
+        self.unplanned_timeouts: list[str] = []     # "saga: State" that timed out unasked
+        s.on_failure_ask(self._unless_a_step_timed_out_unasked)
         folder = Path(s.target.handler_path).parent
         self.services_source = Path(s.target.handler_path).read_text()
         self.definition_text = self._read(folder / DEFINITION_FILE)
@@ -169,6 +171,10 @@ class Trip:
             raise Mismatch(f"the execution was still RUNNING after {EXECUTION_DEADLINE_S} s",
                            "every saga to end")
         events = execution_history(self.sfn, execution)
+        slow = {STEPS[[x[1] for x in STEPS].index(key.split(".")[0])][0]
+                for key, fault in faults.items() if fault.get("slow_s")}
+        self.unplanned_timeouts += [f"{saga_id}: {state}" for state in timed_out_states(events)
+                                    if state not in slow]
         self._settle(saga_id, faults, started, events)
         items = read_saga_items(self.ddb, self.tables, saga_id)
         run = {"saga_id": saga_id, "faults": faults, "status": described["status"],
@@ -177,6 +183,15 @@ class Trip:
                "attempts": attempts_per_state(events)}
         self.s.evidence["sagas"].append({k: v for k, v in run.items() if k != "events"})
         return run
+
+    def _unless_a_step_timed_out_unasked(self) -> None:
+        """A Task that timed out although no fault made it slow met a machine too loaded to
+        answer within its TimeoutSeconds (a cold start, say): its saga compensated for a
+        failure the scenario never injected. Run the scenario again."""
+        if self.unplanned_timeouts:
+            raise Inconclusive(f"Task(s) timed out with no fault injected: "
+                               f"{', '.join(self.unplanned_timeouts)} (the machine was too slow?)",
+                               "only the steps the scenario makes slow time out")
 
     def _settle(self, saga_id: str, faults: dict, started: float, events: list) -> None:
         """A timed-out call goes on running: wait until it has reached its table."""
@@ -219,4 +234,17 @@ class Trip:
 
 
 # -- alarms ------------------------------------------------------------------------------------
+
+
+def timed_out_states(events: list[dict]) -> list[str]:
+    """The Task states whose call timed out (Step Functions history: TaskTimedOut for a service
+    integration, LambdaFunctionTimedOut for a function ARN, after the state's
+    TaskStateEntered), in order."""
+    state, found = None, []
+    for event in sorted(events, key=lambda e: e["id"]):
+        if event["type"] == "TaskStateEntered":
+            state = event.get("stateEnteredEventDetails", {}).get("name")
+        elif event["type"] in ("TaskTimedOut", "LambdaFunctionTimedOut") and state is not None:
+            found.append(state)
+    return found
 
