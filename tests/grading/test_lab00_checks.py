@@ -26,7 +26,6 @@ def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
     self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
 
 
-
 def test_hidden_scenarios_depend_on_the_seed_only():
     self_test.hidden_scenarios_depend_on_the_seed_only(LAB)
 
@@ -35,25 +34,8 @@ def test_at_least_three_planted_bugs():
     assert len(MUTANTS) >= 3
 
 
-@pytest.fixture(scope="module")
-def planted_bugs(request, server, tmp_path_factory):
-    return self_test.planted_bug_verdicts(request, LAB, server.url, tmp_path_factory, control=CONTROL)
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.mutant_ids(MUTANTS))
-def test_planted_bug_fails_the_check_aimed_at_it(planted_bugs, mutant):
-    planted_bugs.of(mutant)
-
-
 def test_at_least_two_wrong_designs():
     assert len(DESIGNS) >= 2
 
 
-@pytest.fixture(scope="module")
-def wrong_designs(request, server, tmp_path_factory):
-    return self_test.wrong_design_verdicts(request, LAB, server.url, tmp_path_factory)
-
-
-@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
-def test_wrong_design_loses_the_points_public_and_hidden(wrong_designs, design):
-    wrong_designs.of(design)
+globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, CONTROL))

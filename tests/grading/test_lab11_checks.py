@@ -35,26 +35,8 @@ def test_every_check_has_a_planted_bug():
     assert {self_test.caught_by(m) for m in MUTANTS} == {c.id for c in LAB.checks}
 
 
-@pytest.fixture(scope="module")
-def planted_bugs(request, server, tmp_path_factory):
-    return self_test.planted_bug_verdicts(request, LAB, server.url, tmp_path_factory,
-                                          control=CONTROL)
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.mutant_ids(MUTANTS))
-def test_planted_bug_fails_the_check_aimed_at_it(planted_bugs, mutant):
-    planted_bugs.of(mutant)
-
-
 def test_at_least_two_wrong_designs():
     assert len(DESIGNS) >= 2
 
 
-@pytest.fixture(scope="module")
-def wrong_designs(request, server, tmp_path_factory):
-    return self_test.wrong_design_verdicts(request, LAB, server.url, tmp_path_factory)
-
-
-@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
-def test_wrong_design_loses_the_points_public_and_hidden(wrong_designs, design):
-    wrong_designs.of(design)
+globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, CONTROL))
