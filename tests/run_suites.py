@@ -37,7 +37,8 @@ EMBEDDED_INTERNALS = [f"--ignore=tests/conformance/{name}.py" for name in
                       ("test_moto_fast_path", "test_dispatch_caches", "test_deferred_patches")]
 
 LANES: list[list[tuple[str, list[str]]]] = [
-    [("unit", ["-n", "2"]), ("grading", ["-n", "2", "--dist", "loadfile"]), ("runtime", ["-n", "2"])],
+    # grading is the longest suite (20 of make test's ~23 minutes): it has a lane to itself
+    [("grading", ["-n", "2", "--dist", "loadfile"])],
     # `make lab` for real (tests/lab) here; of the headless notebook harness (what
     # `make test-quick` runs a changed notebook with) only its self-test: each lesson runs once,
     # in JupyterLab (the browser suite), every other one on the portable path
@@ -50,11 +51,12 @@ LANES: list[list[tuple[str, list[str]]]] = [
     # (little CPU), so they run many at once, at low CPU priority (LOW_PRIORITY).
     [("conformance", ["-n", "2"]), ("hub", []),
      ("conformance-ministack", ["-n", "8", *EMBEDDED_INTERNALS])],
-    # every lesson and solution on MiniStack, as a report, at low CPU priority: it uses the time
-    # the other lanes spend waiting. Notebooks two at a time: at three, lesson 04 failed on
-    # MiniStack in 3 runs of 3 (its slower Lambda let the clean run's visibility timeouts
-    # expire), which said more about our load than about MiniStack.
-    [("ministack", ["-n", "2"])],
+    # unit first (fast feedback); then every lesson and solution on MiniStack, as a report, at
+    # low CPU priority: it uses the time the other lanes spend waiting. Notebooks two at a time:
+    # at three, lesson 04 failed on MiniStack in 3 runs of 3 (its slower Lambda let the clean
+    # run's visibility timeouts expire), which said more about our load than about MiniStack.
+    # Then the runtime suite.
+    [("unit", ["-n", "2"]), ("ministack", ["-n", "2"]), ("runtime", ["-n", "2"])],
 ]
 
 # Suites that run a folder with extra environment: the macOS/Windows paths (LABKIT_PORTABLE=1:
