@@ -4,9 +4,9 @@ Each suite is a folder under tests/ run by its own pytest process (so one suite'
 cannot hide another's results). A skipped test counts as a failure here: a test that
 cannot run because something is missing must be fixed by installing it, not skipped.
 
-Suites run in four lanes at once. Much of a notebook's or a check's time is deliberate
+Suites run in three lanes at once. Much of a notebook's or a check's time is deliberate
 waiting (visibility timeouts, alarm periods, polling), so overlapping the lanes shortens the
-wall time on a 2-core machine; the MiniStack suites yield the CPU (nice 19). The
+wall time on a 2-core machine; the third lane's MiniStack suites yield the CPU (nice 19). The
 summary gives each suite's wall time and the CPU time of the processes it waited for. Each suite
 writes its pytest output to test-output/<suite>.log, printed when the suite ends (in full if it
 failed).
@@ -37,26 +37,22 @@ EMBEDDED_INTERNALS = [f"--ignore=tests/conformance/{name}.py" for name in
                       ("test_moto_fast_path", "test_dispatch_caches", "test_deferred_patches")]
 
 LANES: list[list[tuple[str, list[str]]]] = [
-    # grading is the longest suite (20 of make test's ~23 minutes): it has a lane to itself
-    [("grading", ["-n", "2", "--dist", "loadfile"])],
+    [("unit", ["-n", "2"]), ("grading", ["-n", "2", "--dist", "loadfile"])],
     # `make lab` for real (tests/lab) here; of the headless notebook harness (what
     # `make test-quick` runs a changed notebook with) only its self-test: each lesson runs once,
     # in JupyterLab (the browser suite), every other one on the portable path
     [("runtime-portable", ["-n", "2"]), ("lab", []),
      ("notebooks", [f"TARGET:{HEADLESS_TEST}[tests/notebooks/fixtures/harness_selftest.ipynb]"]),
-     ("browser", ["-n", "2"])],
+     ("conformance", ["-n", "2"]), ("browser", ["-n", "2"]), ("runtime", ["-n", "2"])],
     # a real JupyterHub with a class of five (its proxy comes from .hub-tools, see Makefile); one
-    # process: the class is set up once and its tests run in order. Then the conformance suite
-    # against MiniStack (issue 18), as a report: its tests mostly wait for timers and deadlines
-    # (little CPU), so they run many at once, at low CPU priority (LOW_PRIORITY).
-    [("conformance", ["-n", "2"]), ("hub", []),
+    # process: the class is set up once and its tests run in order. Then MiniStack (issue 18):
+    # every lesson and solution on it, and the conformance suite as a report. Mostly waiting
+    # (MiniStack's timers, its slower Lambda: little CPU), so these run at low CPU
+    # priority (LOW_PRIORITY), using the time the other lanes spend waiting. Notebooks two at a
+    # time: at three, lesson 04 failed on MiniStack in 3 runs of 3 (its slower Lambda let the
+    # clean run's visibility timeouts expire), which said more about our load than about MiniStack.
+    [("hub", []), ("ministack", ["-n", "2"]),
      ("conformance-ministack", ["-n", "8", *EMBEDDED_INTERNALS])],
-    # unit first (fast feedback); then every lesson and solution on MiniStack, as a report, at
-    # low CPU priority: it uses the time the other lanes spend waiting. Notebooks two at a time:
-    # at three, lesson 04 failed on MiniStack in 3 runs of 3 (its slower Lambda let the clean
-    # run's visibility timeouts expire), which said more about our load than about MiniStack.
-    # Then the runtime suite.
-    [("unit", ["-n", "2"]), ("ministack", ["-n", "2"]), ("runtime", ["-n", "2"])],
 ]
 
 # Suites that run a folder with extra environment: the macOS/Windows paths (LABKIT_PORTABLE=1:
