@@ -171,8 +171,7 @@ class Trip:
             raise Mismatch(f"the execution was still RUNNING after {EXECUTION_DEADLINE_S} s",
                            "every saga to end")
         events = execution_history(self.sfn, execution)
-        slow = {STEPS[[x[1] for x in STEPS].index(key.split(".")[0])][0]
-                for key, fault in faults.items() if fault.get("slow_s")}
+        slow = {state_of(key) for key, fault in faults.items() if fault.get("slow_s")}
         self.unplanned_timeouts += [f"{saga_id}: {state}" for state in timed_out_states(events)
                                     if state not in slow]
         self._settle(saga_id, faults, started, events)
@@ -199,7 +198,7 @@ class Trip:
         entered = set(states_entered(events))
         for key, fault in faults.items():
             service, action = key.split(".")
-            state = next(s[0] for s in STEPS if s[1] == service)
+            state = state_of(key)
             if not fault.get("slow_s") or state not in entered:
                 continue   # not slow, or never called (the saga failed before reaching it)
 
@@ -234,6 +233,12 @@ class Trip:
 
 
 # -- alarms ------------------------------------------------------------------------------------
+
+
+def state_of(fault_key: str) -> str:
+    """The forward state that calls a fault's service: "hotel.reserve" -> "ReserveHotel"."""
+    service = fault_key.split(".")[0]
+    return next(step[0] for step in STEPS if step[1] == service)
 
 
 def timed_out_states(events: list[dict]) -> list[str]:

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pg8000.native
 import pytest
 
+from labkit.lessons.polling import wait_until
 from labkit.postgres import ROLE, DATABASE, Postgres
 from labkit.postgres_proxy import PoolingProxy, error_response
 
@@ -125,7 +126,9 @@ def test_stopping_while_clients_connect_leaves_no_task_pending(caplog):
             clients = [threading.Thread(target=connect_until_stopped) for _ in range(4)]
             for client in clients:
                 client.start()
-            time.sleep(0.05)
+            # stop while clients are connecting: once the proxy has served some
+            wait_until(lambda: proxy.stats()["served"] >= 4, 10, interval=0.01,
+                       what="clients to connect")
             proxy.stop()
             stop_connecting.set()
             for client in clients:
