@@ -55,7 +55,25 @@ class MiniStackProcess:
     def start(self, timeout: float = 60.0) -> "MiniStackProcess":
         if installed_version(self.home) is None:
             raise RuntimeError(f"MiniStack is not installed in {self.home}: run `make ministack`.")
-        port = self.requested_port or free_port(self.host)
+        deadline = time.monotonic() + timeout
+        # A free port is free when we look, not when MiniStack binds it: another process may
+        # take it in between (CI met it with tests starting servers in parallel). When the
+        # port was ours to choose, a start that exits at once is tried on another one.
+        for attempt in range(3):
+            if self._launch(self.requested_port or free_port(self.host), deadline):
+                return self
+            if self.requested_port or self.proc.poll() is None or time.monotonic() >= deadline:
+                break
+        self._log.seek(0)
+        tail = self._log.read()[-2000:].decode(errors="replace")
+        self.stop()
+        raise RuntimeError(f"MiniStack did not answer at {self.url} within {timeout:.0f}s "
+                           f"(exit code {self.proc.returncode}):\n{tail}")
+
+    def _launch(self, port: int, deadline: float) -> bool:
+        """Start it on port; True once it answers, False if it exited or the deadline passed."""
+        if self.proc is not None:
+            self._log.close()
         env = dict(os.environ, PYTHONPATH=str(self.home), GATEWAY_PORT=str(port),
                    BIND_HOST=self.host,           # its default is 0.0.0.0
                    MINISTACK_HOST=self.host,
@@ -71,18 +89,13 @@ class MiniStackProcess:
                                      cwd=tempfile.gettempdir(), stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         self.url = f"http://{self.host}:{port}"
-        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 urllib.request.urlopen(self.url + HEALTH_PATH, timeout=1).read()
-                return self
+                return True
             except OSError:
                 time.sleep(0.2)
-        self._log.seek(0)
-        tail = self._log.read()[-2000:].decode(errors="replace")
-        self.stop()
-        raise RuntimeError(f"MiniStack did not answer at {self.url} within {timeout:.0f}s "
-                           f"(exit code {self.proc.returncode}):\n{tail}")
+        return False
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

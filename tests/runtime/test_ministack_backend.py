@@ -84,3 +84,23 @@ def test_ministack_stops_when_the_process_that_started_it_is_killed():
     if not _gone(pid):
         os.killpg(pid, signal.SIGKILL)
         raise AssertionError("MiniStack outlived the process that started it by 30 s")
+
+
+def test_a_port_taken_before_ministack_binds_it_is_traded_for_another(monkeypatch):
+    """free_port() says what is free when asked; CI saw another process take that port before
+    MiniStack bound it. A port MiniStack chose itself is then exchanged, not a failed start."""
+    import socket
+
+    from labkit import ministack
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        offered = iter([taken.getsockname()[1], free_port()])
+        monkeypatch.setattr(ministack, "free_port", lambda host: next(offered))
+        process = ministack.MiniStackProcess().start()
+        try:
+            assert process.url != f"http://127.0.0.1:{taken.getsockname()[1]}"
+            assert backends.Backend("ministack", process.url, "us-east-1").health()["version"]
+        finally:
+            process.stop()
