@@ -143,7 +143,9 @@ def item_bytes(item: dict) -> int:
 
 def read_units(sizes: Iterable[int], consistent: bool = False) -> float:
     """Query/Scan read units: item sizes summed per 1 MB page, each page rounded up to 4 KB;
-    1 unit per 4 KB strongly consistent, 0.5 eventually consistent (facts.md, DynamoDB)."""
+    1 unit per 4 KB strongly consistent, 0.5 eventually consistent. AWS: "Capacity unit
+    consumption for read operations", https://docs.aws.amazon.com/amazondynamodb/latest/
+    developerguide/read-write-operations.html#read-operation-consumption"""
     pages, page = [], 0
     for size in sizes:
         if page and page + size > PAGE_BYTES:
