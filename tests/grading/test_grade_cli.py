@@ -93,11 +93,16 @@ with open(EXFIL, "a") as f:
 def _spy(exfil: str):
     nb = _load(SOLUTION)
     nb.cells.insert(_handler_index(nb) + 1, new_code_cell(f"EXFIL = {exfil!r}\n{SPY}"))
-    # the handler spies too, at init time, from the checks' sandbox
+    # The handler spies too, at init time, from the checks' sandbox: in the first environments
+    # only. Each environment is as privileged as the next, and a spy reads every process's
+    # /proc: on a busy machine (run 13b) its init took long enough to cost the solution a check.
+    spy_once = "import os\nif not os.path.exists(EXFIL + '.done'):\n" + "".join(
+        f"    {line}\n" if line else "\n" for line in SPY.strip("\n").split("\n"))
+    spy_once += "    try:\n        open(EXFIL + '.done', 'w').close()\n    except OSError:\n        pass\n"
     cell = nb.cells[_handler_index(nb)]
     cell.source = cell.source.replace("dynamodb = boto3.client(\"dynamodb\")\n",
                                       "dynamodb = boto3.client(\"dynamodb\")\n"
-                                      f"EXFIL = {exfil!r}\n{SPY}\n", 1)
+                                      f"EXFIL = {exfil!r}\n{spy_once}\n", 1)
     return nb
 
 
@@ -154,12 +159,19 @@ def graded(tmp_path_factory):
         rows = {r["learner"]: r for r in csv.DictReader(f)}
     yield {"root": root, "out": out, "rows": rows, "exfil": exfil, "lambda_exfil": lambda_exfil,
            "elapsed": elapsed, "stdout": proc.stdout}
-    for path in (exfil, lambda_exfil):
+    for path in (exfil, exfil + ".done", lambda_exfil):
         if os.path.exists(path):
             os.unlink(path)
 
 
 FULL = "24"
+
+
+def _failed_checks(out: Path, learner: str) -> list[str]:
+    """What a learner's row lost, for an assertion message: check, scenario kind, observed."""
+    result = json.loads((out / "results" / f"{learner}-{NOTEBOOK[:-6]}.json").read_text())
+    return [f"{c['check']}{' (hidden)' if c['hidden'] else ''}: {c['observed'][:300]}"
+            for c in result["checks"] if not c["passed"]]
 
 
 def test_every_submission_is_a_row(graded):
@@ -238,7 +250,7 @@ def test_learner_code_cannot_see_the_seed_or_the_output_folder(graded):
     assert SEED not in text
     assert str(graded["out"]) not in text
     assert not list(graded["out"].rglob("pwned.txt"))
-    assert graded["rows"]["spy"]["score"] == FULL
+    assert graded["rows"]["spy"]["score"] == FULL, _failed_checks(graded["out"], "spy")
 
 
 def test_lambda_functions_the_notebook_deploys_cannot_see_the_seed_either(graded):
