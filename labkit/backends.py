@@ -110,7 +110,10 @@ def connect(start_if_missing: bool = True, needs: list[str] | tuple[str, ...] = 
     lack one of them, stop here with an explanation (BackendLacks) before anything is started."""
     backend = resolve()
     require(backend.name, needs)
-    if backend.name in HOW_TO_START and backend.health() is None:
+    # A named endpoint (AWS_ENDPOINT_URL) that is slow to answer is a busy machine, not a missing
+    # backend: give it time. Nothing listening still fails at once (the connection is refused).
+    patience = 30.0 if os.environ.get("AWS_ENDPOINT_URL") else 2.0
+    if backend.name in HOW_TO_START and backend.health(timeout=patience) is None:
         backend = _start_own(backend, start_if_missing)
     elif backend.name == "aws":
         from labkit.aws_resources import install_default_tagging
