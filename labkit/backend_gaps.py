@@ -29,6 +29,9 @@ NEEDS = {
     "failed inits replaced": "an execution environment whose Init failed is not reused: that "
                              "invocation fails, and later ones (concurrent ones too) run Init "
                              "again in new environments",
+    "weighted aliases": "an alias with a RoutingConfig (AdditionalVersionWeights) sends that "
+                        "share of its invocations to the second version, and Invoke's "
+                        "ExecutedVersion names the version that ran",
 }
 
 # backend -> need -> what that backend does instead (measured on the pinned version)
@@ -50,6 +53,8 @@ GAPS: dict[str, dict[str, str]] = {
         "failed inits replaced": "MiniStack's workers break when inits fail under concurrency: "
                                  "most later invocations answer 'Worker process exited "
                                  "immediately'",
+        "weighted aliases": "MiniStack runs the alias's main version for every invocation, "
+                            "whatever its AdditionalVersionWeights",
     },
 }
 

@@ -34,7 +34,7 @@ def _lines(logs, group: str, count: int) -> dict[str, list[str]]:
 def test_every_gap_has_a_probe():
     probes = {"cold starts in the logs", "JSON log format", "SQS metrics", "metric filters",
               "function error types", "API Gateway integration timeouts", "API Gateway throttling",
-              "failed inits replaced"}
+              "failed inits replaced", "weighted aliases"}
     assert set(GAPS["ministack"]) == probes
 
 
@@ -147,3 +147,24 @@ def test_failed_inits_break_the_workers_under_concurrency(aws):
     broken = sum(n for outcome, n in outcomes.items() if "Worker process" in outcome)
     assert broken >= 12, f"MiniStack now replaces failed inits: {dict(outcomes)}"
 
+
+def test_weighted_aliases_are_not_honoured(aws):
+    """On AWS ("Lambda function aliases": an alias with a routing configuration sends that share
+    of its invocations to the additional version; Invoke's ExecutedVersion names the version that
+    ran) 40 invokes of an alias weighted 50 % to version 2 run version 2 about 20 times (all 40 on
+    version 1 has probability 0.5^40). MiniStack runs version 1 for every one of them."""
+    from collections import Counter
+
+    lam = aws("lambda")
+    name = f"probe-{uuid.uuid4().hex[:6]}"
+    deploy_function(lam, name, "def handler(event, context):\n    return 1\n")
+    first = lam.publish_version(FunctionName=name)["Version"]
+    deploy_function(lam, name, "def handler(event, context):\n    return 2\n")
+    second = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion=first,
+                     RoutingConfig={"AdditionalVersionWeights": {second: 0.5}})
+    answers = [lam.invoke(FunctionName=name, Qualifier="live", Payload=b"{}") for _ in range(40)]
+    executed = Counter(answer.get("ExecutedVersion") for answer in answers)
+    returned = Counter(json.loads(answer["Payload"].read()) for answer in answers)
+    assert executed[second] == 0 and returned[2] == 0, \
+        f"MiniStack now routes a weighted alias: ExecutedVersion {dict(executed)}, answers {dict(returned)}"
