@@ -169,3 +169,43 @@ def test_a_failed_create_rolls_back_and_deletes_what_it_made(aws):
     assert "Fn" in physical_ids(cf, kept)
     assert [u for u in sqs.list_queues().get("QueueUrls", []) if u.endswith("/" + kept_queue)]
     cf.delete_stack(StackName=kept)
+
+
+MAPPED_QUEUE = """
+Mappings:
+  Settings:
+    Queue: {Visibility: VISIBILITY}
+    Table: {Reads: 5}
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: !FindInMap [Settings, Queue, Visibility]}
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: {DisplayName: !FindInMap [Settings, Table, Reads]}
+Outputs:
+  QueueUrl: {Value: !Ref Queue}
+"""
+
+
+def test_a_mapping_value_read_through_find_in_map_modifies_the_resource(aws):
+    """AWS CloudFormation API Reference, CreateChangeSet: for an existing stack
+    "CloudFormation compares the stack's information with the information that you submit in
+    the change set and lists the differences"; User Guide, 'Fn::FindInMap': the function
+    "returns the value corresponding to keys in a two-level map that's declared in the
+    Mappings section". A new mapping value is a new property value: the change set lists a
+    Modify of the queue that reads it (not of the topic, whose key kept its value), and
+    executing it applies the new value."""
+    cf, sqs, stack = aws("cloudformation"), aws("sqs"), unique("mapped")
+    url = outputs(deploy(cf, stack, MAPPED_QUEUE.replace("VISIBILITY", "30")))["QueueUrl"]
+    change_set = create_change_set(cf, stack, MAPPED_QUEUE.replace("VISIBILITY", "45"))
+    assert change_set["Status"] == "CREATE_COMPLETE", change_set.get("StatusReason")
+    planned = changes(change_set)
+    assert set(planned) == {"Queue"}
+    assert planned["Queue"]["Action"] == "Modify" and planned["Queue"]["Replacement"] == "False"
+    assert [d["Target"]["Name"] for d in planned["Queue"]["Details"]] == ["VisibilityTimeout"]
+    cf.execute_change_set(ChangeSetName=change_set["ChangeSetId"])
+    assert settled(cf, stack)["StackStatus"] == "UPDATE_COMPLETE"
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])[
+        "Attributes"]["VisibilityTimeout"] == "45"
+    cf.delete_stack(StackName=stack)

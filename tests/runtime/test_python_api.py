@@ -78,7 +78,8 @@ def test_listeners_see_invokes_and_throttles(runtime, embedded, fn):
     assert invoked["concurrent"] == 1 and invoked["error"] is False
     assert throttled["throttled"] is True
     assert set(invoked) == {"function_name", "duration_ms", "error", "throttled", "cold",
-                            "concurrent", "timestamp"}
+                            "concurrent", "timestamp", "qualifier", "version", "weighted_alias"}
+    assert (invoked["qualifier"], invoked["weighted_alias"]) == (None, False)
 
 
 def test_force_cold_start_and_health(runtime, fn):

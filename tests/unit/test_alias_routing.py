@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from labkit.emulator.runtime.alias_routing import pick, route
+from labkit.emulator.runtime.alias_routing import pick, route, route_weighted
 
 CANARY = {"AdditionalVersionWeights": {"2": 0.1}}
 
@@ -49,3 +49,21 @@ def test_route_resolves_the_drawn_version_only_for_a_weighted_alias():
     assert route(storage, v1, "plain") is v1
     assert route(storage, v1, "1") is v1
     assert route(storage, v1, None) is v1
+
+
+def test_route_says_whether_the_alias_is_weighted():
+    """Lambda publishes ExecutedVersion metrics for a weighted alias's invocations: the
+    runtime must know which invocations went through one (an emptied routing is none)."""
+    v1 = SimpleNamespace(function_name="f", version="1")
+    v2 = SimpleNamespace(function_name="f", version="2")
+    aliases = {"live": SimpleNamespace(function_version="1", routing_config={
+                   "AdditionalVersionWeights": {"2": 0.0}}),
+               "rolled-back": SimpleNamespace(function_version="1", routing_config={
+                   "AdditionalVersionWeights": {}}),
+               "plain": SimpleNamespace(function_version="1", routing_config=None)}
+    storage = _Storage(aliases, {"1": v1, "2": v2})
+    assert route_weighted(storage, v1, "live") == (v1, True)
+    assert route_weighted(storage, v1, "rolled-back") == (v1, False)
+    assert route_weighted(storage, v1, "plain") == (v1, False)
+    assert route_weighted(storage, v1, "1") == (v1, False)
+    assert route_weighted(storage, v1, None) == (v1, False)

@@ -7,6 +7,7 @@ from labkit.emulator.cloudformation.change_set_diff import (
 )
 from labkit.emulator.cloudformation.drift import _differences, _normalised
 from labkit.emulator.cloudformation.parameters import violation
+from labkit.emulator.cloudformation.static_values import Inputs, resolve
 from labkit.emulator.cloudformation.update_order import dependency_order, references
 
 
@@ -42,9 +43,67 @@ def test_a_parameter_change_reaches_resources_through_conditions():
     assert not modified(old, old, {"Other"})
 
 
+def _template(visibility, stage_default="dev", prod_when="prod"):
+    return {"Parameters": {"Stage": {"Type": "String", "Default": stage_default},
+                           "Size": {"Type": "Number", "Default": 3}},
+            "Mappings": {"Settings": {"Queue": {"Visibility": visibility}, "Table": {"Reads": 5}},
+                         "ByStage": {"dev": {"Memory": 128}, "prod": {"Memory": 256}}},
+            "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, prod_when]}}}
+
+
+QUEUE = {"Type": "AWS::SQS::Queue", "Properties": {
+    "VisibilityTimeout": {"Fn::FindInMap": ["Settings", "Queue", "Visibility"]}}}
+TABLE = {"Type": "AWS::DynamoDB::Table", "Properties": {
+    "Reads": {"Fn::FindInMap": ["Settings", "Table", "Reads"]}}}
+
+
+def test_a_new_mapping_value_modifies_what_reads_it():
+    """CreateChangeSet lists the differences of resolved values: Fn::FindInMap reads the
+    Mappings section, so a new value there changes the property that reads it, and only it."""
+    resolution = (Inputs.of(_template(30), {}), Inputs.of(_template(45), {}))
+    assert modified(QUEUE, QUEUE, set(), resolution)
+    assert changed_properties(QUEUE, QUEUE, set(), resolution) == [
+        ("VisibilityTimeout", "DirectModification")]
+    assert not modified(TABLE, TABLE, set(), resolution)
+    same = (Inputs.of(_template(30), {}), Inputs.of(_template(30), {}))
+    assert not modified(QUEUE, QUEUE, set(), same)
+
+
+def test_static_values_resolve_parameters_mappings_and_conditions_not_resources():
+    inputs = Inputs.of(_template(30), {"Stage": "prod"}, {"AWS::Region": "us-east-1"})
+    body = {"Memory": {"Fn::FindInMap": ["ByStage", {"Ref": "Stage"}, "Memory"]},
+            "Size": {"Fn::If": ["IsProd", {"Ref": "Size"}, 1]},
+            "Name": {"Fn::Sub": "${Stage}-${AWS::Region}-${Queue.Arn}-${!Literal}"},
+            "Joined": {"Fn::Join": ["/", [{"Ref": "Stage"}, {"Fn::Select": [1, ["a", "b"]]}]]},
+            "Queue": {"Ref": "Queue"}, "Arn": {"Fn::GetAtt": ["Queue", "Arn"]}}
+    assert resolve(body, inputs) == {
+        "Memory": 256, "Size": "3",
+        "Name": {"Fn::Sub": "prod-us-east-1-${Queue.Arn}-${!Literal}"},
+        "Joined": "prod/b", "Queue": {"Ref": "Queue"}, "Arn": {"Fn::GetAtt": ["Queue", "Arn"]}}
+    assert resolve({"Fn::Sub": "${Stage}-${!Literal}"}, inputs) == "prod-${Literal}"
+
+
+def test_a_changed_condition_or_default_modifies_and_a_spelling_does_not():
+    memory = {"Type": "AWS::Lambda::Function",
+              "Properties": {"MemorySize": {"Fn::If": ["IsProd", 256, 128]},
+                             "Timeout": {"Ref": "Size"}}}
+    redefined = (Inputs.of(_template(30), {"Stage": "prod"}),
+                 Inputs.of(_template(30, prod_when="production"), {"Stage": "prod"}))
+    assert changed_properties(memory, memory, set(), redefined) == [
+        ("MemorySize", "DirectModification")]
+    # the Default 3 of a Number parameter, then the value "3" passed: the same value
+    spelled = (Inputs.of(_template(30), {}), Inputs.of(_template(30), {"Size": "3"}))
+    assert not modified(memory, memory, set(), spelled)
+    new_default = (Inputs.of(_template(30), {}), Inputs.of(_template(30, "prod"), {}))
+    assert modified(memory, memory, set(), new_default)
+
+
 def test_a_missing_properties_block_is_no_change():
     assert not modified({"Type": "AWS::SNS::Topic"},
                         {"Type": "AWS::SNS::Topic", "Properties": {}}, set())
+    resolution = (Inputs.of(_template(30), {}), Inputs.of(_template(45), {}))
+    assert not modified({"Type": "AWS::SNS::Topic", "Properties": {}},
+                        {"Type": "AWS::SNS::Topic"}, set(), resolution)
 
 
 def test_replacement_follows_the_property():

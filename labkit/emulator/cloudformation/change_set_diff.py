@@ -2,17 +2,23 @@
 
 "Update behaviors of stack resources" (AWS CloudFormation User Guide): CloudFormation
 compares the submitted template and parameter values with the previous ones; a resource is
-modified when its declaration changed or when a parameter it depends on (directly, or
-through a condition) changed; each property documents whether its update requires
-replacement. moto compares declarations only, and counts a declaration it once filled in
-itself (an absent Properties) as changed.
+modified when its declaration changed or when a value it resolves changed: a parameter it
+depends on (directly, or through a condition), a Mappings value it reads through
+Fn::FindInMap, a condition's definition (static_values.py resolves both sides); each
+property documents whether its update requires replacement. moto compares declarations
+only, and counts a declaration it once filled in itself (an absent Properties) as changed.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from labkit.emulator.cloudformation.static_values import Inputs, resolve
 from labkit.emulator.cloudformation.update_order import references
+
+# ``resolution``, below: the Inputs of the stack as it is and of the submitted template
+# (before, after), or None to compare declarations and parameter references only.
+Resolution = tuple[Inputs, Inputs]
 
 # Properties whose update requires replacement ("Update requires: Replacement" on each
 # resource's page of the AWS CloudFormation User Guide). Every property of
@@ -75,8 +81,10 @@ def _conditions_in(node: Any) -> set[str]:
     return found
 
 
-def changed_properties(old: dict, new: dict, inputs: set[str]) -> list[tuple[str, str]]:
-    """(property, ChangeSource) of a resource: DirectModification or ParameterReference."""
+def changed_properties(old: dict, new: dict, inputs: set[str],
+                       resolution: Resolution | None = None) -> list[tuple[str, str]]:
+    """(property, ChangeSource) of a resource: DirectModification or ParameterReference (a
+    value changed in the template's Mappings or Conditions is a direct modification)."""
     old_props, new_props = old.get("Properties") or {}, new.get("Properties") or {}
     found = []
     for name in sorted(set(old_props) | set(new_props)):
@@ -85,13 +93,26 @@ def changed_properties(old: dict, new: dict, inputs: set[str]) -> list[tuple[str
             found.append((name, "DirectModification"))
         elif (references(new_props[name]) | _conditions_in(new_props[name])) & inputs:
             found.append((name, "ParameterReference"))
+        elif _resolves_differently({"Properties": {name: old_props[name]}},
+                                   {"Properties": {name: new_props[name]}}, resolution):
+            found.append((name, "DirectModification"))
     return found
 
 
-def modified(old: dict, new: dict, inputs: set[str]) -> bool:
+def modified(old: dict, new: dict, inputs: set[str],
+             resolution: Resolution | None = None) -> bool:
     if _canonical(old) != _canonical(new):
         return True
-    return bool((references(new) | _conditions_in(new)) & inputs)
+    if (references(new) | _conditions_in(new)) & inputs:
+        return True
+    return _resolves_differently(old, new, resolution)
+
+
+def _resolves_differently(old: dict, new: dict, resolution: Resolution | None) -> bool:
+    if resolution is None:
+        return False
+    before, after = resolution
+    return _canonical(resolve(old, before)) != _canonical(resolve(new, after))
 
 
 def change_details(resource_type: str, properties: list[tuple[str, str]]) -> dict[str, Any]:

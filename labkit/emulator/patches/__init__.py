@@ -24,6 +24,7 @@ PATCH_MODULES: list[str] = [
     "cloudwatch_alarms",
     "cloudwatch_alarm_history",  # DescribeAlarmHistory (after cloudwatch_alarms)
     "cloudwatch_emf",
+    "cloudwatch_exact_dimensions",  # a metric query reads the series with exactly its dimensions
     "lambda_metrics",       # needs the lambda_runtime component
     "sqs_event_source",
     "sqs_flat_cost",

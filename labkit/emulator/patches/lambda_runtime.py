@@ -108,6 +108,11 @@ def _http_invoke(self):
 
     function_name = unquote(self.path.rsplit("/", 2)[-2])
     qualifier = (self.querystring.get("Qualifier") or [None])[0]
+    # FunctionName may carry the qualifier ("my-function:live", or a qualified ARN): the
+    # alias still routes, and its invocations count for Resource my-function:live
+    named = function_name.split(":function:")[-1]
+    if qualifier is None and ":" in named:
+        qualifier = named.rsplit(":", 1)[-1]
     fn = self.backend.get_function(function_name, qualifier)  # moto's own 404 when missing
     raw = self.raw_body if isinstance(self.raw_body, bytes) else (self.raw_body or "").encode()
     if len(raw) > MAX_REQUEST_BYTES:

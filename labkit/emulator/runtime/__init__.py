@@ -33,7 +33,10 @@ The runtime is the server component named ``"lambda-runtime"``::
         ``fn(event: dict)`` is called after every invoke and every throttle with keys
         function_name (str), duration_ms (float), error (bool), throttled (bool),
         cold (bool), concurrent (int: the function's concurrent executions when the
-        invocation started, including itself), timestamp (float, epoch seconds).
+        invocation started, including itself), timestamp (float, epoch seconds),
+        qualifier (str | None: the alias or version invoked, None when unqualified),
+        version (str: the version that ran, or would have) and weighted_alias (bool: the
+        qualifier is an alias whose routing configuration weights an additional version).
         Listener exceptions are swallowed (printed) so they never break an invoke.
 
     runtime.force_cold_start(function_name: str) -> int
@@ -64,10 +67,11 @@ class Throttled(Exception):
     or "ConcurrentInvocationLimitExceeded".
     """
 
-    def __init__(self, reason: str, message: str = "Rate Exceeded."):
+    def __init__(self, reason: str, message: str = "Rate Exceeded.", concurrent: int = 0):
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.concurrent = concurrent   # the function's executions in flight when refused
 
 
 class FunctionNotFound(Exception):

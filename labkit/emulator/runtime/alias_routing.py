@@ -30,15 +30,22 @@ def route(lambdas, fn, qualifier: str | None):
     """moto's function model for the version this invocation runs: ``fn`` itself unless
     ``qualifier`` names an alias with a routing configuration. ``lambdas`` is moto's
     LambdaStorage (backend._lambdas)."""
+    return route_weighted(lambdas, fn, qualifier)[0]
+
+
+def route_weighted(lambdas, fn, qualifier: str | None) -> tuple:
+    """(``route``'s function model, whether ``qualifier`` names a weighted alias: one whose
+    routing configuration gives a weight to an additional version; AWS publishes its
+    metrics per ExecutedVersion too)."""
     if not qualifier or qualifier.isdigit() or qualifier.upper() == "$LATEST":
-        return fn
+        return fn, False
     try:
         alias = lambdas._get_function_aliases(fn.function_name).get(qualifier)
     except Exception:     # the function went away meanwhile: run what was resolved
-        return fn
-    if alias is None or not alias.routing_config:
-        return fn
+        return fn, False
+    if alias is None or not (alias.routing_config or {}).get("AdditionalVersionWeights"):
+        return fn, False
     version = pick(alias.function_version, alias.routing_config)
     if version == str(fn.version):
-        return fn
-    return lambdas._get_version(fn.function_name, version) or fn
+        return fn, True
+    return lambdas._get_version(fn.function_name, version) or fn, True

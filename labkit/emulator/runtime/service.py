@@ -209,11 +209,16 @@ class LambdaRuntime:
         """Run ``payload`` through moto function model ``fn``; raise Throttled when over limits."""
         request_id = request_id or str(uuid.uuid4())
         received = time.time()
-        fn = alias_routing.route(lambda_backend(fn.account_id, fn.region)._lambdas, fn, qualifier)
+        lambdas = lambda_backend(fn.account_id, fn.region)._lambdas
+        fn, weighted = alias_routing.route_weighted(lambdas, fn, qualifier)
         cfg = from_moto(fn)
         trace = self._start_trace(cfg, trace_header)
         code_dir = code_dir_for(fn, self._base_dir)
-        env, cold, concurrent = self._acquire(cfg, code_dir, fn, qualifier)
+        try:
+            env, cold, concurrent = self._acquire(cfg, code_dir, fn, qualifier)
+        except Throttled as throttled:   # raised under the lock, reported outside it
+            self._emit(cfg, 0.0, False, True, False, throttled.concurrent, qualifier, weighted)
+            raise
         try:
             if cold:
                 env.start()
@@ -228,8 +233,8 @@ class LambdaRuntime:
                 self._record_trace(trace, cfg, env, inv, result, received, cold)
         finally:
             self._release(cfg, env)
-        self._emit(cfg.name, result.duration_ms, result.function_error is not None, False,
-                   result.cold, concurrent)
+        self._emit(cfg, result.duration_ms, result.function_error is not None, False,
+                   result.cold, concurrent, qualifier, weighted)
         return result
 
     def _start_trace(self, cfg: FunctionConfig, trace_header: str | None):
@@ -285,17 +290,14 @@ class LambdaRuntime:
                 reservations[other.function_name] = int(other.reserved_concurrency)
         if cfg.name in reservations:
             if self._inflight[fid] >= reservations[cfg.name]:
-                self._throttled(cfg, "ReservedFunctionConcurrentInvocationLimitExceeded")
+                raise Throttled("ReservedFunctionConcurrentInvocationLimitExceeded",
+                                concurrent=self._inflight[fid])
             return
         unreserved_capacity = self.account_limit - sum(reservations.values())
         unreserved_inflight = sum(n for (a, r, name), n in self._inflight.items()
                                   if a == cfg.account and r == cfg.region and name not in reservations)
         if unreserved_inflight >= unreserved_capacity:
-            self._throttled(cfg, "ConcurrentInvocationLimitExceeded")
-
-    def _throttled(self, cfg: FunctionConfig, reason: str) -> None:
-        self._emit(cfg.name, 0.0, False, True, False, self._inflight[cfg.function_id])
-        raise Throttled(reason)
+            raise Throttled("ConcurrentInvocationLimitExceeded", concurrent=self._inflight[fid])
 
     def _release(self, cfg: FunctionConfig, env: Environment) -> None:
         with self._lock:
@@ -340,11 +342,12 @@ class LambdaRuntime:
                 threading.Thread(target=self._bury, args=(env,), daemon=True).start()
         self._current_fp[key] = cfg.fingerprint
 
-    def _emit(self, function_name: str, duration_ms: float, error: bool, throttled: bool,
-              cold: bool, concurrent: int) -> None:
-        event = {"function_name": function_name, "duration_ms": duration_ms, "error": error,
+    def _emit(self, cfg: FunctionConfig, duration_ms: float, error: bool, throttled: bool,
+              cold: bool, concurrent: int, qualifier: str | None, weighted: bool) -> None:
+        event = {"function_name": cfg.name, "duration_ms": duration_ms, "error": error,
                  "throttled": throttled, "cold": cold, "concurrent": concurrent,
-                 "timestamp": time.time()}
+                 "timestamp": time.time(), "qualifier": qualifier, "version": cfg.version,
+                 "weighted_alias": weighted}
         for listener in list(self._listeners):
             try:
                 listener(event)
