@@ -37,28 +37,25 @@ EMBEDDED_INTERNALS = [f"--ignore=tests/conformance/{name}.py" for name in
                       ("test_moto_fast_path", "test_dispatch_caches", "test_deferred_patches")]
 
 LANES: list[list[tuple[str, list[str]]]] = [
-    # the longest suite, from the start
-    [("grading", ["-n", "2", "--dist", "loadfile"])],
-    # of the headless notebook harness (what `make test-quick` runs a changed notebook with) only
-    # its self-test: each lesson runs once, in JupyterLab (the browser suite), every other one on
-    # the portable path
-    [("runtime-portable", ["-n", "2"]),
+    [("unit", ["-n", "2"]), ("grading", ["-n", "2", "--dist", "loadfile"])],
+    # `make lab` for real (tests/lab) here; of the headless notebook harness (what
+    # `make test-quick` runs a changed notebook with) only its self-test: each lesson runs once,
+    # in JupyterLab (the browser suite), every other one on the portable path
+    [("runtime-portable", ["-n", "2"]), ("lab", []),
      ("notebooks", [f"TARGET:{HEADLESS_TEST}[tests/notebooks/fixtures/harness_selftest.ipynb]"]),
-     ("conformance", ["-n", "2"]), ("browser", ["-n", "2"])],
-    # the short suites, `make lab` for real (tests/lab), then a real JupyterHub with a class of
-    # five (its proxy comes from .hub-tools, see Makefile; one process: the class is set up once
-    # and its tests run in order). Then MiniStack (issue 18): every lesson and solution on it.
-    # Mostly waiting (MiniStack's timers, its slower Lambda: little CPU), so at low CPU
+     ("conformance", ["-n", "2"]), ("browser", ["-n", "2"]), ("runtime", ["-n", "2"])],
+    # a real JupyterHub with a class of five (its proxy comes from .hub-tools, see Makefile); one
+    # process: the class is set up once and its tests run in order. Then MiniStack (issue 18):
+    # every lesson and solution on it, and the conformance suite as a report. Mostly waiting
+    # (MiniStack's timers, its slower Lambda: little CPU), so these run at low CPU
     # priority (LOW_PRIORITY), using the time the other lanes spend waiting. Notebooks two at a
     # time: at three, lesson 04 failed on MiniStack in 3 runs of 3 (its slower Lambda let the
     # clean run's visibility timeouts expire), which said more about our load than about MiniStack.
-    [("unit", ["-n", "2"]), ("lab", []), ("runtime", ["-n", "2"]), ("hub", []),
-     ("ministack", ["-n", "2"])],
+    [("hub", []), ("ministack", ["-n", "2"])],
     # the conformance suite on MiniStack, as a report: almost all waiting (its failing tests wait
     # out their deadlines), so from the start, beside the others, at the lowest CPU priority
     [("conformance-ministack", ["-n", "8", *EMBEDDED_INTERNALS])],
 ]
-
 
 # Suites that run a folder with extra environment: the macOS/Windows paths (LABKIT_PORTABLE=1:
 # psutil instead of /proc, no prctl, no fork, the portable runtime client instead of
