@@ -60,8 +60,13 @@ def gradebook(tmp_path_factory) -> dict[tuple[str, str], dict]:
 
 
 def _failed_checks(row: dict) -> list[str]:
-    return [f"{c['check']}{' (hidden)' if c['hidden'] else ''}: {c['observed'][:200]}"
-            for c in row["result"]["checks"] if not c["passed"]]
+    """The row's status and run (why a notebook stopped early), then each check it lost."""
+    cells = row["result"].get("cells") or {}
+    ran = {k: cells[k] for k in ("errors", "timeouts", "kernel_died_at", "runner_error",
+                                 "notebook_timed_out") if cells.get(k)}
+    return [f"status: {row['status']}; run: {json.dumps(ran)[:1500]}"] + [
+        f"{c['check']}{' (hidden)' if c['hidden'] else ''}: {c['observed'][:200]}"
+        for c in row["result"]["checks"] if not c["passed"]]
 
 
 @pytest.mark.parametrize("number", LABS)
