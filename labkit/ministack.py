@@ -59,7 +59,7 @@ class MiniStackProcess:
         # A free port is free when we look, not when MiniStack binds it: another process may
         # take it in between (CI met it with tests starting servers in parallel). When the
         # port was ours to choose, a start that exits at once is tried on another one.
-        for attempt in range(3):
+        for _ in range(3):
             if self._launch(self.requested_port or free_port(self.host), deadline):
                 return self
             if self.requested_port or self.proc.poll() is None or time.monotonic() >= deadline:
