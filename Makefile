@@ -12,10 +12,12 @@ BROWSER_TOOLS := .browser-tools
 BROWSER_STAMP := $(BROWSER_TOOLS)/.installed
 UV := $(BROWSER_TOOLS)/bin/uv
 LOCK_OUT ?= requirements.txt
+HUB_LOCK_OUT ?= requirements-hub.txt
 PORT     ?= 4566
 LAB_PORT ?= 8888
-# JupyterHub's proxy for tests/hub (configurable-http-proxy, npm; every version pinned by
-# tests/hub/proxy/package-lock.json) lives apart from the learner's venv, like .browser-tools.
+# JupyterHub for tests/hub lives apart from the learner's venv, like .browser-tools: its proxy
+# (configurable-http-proxy, npm; every version pinned by tests/hub/proxy/package-lock.json) and
+# what requirements-hub.txt adds to the venv, in .hub-tools/python (tests/hub/hub_process.py).
 HUB_TOOLS := .hub-tools
 HUB_STAMP := $(HUB_TOOLS)/.installed
 # MiniStack (LABKIT_BACKEND=ministack, and the peer `make bench` compares with) lives apart
@@ -50,8 +52,9 @@ lab: $(STAMP)
 test: $(STAMP) $(BROWSER_STAMP) $(HUB_STAMP) $(MINISTACK_STAMP)
 	$(PY) -m tests.run_suites
 
-# The inner loop (<= 3 min): unit, conformance and the notebooks your working tree changes.
-test-quick: $(STAMP)
+# The inner loop (<= 3 min): unit, conformance and the notebooks your working tree changes (uv, for
+# the unit suite's lock tests, comes with .browser-tools).
+test-quick: $(STAMP) $(BROWSER_STAMP)
 	$(PY) -m tests.run_suites --quick
 
 # From scratch: pip --target skips what already exists there (bin/, so a new tool's binary).
@@ -80,9 +83,12 @@ $(MINISTACK_STAMP): requirements-ministack.txt | $(STAMP)
 .PHONY: hub-tools
 hub-tools: $(HUB_STAMP)
 
-$(HUB_STAMP): tests/hub/proxy/package.json tests/hub/proxy/package-lock.json
+$(HUB_STAMP): tests/hub/proxy/package.json tests/hub/proxy/package-lock.json requirements-hub.txt | $(STAMP)
 	@command -v npm >/dev/null || { echo "make: tests/hub needs Node.js >= 20 and npm"; exit 1; }
+	rm -rf $(HUB_TOOLS)/python
 	mkdir -p $(HUB_TOOLS)
+	$(PY) $(PIP_INSTALL) --no-deps --target $(HUB_TOOLS)/python -r requirements-hub.txt
+	$(PY) $(COMPILE_VENV) $(HUB_TOOLS)/python
 	cp tests/hub/proxy/package.json tests/hub/proxy/package-lock.json $(HUB_TOOLS)/
 	cd $(HUB_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(HUB_STAMP)
@@ -93,8 +99,15 @@ strip-outputs: $(STAMP)
 # One lock for every platform: uv's universal resolution writes environment markers where a
 # package is platform-specific (pip freeze only knows this machine). It keeps the versions
 # already in $(LOCK_OUT) unless requirements.in moves them.
+# The hub's lock: both files compiled together (seeded with both locks, so versions stay), less
+# what requirements.txt pins (tests/hub_lock.py).
+UV_COMPILE := $(UV) pip compile --quiet --universal --python-version $(MIN_PYTHON) --custom-compile-command "make lock" --excludes requirements-excluded.txt
 lock: $(BROWSER_STAMP)
-	$(UV) pip compile --quiet --universal --python-version $(MIN_PYTHON) --custom-compile-command "make lock" --excludes requirements-excluded.txt requirements.in -o $(LOCK_OUT)
+	$(UV_COMPILE) requirements.in -o $(LOCK_OUT)
+	tmp=$$(mktemp -d) && cat $(LOCK_OUT) $(HUB_LOCK_OUT) > $$tmp/all.txt \
+	  && $(UV_COMPILE) requirements.in requirements-hub.in -o $$tmp/all.txt \
+	  && $(PY) -m tests.hub_lock $$tmp/all.txt $(LOCK_OUT) > $$tmp/hub.txt \
+	  && mv $$tmp/hub.txt $(HUB_LOCK_OUT) && rm -rf $$tmp
 
 clean:
 	rm -rf $(VENV) $(BROWSER_TOOLS) $(HUB_TOOLS) $(MINISTACK) .pytest_cache test-output

@@ -1,7 +1,7 @@
 """Robust under load: the timing-sensitive lessons and labs, with CPU hogs running beside them.
 
-    python -m bench.bench_under_load [--hogs 2] [--lessons 01,03,05,06,08,09,10,11,12]
-                                     [--labs 01,03,05,06,08,09,10,11] [--seed under-load]
+    python -m bench.bench_under_load [--hogs 2] [--lessons 01,03,05,06,08,09,10,11,12,13]
+                                     [--labs 01,03,05,06,08,09,10,11,12] [--seed under-load]
 
 Each lesson is executed headless in a fresh kernel (nbclient, as `Run All` would: it starts its
 own embedded backend); each lab's solution notebook is handed to `labkit grade` alone, as a
@@ -79,8 +79,8 @@ def main() -> int:
     parser.add_argument("--hogs", type=int, default=2)
     # the lessons and labs that wait on timers: visibility timeouts, alarm periods, sagas' timeouts,
     # bursts against concurrency and throttling limits, cold starts, connection budgets, a canary
-    parser.add_argument("--lessons", default="01,03,05,06,08,09,10,11,12")
-    parser.add_argument("--labs", default="01,03,05,06,08,09,10,11")
+    parser.add_argument("--lessons", default="01,03,05,06,08,09,10,11,12,13")
+    parser.add_argument("--labs", default="01,03,05,06,08,09,10,11,12")
     parser.add_argument("--seed", default="under-load")
     args = parser.parse_args()
     items = [("lesson", n) for n in args.lessons.split(",") if n] + \

@@ -1,8 +1,8 @@
 # The learner's image for Zero to JupyterHub (deploy/hub/z2jh/values.yaml): JupyterLab, labkit,
 # and the server extension that gives each learner's server its own embedded AWS backend.
 #   docker build -f docker/singleuser.Dockerfile -t REGISTRY/labkit-singleuser:TAG .
-# Base pinned by exact tag; Python packages by requirements.txt (it must include jupyterhub,
-# for jupyterhub-singleuser), the lock CI tests.
+# Base pinned by exact tag; Python packages by requirements.txt and requirements-hub.txt
+# (jupyterhub, for jupyterhub-singleuser), the locks CI tests.
 FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,8 +16,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/labkit
-COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+COPY requirements.txt requirements-hub.txt ./
+RUN pip install --no-cache-dir -r requirements.txt -r requirements-hub.txt
 COPY pyproject.toml README.md ./
 COPY labkit ./labkit
 RUN pip install --no-cache-dir --no-deps .

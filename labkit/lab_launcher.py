@@ -30,7 +30,8 @@ from pathlib import Path
 import psutil
 
 from labkit.backends import DEFAULT_REGION, fetch_json
-from labkit.emulator.server import DEFAULT_HOST, ServerProcess, port_is_free
+from labkit.emulator.server import DEFAULT_HOST, ServerProcess
+from labkit.isolation.ports import port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_PORT_BUSY = 2

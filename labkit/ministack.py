@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ import time
 import urllib.request
 from importlib import metadata
 from pathlib import Path
+
+from labkit.isolation.ports import free_port
 
 HOME = Path(__file__).resolve().parent.parent / ".ministack"
 HEALTH_PATH = "/_ministack/health"
@@ -28,12 +29,6 @@ def installed_version(home: Path = HOME) -> str | None:
     """MiniStack's version in home, or None when `make ministack` has not installed it."""
     found = list(metadata.distributions(name="ministack", path=[str(home)]))
     return found[0].version if found else None
-
-
-def free_port(host: str = DEFAULT_HOST) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 class MiniStackProcess:

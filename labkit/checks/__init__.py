@@ -29,6 +29,8 @@ LAB_MODULES: dict[str, str] = {
     "09": "labkit.checks.lab_09_concurrency_backpressure",
     "10": "labkit.checks.lab_10_front_door",
     "11": "labkit.checks.lab_11_data_layer",
+    "12": "labkit.checks.lab_12_infrastructure_as_code",
+    "13": "labkit.checks.lab_13_testing_serverless_code",
     "99": "labkit.checks.lab_99_example",
 }
 

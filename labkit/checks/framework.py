@@ -37,13 +37,16 @@ class Mismatch(Exception):
         self.observed, self.expected = observed, expected
 
 
+INCONCLUSIVE = "inconclusive: "   # how an observation the machine may have spoiled begins
+
+
 class Inconclusive(Mismatch):
     """What a scenario observed may have been caused by the machine (an invocation slowed past
     a timeout, a race that never happened), not by the code under test: the scenario runs
     again, and is reported inconclusive (no points) only if that happens every time."""
 
     def __init__(self, observed: str, expected: str):
-        super().__init__(f"inconclusive: {observed}", expected)
+        super().__init__(f"{INCONCLUSIVE}{observed}", expected)
 
 
 SCENARIO_TRIES = 2   # an inconclusive scenario runs this often before it is reported
@@ -259,13 +262,26 @@ def _try_scenario(spec: CheckSpec, params: dict[str, Any], target: Target) -> di
     except Mismatch as m:
         outcome.update(observed=m.observed, expected=m.expected)
     except Exception as exc:  # noqa: BLE001 - learner code misbehaving must not crash checks
-        outcome.update(observed=f"the check could not complete: {type(exc).__name__}: {exc}",
+        dropped = _dropped_by_the_backend(exc)
+        outcome.update(observed=f"{INCONCLUSIVE if dropped else ''}the check could not complete: "
+                                f"{type(exc).__name__}: {exc}",
                        expected="the scenario to run to the end",
                        traceback=traceback.format_exc(limit=5))
+        if dropped:
+            outcome["inconclusive"] = True
     finally:
         scenario.close()
     outcome["evidence"] = scenario.evidence
     return outcome
+
+
+def _dropped_by_the_backend(exc: Exception) -> bool:
+    """The backend closed a connection before answering one of the check's own calls: its idle
+    limit racing a pooled connection reused at that moment (RFC 9112, 9.3.1), a window a busy
+    machine widens (make test run 17b). The machine's doing, not the learner's: run it again."""
+    from botocore.exceptions import ConnectionClosedError
+
+    return isinstance(exc, ConnectionClosedError)
 
 
 def hidden_params(spec: CheckSpec, seed: str) -> list[dict[str, Any]]:

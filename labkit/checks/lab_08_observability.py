@@ -37,7 +37,8 @@ What the checks protect:
     handlers wrote for the failed orders, and the Insights query (StartQuery) returns exactly
     one row per failed request with its correlation_id; neither may take the look-alikes: the
     runtime's report of an unhandled error, an error logged while an environment starts, a
-    retried hiccup logged as a WARNING with its exception.
+    retried hiccup logged as a WARNING with its exception;
+  * task 5, in lab_08_traces_alarms.py: the rejected orders in X-Ray traces, an error-rate alarm.
 """
 from __future__ import annotations
 
@@ -63,12 +64,14 @@ LAB = Lab(
         "task-2": "One correlation id from the edge through every hop",
         "task-3": "The full path of a failed request, from its id",
         "task-4": "The failed orders, the CloudWatch way: a filter pattern and an Insights query",
+        "task-5": "The failed orders in the traces, and an alarm on the error rate",
     },
     lesson_sections={
         "task-1": "1 · The pipeline and its structured logs",
         "task-2": "7 · Trace one failed order end to end, from one id",
         "task-3": "5 · Logs Insights: one query over every log group",
         "task-4": "3 · The failed orders, found with a filter pattern",
+        "task-5": "6 · Traces: one request as a timeline",
     },
 )
 QUERY_TIMEOUT_S = 30.0       # the query's first call imports pandas
@@ -82,7 +85,6 @@ def _line_id(line: Any) -> str | None:
 def _show(line: Any, limit: int = 160) -> str:
     text = json.dumps(line) if isinstance(line, dict) else repr(line)
     return text if len(text) <= limit else text[:limit] + "..."
-
 
 
 PUBLIC_REQUESTS = [
@@ -144,7 +146,7 @@ def json_lines(s: Scenario) -> None:
                 "uuid4; return it in the response headers as x-correlation-id and send it as the "
                 'SQS message attribute "correlation_id" (DataType String).',
            public={"requests": PUBLIC_REQUESTS},
-           hidden=lambda r: {"requests": request_mix(r, r.randint(3, 6), 0, 0, r.randint(1, 2))})
+           hidden=lambda r: {"requests": request_mix(r, r.randint(4, 6), 0, 0, 2, both_cases=True)})
 def id_at_the_edge(s: Scenario) -> None:
     pipeline = Pipeline(s)
     returned: dict[str, str] = {}
@@ -254,13 +256,10 @@ def failed_request_path(s: Scenario) -> None:
     fn = s.function({"LABKIT_HANDLER_NAME": "query"}, timeout_s=QUERY_TIMEOUT_S)
     answer = fn.invoke({"log_groups": run.log_groups(s.params["group_order"]),
                         "correlation_id": correlation_id})
-    s.evidence["asked"], s.evidence["expected_event_ids"] = correlation_id, want
-    s.evidence["answer"] = answer.as_evidence()
+    s.evidence.update(asked=correlation_id, expected_event_ids=want, answer=answer.as_evidence())
     got = answer.payload if answer.ok else None
-    s.expect(isinstance(got, list),
-             observed=f"the query answered {answer.describe()[:300]}",
-             expected="request_path(frame, correlation_id) to return rows of the frame "
-                      "(with its event_id column)")
+    s.expect(isinstance(got, list), observed=f"the query answered {answer.describe()[:300]}",
+             expected="request_path(frame, correlation_id) to return rows of the frame (with its event_id column)")
     got = [str(e) for e in got]
     messages = {e["eventId"]: e["message"] for events in run.log_groups(list(HOPS)).values()
                 for e in events}
@@ -272,6 +271,9 @@ def failed_request_path(s: Scenario) -> None:
     s.expect(not extra, observed=f"{len(extra)} lines that are not the request's, e.g. "
              f"{messages.get(extra[0], extra[0] if extra else '')[:160] if extra else ''}",
              expected=f"only the {len(want)} lines of request {correlation_id}")
+    twice = [e for e in dict.fromkeys(got) if got.count(e) > 1]
+    s.expect(not twice, f"lines given more than once, e.g. {messages.get(twice[0] if twice else '', '?')[:120]}",
+             "each of the request's lines once")
     s.expect(got == want, observed="the right lines in another order (first out of place: "
              f"{messages.get(next((g for g, w in zip(got, want) if g != w), ''), '')[:120]})",
              expected="time order, across log groups and streams")
@@ -392,3 +394,6 @@ def failed_orders_query(s: Scenario) -> None:
                       f"{got.count(twice[0]) if twice else 0} rows",
              expected="one row per failed request (a failed request is retried: it has "
                       "several error lines)")
+
+
+from labkit.checks import lab_08_traces_alarms  # noqa: E402,F401  task 5's checks (it imports LAB)

@@ -208,8 +208,10 @@ def failed_ids(result: Invocation, messages: list[dict[str, Any]]) -> set[str]:
 
 
 def request_mix(r: random.Random, count: int, fail_orders: int, fail_notify: int,
-              callers: int) -> list[dict[str, Any]]:
-    """A seeded mix: some callers send their own id, some orders fail at a hop."""
+              callers: int, both_cases: bool = False) -> list[dict[str, Any]]:
+    """A seeded mix: some callers send their own id, some orders fail at a hop. both_cases
+    (callers >= 2): the callers' headers are spelled both ways, so that a handler that reads
+    the header name case-sensitively misses one of them in every scenario."""
     run = r.randrange(10**6)
     kinds = ["orders"] * fail_orders + ["notify"] * fail_notify
     kinds += [None] * (count - len(kinds))
@@ -223,4 +225,8 @@ def request_mix(r: random.Random, count: int, fail_orders: int, fail_notify: int
         caller = f"client-{r.randrange(16**12):012x}" if i in with_caller else None
         requests.append({"order": order, "caller_id": caller,
                          "header": r.choice(["X-Correlation-Id", "x-correlation-id"])})
+    if both_cases:
+        spellings = r.sample(["X-Correlation-Id", "x-correlation-id"], 2)
+        for n, request in enumerate(q for q in requests if q["caller_id"]):
+            request["header"] = spellings[n % 2]
     return requests

@@ -43,11 +43,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from labkit.checks.framework import Inconclusive, Lab, Scenario
-from labkit.deploy import deploy_function
-from labkit.lessons import read_json_lines, read_log_messages
-from labkit.lessons.backpressure_lesson import FixedCapacityApi
-from labkit.lessons.concurrency import peak_concurrency
+from labkit.checks.framework import Lab, Mismatch, Scenario
+from labkit.checks.lab_09_drain import (  # noqa: F401  (WORKER_SOURCE, nominal_drain_s: the notebooks')
+    BATCH_SIZE, LATE_READ_S, POLL_S, SETTLE_TIMEOUT_S, WORKER_SOURCE, Drain, allowed_concurrency,
+    allowed_drain_s, deadline_s, nominal_drain_s)
+from labkit.lessons import read_json_lines
 from labkit.lessons.polling import wait_until
 
 LAB = Lab(
@@ -64,189 +64,6 @@ LAB = Lab(
         "task-3": "3 · What throttling does to each kind of invocation",
     },
 )
-BATCH_SIZE = 10
-FUNCTION_TIMEOUT_S = 5     # a batch takes ~0.5-1 s; a 2-core machine grading a class can be 3x slower
-VISIBILITY_TIMEOUT_S = 6 * FUNCTION_TIMEOUT_S   # the 6x rule of lesson 01
-CONFIGURE_TIMEOUT_S = 60.0
-SETTLE_TIMEOUT_S = 240.0                    # everything served, on a very loaded machine
-DEADLINE_FACTOR, DEADLINE_SLACK_S = 1.5, 4.0
-POLL_S = 0.5            # many scenarios poll one backend side by side: not more often than this
-
-WORKER_SOURCE = '''
-import json, os, time, urllib.error, urllib.request
-from concurrent.futures import ThreadPoolExecutor
-
-DOWNSTREAM = os.environ["DOWNSTREAM_URL"]
-CONNECTIONS = int(os.environ["CONNECTIONS"])
-pool = ThreadPoolExecutor(CONNECTIONS)
-
-
-def call(message_id, part):
-    request = urllib.request.Request(f"{DOWNSTREAM}/work?id={message_id}-{part}")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            response.read()
-        return True
-    except (urllib.error.HTTPError, OSError):
-        return False
-
-
-def process(message_id):
-    """One message = CONNECTIONS downstream calls at the same time (e.g. fetch and write).
-    Every call ends before the next message: all() over the map would stop at the first
-    failure and leave the others in flight, holding more connections than CONNECTIONS."""
-    return all(list(pool.map(lambda part: call(message_id, part), range(CONNECTIONS))))
-
-
-def handler(event, context):
-    started = time.time()
-    replay = "Records" not in event          # invoked directly with old orders, not by the mapping
-    records = [{"messageId": m} for m in event["replay"]] if replay else event["Records"]
-    failed = [r["messageId"] for r in records if not process(r["messageId"])]
-    print(json.dumps({"kind": "invocation", "started": started, "ended": time.time(),
-                      "replay": replay, "messages": len(records), "failed": len(failed)}))
-    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
-'''
-
-
-def allowed_concurrency(params: dict[str, Any]) -> int:
-    """Executions the downstream can take at once: whole executions' worth of connections."""
-    return params["capacity"] // params["connections"]
-
-
-def nominal_drain_s(params: dict[str, Any]) -> float:
-    """The model: batches / concurrency x seconds per batch, at the allowed concurrency."""
-    batches = math.ceil(params["backlog"] / BATCH_SIZE)
-    return batches / allowed_concurrency(params) * BATCH_SIZE * params["service_s"]
-
-
-def deadline_s(params: dict[str, Any]) -> float:
-    return round(DEADLINE_FACTOR * nominal_drain_s(params) + DEADLINE_SLACK_S, 1)
-
-
-class _Drain:
-    """One scenario's world: downstream, worker, queue filled with the backlog."""
-
-    def __init__(self, s: Scenario):
-        self.s, self.p = s, s.params
-        self.lam, self.sqs, self.logs = s.client("lambda"), s.client("sqs"), s.client("logs")
-        self.api = FixedCapacityApi(self.p["capacity"], service_time_s=self.p["service_s"]).start()
-        s.on_cleanup(self.api.stop)
-        self.worker = f"{s.namespace}-worker"[:64]
-        deploy_function(self.lam, self.worker, WORKER_SOURCE, Timeout=FUNCTION_TIMEOUT_S,
-                        Environment={"Variables": {"DOWNSTREAM_URL": self.api.url,
-                                                   "CONNECTIONS": str(self.p["connections"])}})
-        s.on_cleanup(self._delete_worker)
-        s.on_failure_ask(self._unless_a_batch_timed_out)
-        self.queue_url = self.sqs.create_queue(
-            QueueName=f"{s.namespace}-backlog"[:80],
-            Attributes={"VisibilityTimeout": str(VISIBILITY_TIMEOUT_S)})["QueueUrl"]
-        s.on_cleanup(lambda: self.sqs.delete_queue(QueueUrl=self.queue_url))
-        self.queue_arn = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        for start in range(0, self.p["backlog"], 10):
-            self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(i), "MessageBody": json.dumps({"n": start + i})}
-                for i in range(min(10, self.p["backlog"] - start))])
-        self.since = time.time() - 1
-
-    def _unless_a_batch_timed_out(self) -> None:
-        """A batch that ran out of the function's timeout (about 1 s of work against 5 s: a
-        machine too loaded to run it) comes back only after the visibility timeout, and its
-        executions' downstream calls may outlive them: what the scenario measured then says
-        more about the machine than about the configuration. Run it again."""
-        timed_out = sum("Task timed out" in event["message"]
-                        for event in read_log_messages(self.logs, self.worker, self.since))
-        if timed_out:
-            raise Inconclusive(f"{timed_out} batch(es) of the worker timed out after "
-                               f"{FUNCTION_TIMEOUT_S} s (the machine was too slow?)",
-                               "every batch done within the function's timeout")
-
-    def _delete_worker(self) -> None:
-        for mapping in self.lam.list_event_source_mappings(FunctionName=self.worker)["EventSourceMappings"]:
-            self.lam.delete_event_source_mapping(UUID=mapping["UUID"])
-        self.lam.delete_function(FunctionName=self.worker)
-        self.logs.delete_log_group(logGroupName=f"/aws/lambda/{self.worker}")
-
-    def configure(self) -> float:
-        """Call the learner's configure; return when it did (the drain clock starts there)."""
-        fn = self.s.function({"LABKIT_HANDLER_NAME": "configure"}, timeout_s=CONFIGURE_TIMEOUT_S)
-        event = {"function_name": self.worker, "queue_arn": self.queue_arn,
-                 "downstream_capacity": self.p["capacity"],
-                 "connections_per_execution": self.p["connections"],
-                 "backlog": self.p["backlog"], "deadline_s": deadline_s(self.p)}
-        answer = fn.invoke(event)
-        configured = time.time()
-        self.s.evidence["configure"] = answer.as_evidence()
-        self.s.expect(answer.ok, observed=f"configure answered {answer.describe()}",
-                      expected='{"mapping_uuid": ...} without an error')
-        mappings = self.lam.list_event_source_mappings(FunctionName=self.worker)["EventSourceMappings"]
-        self.s.evidence["mappings"] = [{k: m.get(k) for k in ("UUID", "BatchSize", "ScalingConfig",
-                                                              "FunctionResponseTypes")} for m in mappings]
-        concurrency = self.lam.get_function_concurrency(FunctionName=self.worker)
-        self.s.evidence["reserved_concurrency"] = concurrency.get("ReservedConcurrentExecutions")
-        self.s.expect(any(m["EventSourceArn"] == self.queue_arn for m in mappings),
-                      observed=f"{len(mappings)} event source mapping(s) from the backlog queue "
-                               f"to {self.worker}",
-                      expected="configure creates the mapping from event['queue_arn'] to "
-                               "event['function_name']")
-        return configured
-
-    def left(self) -> int:
-        counts = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=[
-            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-        return sum(int(v) for v in counts.values())
-
-    def in_flight(self) -> int:
-        return int(self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=[
-            "ApproximateNumberOfMessagesNotVisible"])["Attributes"]["ApproximateNumberOfMessagesNotVisible"])
-
-    def wait_drained(self, configured: float) -> float:
-        """Seconds from configure to an empty queue (nothing visible or in flight)."""
-        wait_until(lambda: self.left() == 0, timeout=SETTLE_TIMEOUT_S, interval=POLL_S,
-                   what="the backlog to drain")
-        return time.time() - configured
-
-    def invocations(self, replays: int = 0):
-        """The worker's invocation lines, once the log shows every message of the backlog
-        processed and every replay run (log lines arrive asynchronously)."""
-        def complete():
-            lines = read_json_lines(self.logs, self.worker, self.since, kind="invocation")
-            if not len(lines):
-                return None
-            from_queue = lines[~lines["replay"].astype(bool)]
-            processed = int((from_queue["messages"] - from_queue["failed"]).sum())
-            ran = int(lines["replay"].astype(bool).sum())
-            return (lines,) if processed >= self.p["backlog"] and ran >= replays else None
-        return wait_until(complete, timeout=SETTLE_TIMEOUT_S, interval=2 * POLL_S,
-                          what="the worker's invocation logs")[0]
-
-    def permitted_concurrency(self) -> float:
-        """Executions the configuration lets Lambda run at once for this worker: the mapping's
-        MaximumConcurrency, capped by the function's reserved concurrency (inf when unset).
-        A short run on a busy machine may not reach this peak, so it is checked as well."""
-        mappings = self.lam.list_event_source_mappings(FunctionName=self.worker)["EventSourceMappings"]
-        mapping_cap = sum(float(m.get("ScalingConfig", {}).get("MaximumConcurrency") or "inf")
-                          for m in mappings)  # each mapping scales on its own
-        return min(mapping_cap, self.reserved_concurrency())
-
-    def measure(self, lines) -> dict[str, Any]:
-        stats = self.api.stats()
-        result = {"peak_concurrency": peak_concurrency(zip(lines["started"], lines["ended"])),
-                  "invocations": len(lines), "overload_errors": stats["overloaded"],
-                  "downstream_peak_connections": stats["peak_in_flight"],
-                  "allowed_concurrency": allowed_concurrency(self.p)}
-        self.s.evidence["measured"] = result
-        return result
-
-    def reserved_concurrency(self) -> float:
-        """The function's reserved concurrency (inf when unset): the one cap on every caller,
-        a replay job invoking it directly included."""
-        reserved = self.lam.get_function_concurrency(FunctionName=self.worker).get(
-            "ReservedConcurrentExecutions")
-        return float("inf") if reserved is None else float(reserved)
-
-
 # -- hidden parameters ---------------------------------------------------------------------
 
 def _world(r: random.Random, allowed: list[int], connections: list[int], backlogs: tuple[int, int],
@@ -282,17 +99,21 @@ def _hidden_deadline(r: random.Random) -> dict[str, Any]:
            public={"capacity": 5, "connections": 2, "backlog": 100, "service_s": 0.05},
            hidden=_hidden_peak, hidden_count=1)
 def peak_within_limit(s: Scenario) -> None:
-    drain = _Drain(s)
-    drain.wait_drained(drain.configure())
-    m = drain.measure(drain.invocations())
+    drain = Drain(s)
+    configured = drain.configure()
+    # the behaviour, not the arithmetic that gets there (that is the task)
+    allowed = allowed_concurrency(s.params)
+    within = (f"at most {allowed} executions at once: each holds "
+              f"{s.params['connections']} of the downstream's {s.params['capacity']} connections")
+    # read back before the drain: a configuration that lets too many run fails now, not after
+    # minutes of overloaded batches coming back one visibility timeout at a time
     permitted = drain.permitted_concurrency()
     s.evidence["permitted_concurrency"] = permitted
-    # the behaviour, not the arithmetic that gets there (that is the task)
-    within = (f"at most {m['allowed_concurrency']} executions at once: each holds "
-              f"{s.params['connections']} of the downstream's {s.params['capacity']} connections")
-    s.expect(permitted <= m["allowed_concurrency"],
+    s.expect(permitted <= allowed,
              observed=f"the configuration lets {permitted:g} executions run at once",
              expected=within)
+    drain.wait_drained(configured)
+    m = drain.measure(drain.invocations())
     s.expect(m["peak_concurrency"] <= m["allowed_concurrency"],
              observed=f"peak of {m['peak_concurrency']} concurrent executions "
                       f"({m['downstream_peak_connections']} connections at the downstream, "
@@ -302,7 +123,7 @@ def peak_within_limit(s: Scenario) -> None:
 
 # -- task 2 ----------------------------------------------------------------------------------
 
-def _replay(drain: _Drain, orders: list[str]) -> bool:
+def _replay(drain: Drain, orders: list[str]) -> bool:
     """One synchronous replay call, retried while Lambda throttles it. True when it ran to the
     end (it logged its invocation line); False when the function failed, e.g. timed out on a
     very loaded machine (the downstream still counted whatever it did)."""
@@ -329,8 +150,20 @@ def _replay(drain: _Drain, orders: list[str]) -> bool:
            public={"capacity": 6, "connections": 2, "backlog": 150, "service_s": 0.1, "replays": 6},
            hidden=_hidden_replays, hidden_count=1)
 def no_overload_errors(s: Scenario) -> None:
-    drain = _Drain(s)
+    drain = Drain(s)
     configured = drain.configure()
+    # A busy machine may overlap fewer replays than a design lets run: the observed errors
+    # alone could pass a cap that is too high, so the cap every caller meets is read back too,
+    # first (a cap that is too high fails now, not after the overloaded backlog drained).
+    allowed = allowed_concurrency(s.params)
+    reserved = drain.reserved_concurrency()
+    s.evidence["reserved_concurrency"] = None if reserved == float("inf") else reserved
+    s.expect(reserved <= allowed,
+             observed=("no reserved concurrency: a direct caller is not capped" if reserved == float("inf")
+                       else f"reserved concurrency {reserved:g}: that many executions may run at once"),
+             expected=f"at most {allowed} executions for every caller, the "
+                      f"replay job included ({s.params['connections']} of the downstream's "
+                      f"{s.params['capacity']} connections each)")
     # an operator's replay job sends batches of old orders while the queue drains (once the
     # pollers are busy), all at once, retrying a throttled call (429) like any careful client
     wait_until(lambda: drain.in_flight() > 0 or drain.left() == 0, timeout=SETTLE_TIMEOUT_S,
@@ -348,16 +181,6 @@ def no_overload_errors(s: Scenario) -> None:
                       f"{m['peak_concurrency']} executions",
              expected=f"none: at most {s.params['capacity']} connections, i.e. "
                       f"{m['allowed_concurrency']} executions counting the replays")
-    # A busy machine may overlap fewer replays than a design lets run: the observed errors
-    # alone could pass a cap that is too high, so the cap every caller meets is read back too.
-    reserved = drain.reserved_concurrency()
-    s.evidence["reserved_concurrency"] = None if reserved == float("inf") else reserved
-    s.expect(reserved <= m["allowed_concurrency"],
-             observed=("no reserved concurrency: a direct caller is not capped" if reserved == float("inf")
-                       else f"reserved concurrency {reserved:g}: that many executions may run at once"),
-             expected=f"at most {m['allowed_concurrency']} executions for every caller, the "
-                      f"replay job included ({s.params['connections']} of the downstream's "
-                      f"{s.params['capacity']} connections each)")
 
 
 # -- task 3 ----------------------------------------------------------------------------------
@@ -371,18 +194,41 @@ def no_overload_errors(s: Scenario) -> None:
            public={"capacity": 6, "connections": 1, "backlog": 300, "service_s": 0.1},
            hidden=_hidden_deadline, hidden_count=1)
 def drained_in_time(s: Scenario) -> None:
-    drain = _Drain(s)
+    drain = Drain(s)
     configured = drain.configure()
-    drain_s = drain.wait_drained(configured)
+    # Waiting for the queue to empty could take minutes for a configuration that throttles
+    # (a throttled batch returns after the visibility timeout). Measured progress says sooner:
+    # once twice the deadline as measured so far has passed, the drain is late whatever the
+    # machine's speed (the margin covers batches that run slower later on).
+    progress = {"read_at": 0.0, "allowed_s": math.inf}
+
+    def drained_or_late() -> str | None:
+        if drain.left() == 0:
+            return "drained"
+        now = time.time()
+        if now - configured > 2 * deadline_s(s.params) and now - progress["read_at"] >= LATE_READ_S:
+            lines = read_json_lines(drain.logs, drain.worker, drain.since, kind="invocation")
+            progress.update(read_at=now, allowed_s=allowed_drain_s(s.params, lines, configured)[0])
+        return "late" if now - configured > 2 * progress["allowed_s"] else None
+
+    verdict = wait_until(drained_or_late, timeout=SETTLE_TIMEOUT_S, interval=POLL_S,
+                        what="the backlog to drain")
+    drain_s = time.time() - configured
+    if verdict == "late":
+        left = drain.left()
+        s.evidence["deadline"] = {"nominal_s": deadline_s(s.params),
+                                  "allowed_s": round(progress["allowed_s"], 1),
+                                  "gave_up_after_s": round(drain_s, 1), "messages_left": left}
+        raise Mismatch(f"{left} of {s.params['backlog']} messages still queued {drain_s:.0f} s "
+                       f"after configure: more than twice the {progress['allowed_s']:.1f} s this "
+                       "machine allows, as measured from the batches so far (too little "
+                       "concurrency drains slowly; a throttled batch comes back only after the "
+                       "visibility timeout)",
+                       f"the backlog drained within {progress['allowed_s']:.1f} s (deadline "
+                       f"{deadline_s(s.params)} s, stretched by how slowly batches ran here)")
     lines = drain.invocations()
     m = drain.measure(lines)
-    # emulated time on a shared machine: stretch (never shorten) the deadline by how much slower
-    # full batches ran than nominal, and add how long the first execution took to start
-    full = lines[(lines["messages"] == BATCH_SIZE) & (lines["failed"] == 0)]
-    batch_s = float((full["ended"] - full["started"]).median()) if len(full) else 0.0
-    stretch = max(1.0, batch_s / (BATCH_SIZE * s.params["service_s"]))
-    startup_s = max(0.0, float(lines["started"].min()) - configured)
-    allowed = deadline_s(s.params) * stretch + startup_s
+    allowed, stretch, startup_s = allowed_drain_s(s.params, lines, configured)
     s.evidence["deadline"] = {"nominal_s": deadline_s(s.params), "stretch": round(stretch, 2),
                               "startup_s": round(startup_s, 1), "allowed_s": round(allowed, 1),
                               "drain_s": round(drain_s, 1)}

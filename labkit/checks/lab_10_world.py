@@ -3,9 +3,10 @@ deployed as Lambda functions behind HTTP APIs (Lambda proxy, payload 2.0) on the
 
 The provider is an HTTP service in the checking process (like lab 09's downstream): POST
 /charge with a JSON order records the charge when it *arrives* (that is what the customer
-pays) and answers after the order's hang time; while the provider is held, every charge waits
-until it is released (what a slow or stuck dependency does to whoever calls it
-synchronously).
+pays) and answers at once, or, for a hanging order, once the check lets its hangs go (after the
+client's resends: the race a gateway timeout opens is then there however slow the machine);
+while the provider is held, every charge waits until it is released (what a slow or stuck
+dependency does to whoever calls it synchronously).
 """
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ from labkit.lessons import front_door_apis as apis
 from labkit.lessons.front_door_lesson import invoke_url
 
 HOLD_LIMIT_S = 60.0     # a held provider lets go after this, whatever happens to the check
+HANG_LIMIT_S = 20.0     # a hanging order's charge answers after this at the latest: below the
+                        # 30 s the given charge() waits and the function's timeout
 
 
 class Provider:
     """A payment provider that counts charges per order id."""
 
-    def __init__(self, hang_s: dict[str, float] | None = None):
-        self.hang_s = dict(hang_s or {})
+    def __init__(self, hanging: set[str] | frozenset[str] = frozenset()):
+        self.hanging = set(hanging)   # order ids whose charge hangs until release_hanging()
+        self._hangs_over = threading.Event()
         self._lock = threading.Lock()
         self._charges: list[dict[str, Any]] = []
         self._released = threading.Event()
@@ -42,9 +46,10 @@ class Provider:
                     order = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
                     order = {}
-                delay = owner._record(order if isinstance(order, dict) else {})
+                hangs = owner._record(order if isinstance(order, dict) else {})
                 owner._released.wait(HOLD_LIMIT_S)
-                time.sleep(delay)
+                if hangs:
+                    owner._hangs_over.wait(HANG_LIMIT_S)
                 body = json.dumps({"charged": True}).encode()
                 try:
                     self.send_response(200)
@@ -69,20 +74,24 @@ class Provider:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def _record(self, order: dict[str, Any]) -> float:
+    def _record(self, order: dict[str, Any]) -> bool:
+        """Note the charge; whether it hangs."""
         with self._lock:
             held = not self._released.is_set()
             self.held_charges += held
             self._charges.append({"order_id": str(order.get("order_id")),
                                   "amount": order.get("amount"), "at": time.time(),
                                   "held": held})
-            return float(self.hang_s.get(str(order.get("order_id")), 0.0))
+            return str(order.get("order_id")) in self.hanging
 
     def hold(self) -> None:
         self._released.clear()
 
     def release(self) -> None:
         self._released.set()
+
+    def release_hanging(self) -> None:
+        self._hangs_over.set()
 
     def charges(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -96,6 +105,7 @@ class Provider:
 
     def stop(self) -> None:
         self.release()
+        self.release_hanging()
         self._server.shutdown()
         self._server.server_close()
 

@@ -137,6 +137,12 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
           "failed-orders-pattern"),
         R("task-4", "**one row per failed request**, with that request's id in a field named "
                     "`correlation_id`", "failed-orders-query"),
+        R("task-5", "give **each record** a subsegment of its own", "failed-order-traces"),
+        R("task-5", "finds the traces in which `orders` rejected an order, and no other trace",
+          "failed-order-traces"),
+        R("task-5", "**ALARM when more than 10 % of one period's invocations fail**",
+          "error-rate-alarm"),
+        R("task-5", "Only the burst may page.", "error-rate-alarm"),
     ),
     "09": (
         R("task-1", "the worker never runs more executions at once than the downstream's "
@@ -172,6 +178,44 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
         R("task-3", "**exactly** that customer's orders in the range, with **no Scan**",
           "range-without-scan"),
         R("task-3", "DynamoDB **reads no item outside the answer**", "range-without-scan"),
+    ),
+    "12": (
+        R("task-1", "with **partial batch responses**", "two-stages"),
+        R("task-1", "the orders queue **redrives to the dead-letter queue of its own stack**",
+          "two-stages"),
+        R("task-1", "its **visibility timeout is at least six times the function's timeout**",
+          "two-stages"),
+        R("task-1", "**each stage has resources of its own**, and **the same settings in every "
+                    "stage**", "two-stages"),
+        R("task-2", "**the properties whose live value differs from what the stack's template "
+                    "sets, as the stack is now**", "surviving-drift"),
+        R("task-3", "**watch the alarm for `bake_s` seconds**", "bad-release-stopped"),
+        R("task-3", "on ALARM **roll back**: the alias on the old version alone, no weight to "
+                    "the new one, the alias kept for its callers", "bad-release-stopped"),
+        R("task-3", "on **the new version's own errors**", "good-release-promoted"),
+        R("task-3", "if the bake time passes quietly, **promote**: the alias on the new version "
+                    "alone", "good-release-promoted"),
+    ),
+    "13": (
+        R("task-1", "Your tests must **pass on the correct code and fail on every bug**",
+          "unit-tests"),
+        R("task-1", "**run with no backend**", "unit-tests"),
+        R("task-1", "**a wrong price**, in particular at the edge of the group rate and in its "
+                    "rounding", "unit-tests"),
+        R("task-1", "**a booking that should be refused but is accepted**, or refused after "
+                    "something was saved or published", "unit-tests"),
+        R("task-1", "**a batch answer that names the wrong records**, or a batch that stops at "
+                    "the first bad record", "unit-tests"),
+        R("task-1", "a reworded error message is not a bug", "unit-tests"),
+        R("task-2", "save a `Booking` with `DynamoBookingStore` in **a table built from "
+                    "`TABLE_DEFINITION`**", "integration-tests"),
+        R("task-2", "**read it back from the queue as JSON**", "integration-tests"),
+        R("task-2", "**makes its own table or queue, named with `TEST_PREFIX`, and deletes it**",
+          "integration-tests"),
+        R("task-3", "**one notification per good booking**", "end-to-end-test"),
+        R("task-3", "**exactly the bad booking on the dead-letter queue**", "end-to-end-test"),
+        R("task-3", "**Poll with a deadline**", "end-to-end-test"),
+        R("task-3", "Read the names **from the environment**", "end-to-end-test"),
     ),
     "99": (
         R("task-1", "store `{\"order_id\", \"status\": \"charged\", \"charge_id\"}`",

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sys
 
-from labkit.emulator.server import DEFAULT_HOST, DEFAULT_PORT, port_is_free, serve_forever
+from labkit.emulator.server import DEFAULT_HOST, DEFAULT_PORT, serve_forever
+from labkit.isolation.ports import port_is_free
 
 HELP = "Run the embedded AWS backend (moto + patches + a real Lambda runtime) on one port."
 

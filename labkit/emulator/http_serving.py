@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import email.parser
 import http.client
-import re
 import functools
+import re
+import select
 import socket
 import time
 from email.utils import formatdate
@@ -40,6 +41,23 @@ def keep_alive_handler():
         def setup(self) -> None:
             super().setup()
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def handle_one_request(self) -> None:
+            # The idle limit races a client that reuses the connection at that very moment
+            # (RFC 9112, 9.3.1): its request is on the socket when the read times out, and
+            # closing would drop it unanswered ("Remote end closed connection"). Under load
+            # the window is as wide as the wait for the GIL after the timeout. So a request
+            # already waiting is served; only a connection with nothing to read is closed.
+            try:
+                self.rfile.peek(1)   # the next request, or the idle limit
+            except TimeoutError:
+                if not request_waiting(self.connection):
+                    self.close_connection = True
+                    return
+                # a reader that timed out refuses further reads; it held nothing (it timed out)
+                self.rfile.close()
+                self.rfile = self.connection.makefile("rb", self.rbufsize)
+            super().handle_one_request()
 
         def parse_request(self) -> bool:
             parsed = parse_request_fast(self)
@@ -97,6 +115,16 @@ def keep_alive_handler():
             self.wfile.write(data if no_body else data + payload)
 
     return KeepAliveHandler
+
+
+def request_waiting(connection: socket.socket) -> bool:
+    """Bytes (not an end of stream) are ready to read, without waiting."""
+    if not select.select([connection], [], [], 0)[0]:
+        return False
+    try:
+        return bool(connection.recv(1, socket.MSG_PEEK))
+    except OSError:
+        return False
 
 
 @functools.lru_cache(maxsize=2)

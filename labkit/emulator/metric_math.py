@@ -38,6 +38,8 @@ import operator
 import re
 from typing import Callable, Mapping, Sequence
 
+from labkit import thread_safe_ast
+
 Series = dict[int, float]
 Value = float | Series
 
@@ -68,7 +70,7 @@ def parse(expression: str) -> ast.expr:
     text = re.sub(r"&&|\bAND\b", " and ", expression)
     text = re.sub(r"\|\||\bOR\b", " or ", text)
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        return thread_safe_ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
         raise ValueError(f"not a metric math expression: {expression!r} ({exc.msg})") from None
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -246,16 +245,6 @@ def _labkit_version() -> str:
 
 
 # -- subprocess mode -------------------------------------------------------------------
-
-def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
-
 
 class ServerProcess:
     """An embedded backend in its own process: isolated state, its own port."""

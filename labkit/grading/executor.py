@@ -27,11 +27,12 @@ from typing import Any
 import nbformat
 
 from labkit.checks import GRADING_ENV, get_lab
-from labkit.checks.framework import CheckResult, Target, run_checks
+from labkit.checks.framework import INCONCLUSIVE, CheckResult, Target, run_checks
 from labkit.checks.sandbox import Limits
 from labkit.emulator.server import WARM_UP_ENV, ServerProcess
 from labkit.grading.hints import hints_revealed
 from labkit.isolation.limits import give_to_learner, limited_command
+from labkit.platform_support import PORTABLE_ENV, portable_mode
 from labkit.grading.submissions import Submission
 
 
@@ -145,7 +146,7 @@ def check(executed: Executed, settings: GradeSettings) -> dict[str, Any]:
             results = run_checks(lab.checks, target, seed=settings.seed)
         else:
             results = _zero_results(lab, f"the notebook did not write {lab.handler_file}")
-        status = _status(executed.run)
+        status = with_unjudged_checks(_status(executed.run), results)
     except Exception as exc:  # noqa: BLE001
         results = _zero_results(lab, f"grading failed: {type(exc).__name__}: {exc}")
         status = f"grader error: {type(exc).__name__}: {exc}"[:200]
@@ -220,6 +221,8 @@ def _execute_notebook(notebook: Path, workdir: str, private: str, url: str,
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
     }
+    if portable_mode():   # the kernel takes the grader's runtime path (LABKIT_PORTABLE on Linux)
+        kernel_env[PORTABLE_ENV] = "1"
     os.makedirs(os.path.join(workdir, ".runtime"))
     give_to_learner(workdir)
     env_file = os.path.join(private, "kernel-env.json")
@@ -277,6 +280,19 @@ def _status(run: dict[str, Any]) -> str:
     if run.get("truncated_outputs"):
         reasons.append("outputs over the size limit were dropped")
     return "; ".join(reasons) or "ok"
+
+
+def with_unjudged_checks(status: str, results: list[CheckResult]) -> str:
+    """The row's status, saying which checks lost their points unjudged: inconclusive on every
+    try (the machine may have spoiled the scenario: framework.Inconclusive), not failed. The
+    instructor regrades that learner (`labkit grade ... --learner NAME`) on a quieter machine."""
+    unjudged = sorted({r.check for r in results
+                       if not r.passed and r.observed.startswith(INCONCLUSIVE)})
+    if not unjudged:
+        return status
+    reason = (f"inconclusive, not judged: {', '.join(unjudged)} (the machine was too busy; "
+              "regrade this learner)")
+    return reason if status == "ok" else f"{status}; {reason}"
 
 
 def _zero_results(lab, why: str) -> list[CheckResult]:

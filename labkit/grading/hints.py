@@ -18,6 +18,8 @@ from typing import Any
 
 import nbformat
 
+from labkit import thread_safe_ast
+
 CHECKS_MODULE = "labkit.checks"
 # cell magics whose body is not Python run in the kernel
 NOT_PYTHON = {"writefile", "file", "bash", "sh", "script", "html", "javascript", "js", "latex",
@@ -53,7 +55,7 @@ def marked_in_outputs(outputs: list[dict[str, Any]], lab) -> set[str]:
 def asked_in_source(source: str, lab) -> set[str]:
     """Tasks whose hint a cell's code asks for (a cell that does not parse ran nothing)."""
     try:
-        tree = ast.parse(_python_of_cell(source))
+        tree = thread_safe_ast.parse(_python_of_cell(source))
     except Exception:  # noqa: BLE001 - SyntaxError, or a parser limit on hostile input
         return set()
     names = _check_names(tree)

@@ -1,10 +1,10 @@
 """Helpers for lesson 12 (infrastructure as code and safe delivery): change sets and drift
-reports as tables, a stack's live settings, steady traffic on a Lambda alias, the canary plot,
-and the modelled prices.
+reports as tables, a stack's live settings, the canary plot (of labkit.lessons.alias_traffic's
+rows), and the modelled prices.
 
     change_rows(cf.describe_change_set(...))         # one row per resource the change set touches
     drift_rows(cf.describe_stack_resource_drifts(...)["StackResourceDrifts"])
-    with Traffic(lam, "checkout", "live", per_second=20) as traffic: ...
+    with AliasTraffic(lam, "checkout", "live", per_second=20) as traffic: ...   # alias_traffic
     show_figure(plot_canary(traffic.frame(), events, stable="1", new="2", threshold=2, ...))
 
 Everything that talks to AWS takes plain boto3 clients from the caller, so the lesson runs the
@@ -13,10 +13,7 @@ same on the embedded backend and on AWS.
 from __future__ import annotations
 
 import difflib
-import itertools
 import json
-import threading
-import time
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -31,7 +28,6 @@ ALARM_MONTH = Price(0.10, 1, "alarm-month", CLOUDWATCH_PRICING, checked="2026-12
 
 DRIFT_COLUMNS = ["resource", "type", "drift", "property", "expected", "actual", "difference"]
 CHANGE_COLUMNS = ["action", "resource", "type", "replacement", "properties", "because of"]
-TRAFFIC_COLUMNS = ["t", "order", "version", "ok", "latency_ms", "error"]
 
 
 # -- templates, change sets, drift ------------------------------------------------------------
@@ -146,65 +142,6 @@ def parity_table(settings: dict[str, dict], from_parameters: set[str]) -> pd.Dat
 def unexplained(table: pd.DataFrame) -> list[str]:
     """Settings that differ between stages although no parameter makes them differ."""
     return [name for name, why in table["why they differ"].items() if why.startswith("NOT")]
-
-
-# -- steady traffic on an alias -------------------------------------------------------------------
-class Traffic:
-    """Synchronous invokes of ``function:qualifier`` from ``clients`` threads, about
-    ``per_second`` in all, until the ``with`` block ends. One row per request: ``t`` (seconds
-    after the start, when the request was sent), the order id, the version that ran (Invoke's
-    ExecutedVersion), whether it succeeded, and its latency."""
-
-    def __init__(self, lam, function: str, qualifier: str, per_second: float = 20.0,
-                 clients: int = 4, run: str = "r"):
-        self.lam, self.function, self.qualifier = lam, function, qualifier
-        self.interval = clients / per_second
-        self.clients, self.run = clients, run
-        self._rows: list[dict] = []
-        self._numbers = itertools.count()
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self.started = time.monotonic()
-
-    def now(self) -> float:
-        """Seconds since the traffic started: the clock of the rows and of the events."""
-        return time.monotonic() - self.started
-
-    def served(self) -> int:
-        return len(self._rows)
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(list(self._rows), columns=TRAFFIC_COLUMNS).sort_values("t", ignore_index=True)
-
-    def __enter__(self) -> "Traffic":
-        self.started = time.monotonic()
-        self._threads = [threading.Thread(target=self._client, daemon=True) for _ in range(self.clients)]
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=60)
-
-    def _client(self) -> None:
-        while not self._stop.is_set():
-            began = time.monotonic()
-            order = f"{self.run}-{next(self._numbers):05d}"
-            version, ok, error = None, False, ""
-            try:
-                answer = self.lam.invoke(FunctionName=self.function, Qualifier=self.qualifier,
-                                         Payload=json.dumps({"order": order}).encode())
-                body = answer["Payload"].read().decode()
-                version, ok = answer.get("ExecutedVersion"), "FunctionError" not in answer
-                error = "" if ok else body[:200]
-            except Exception as exc:   # a throttle or a vanished function: recorded, not fatal
-                error = f"{type(exc).__name__}: {exc}"[:200]
-            ended = time.monotonic()
-            self._rows.append({"t": began - self.started, "order": order, "version": version, "ok": ok,
-                               "latency_ms": (ended - began) * 1000, "error": error})
-            self._stop.wait(max(0.0, self.interval - (ended - began)))   # pacing, not waiting for a result
 
 
 # -- what a canary run measured ---------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """JupyterLab in Debian's Chromium, driven by Playwright: what a learner actually sees.
 
 One JupyterLab + one embedded backend per test session and runtime path (awslambdaric; the
-portable path: every solution and every other lesson), serving a *copy* of the notebooks
+portable path: every other lesson and the example lab's solution), serving a *copy* of the notebooks
 (JupyterLab saves what it runs; the committed notebooks must stay without outputs).
 Screenshots go to test-output/screenshots/ (printed at the end of the session).
 """
@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from labkit.emulator.server import ServerProcess, port_is_free
+from labkit.emulator.server import ServerProcess
+from labkit.isolation.ports import free_port, port_is_free
 from labkit.platform_support import PORTABLE_ENV
+from tests.browser.jupyterlab_page import UI_REACTION_S
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -29,14 +31,6 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PORTABLE = {PORTABLE_ENV: "1"}
 COPIED = ["notebooks", "labs", "solutions", "tests/notebooks/fixtures"]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_http(url: str, deadline_s: float) -> None:
@@ -68,7 +62,7 @@ def _jupyterlab(workspace: Path, tmp_path_factory, extra_env: dict[str, str]):
     """JupyterLab and its own backend, both with ``extra_env`` (the path under test)."""
     backend = ServerProcess(log_path=str(tmp_path_factory.mktemp("srv") / "server.log"),
                             env=dict(os.environ, **extra_env)).start()
-    port = _free_port()
+    port = free_port()
     assert port_is_free("127.0.0.1", port)
     env = dict(os.environ, AWS_ENDPOINT_URL=backend.url, LABKIT_BACKEND="embedded",
                AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
@@ -106,7 +100,7 @@ def jupyterlab(workspace, tmp_path_factory):
 @pytest.fixture(scope="session")
 def jupyterlab_portable(workspace, tmp_path_factory):
     """The same on the macOS/Windows path (LABKIT_PORTABLE=1, backend and kernels alike): every
-    solution runs here (and on awslambdaric in the grading suite), and every other lesson."""
+    other lesson runs here, and the example lab's solution."""
     yield from _jupyterlab(workspace, tmp_path_factory, PORTABLE)
 
 
@@ -127,6 +121,7 @@ def page(browser, tmp_path):
     # A tall viewport: full_page screenshots only capture the viewport in JupyterLab.
     ctx = browser.new_context(viewport={"width": 1280, "height": 2400})
     pg = ctx.new_page()
+    pg.set_default_timeout(UI_REACTION_S * 1000)   # clicks and key presses, as for the waits
     yield pg
     ctx.close()
 

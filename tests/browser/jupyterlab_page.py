@@ -11,6 +11,11 @@ import time
 import urllib.parse
 import urllib.request
 
+# How long the page may take to react to one action (open, a click, a save). Generous: it only
+# fails a page that is stuck. CI's busy machine once took over 30 s (Playwright's default) to
+# load JupyterLab.
+UI_REACTION_S = 120
+
 KERNEL_IDLE_JS = """() => {
   const bar = document.querySelector('#jp-main-statusbar');
   const text = bar ? bar.innerText : '';
@@ -18,6 +23,10 @@ KERNEL_IDLE_JS = """() => {
       .some(e => e.textContent.includes('*'));
   return /\\| Idle/.test(text) && !busy;
 }"""
+
+# How many cells show a finished prompt, `[n]`: the progress of a Run All.
+FINISHED_CELLS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]
+    .filter(e => /\\[\\d+\\]/.test(e.textContent)).length"""
 
 # What the widget cell shows besides the controls themselves: plots, printed output, tables,
 # and the error tracebacks a callback printed into its Output widget.
@@ -47,29 +56,50 @@ class NotebookPage:
     def __init__(self, page, base_url: str, path: str):
         self.page, self.base_url, self.path = page, base_url, path
 
-    def open(self, deadline_s: float = 90) -> None:
-        self.page.goto(f"{self.base_url}/lab/tree/{urllib.parse.quote(self.path)}?reset")
-        self.page.wait_for_selector(".jp-Notebook", timeout=deadline_s * 1000)
-        # Wait for the *status bar* to say Idle: the toolbar says idle too early (design.md).
-        self.page.wait_for_function(KERNEL_IDLE_JS, timeout=deadline_s * 1000)
+    def open(self, deadline_s: float = UI_REACTION_S) -> None:
+        """One deadline for the whole opening. The page is ready when the notebook shows and its
+        kernel is idle, not when the browser's `load` event fires: that waits for JupyterLab's
+        whole bundle under Playwright's own 30 s limit, which CI's busy machine once exceeded."""
+        end = time.monotonic() + deadline_s
 
-    def run_all(self, deadline_s: float) -> None:
+        def left_ms() -> float:
+            return max(1.0, end - time.monotonic()) * 1000
+
+        self.page.goto(f"{self.base_url}/lab/tree/{urllib.parse.quote(self.path)}?reset",
+                       wait_until="commit", timeout=left_ms())
+        self.page.wait_for_selector(".jp-Notebook", timeout=left_ms())
+        # Wait for the *status bar* to say Idle: the toolbar says idle too early (design.md).
+        self.page.wait_for_function(KERNEL_IDLE_JS, timeout=left_ms())
+
+    def run_all(self, cell_deadline_s: float) -> None:
         self.page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         self.page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         # The first cell must start before "idle" means "finished".
         self.page.wait_for_function(
             "() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
-            ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))", timeout=30_000)
-        self.wait_idle(deadline_s)
+            ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))", timeout=UI_REACTION_S * 1000)
+        self.wait_idle(cell_deadline_s)
 
-    def wait_idle(self, deadline_s: float) -> None:
-        self.page.wait_for_function(KERNEL_IDLE_JS, timeout=deadline_s * 1000, polling=250)
+    def wait_idle(self, cell_deadline_s: float) -> None:
+        """Until the kernel is idle. The deadline is per cell: it starts again whenever another
+        cell finishes, so a busy machine that runs every cell slowly passes and a cell that hangs
+        fails. (One deadline for a whole Run All was a guess of the machine's speed: CI's busy
+        machine took over 180 s for a lesson that runs in 43 s on a quiet one.)"""
+        finished, since = -1, time.monotonic()
+        while not self.page.evaluate(KERNEL_IDLE_JS):
+            now = self.page.evaluate(FINISHED_CELLS_JS)
+            if now != finished:
+                finished, since = now, time.monotonic()
+            elif time.monotonic() - since > cell_deadline_s:
+                raise AssertionError(f"the kernel is still busy, and no cell has finished for "
+                                     f"{cell_deadline_s:.0f} s ({finished} cells finished)")
+            self.page.wait_for_timeout(250)
 
     def save(self) -> None:
         self.page.keyboard.press("Control+s")
         # The tab's "dirty" dot disappears once the contents API has the file.
         self.page.wait_for_function(
-            "() => !document.querySelector('.jp-mod-current.jp-mod-dirty')", timeout=30_000)
+            "() => !document.querySelector('.jp-mod-current.jp-mod-dirty')", timeout=UI_REACTION_S * 1000)
 
     def saved_notebook(self) -> dict:
         url = f"{self.base_url}/api/contents/{urllib.parse.quote(self.path)}?content=1"
@@ -94,7 +124,7 @@ class NotebookPage:
     def output_state(self, cell_index: int) -> dict:
         return self.page.evaluate(OUTPUT_STATE_JS, cell_index)
 
-    def move_widget(self, cell_index: int, kind: str, deadline_s: float = 30) -> None:
+    def move_widget(self, cell_index: int, kind: str, deadline_s: float = UI_REACTION_S) -> None:
         cell = self.page.locator(".jp-Notebook .jp-Cell").nth(cell_index)
         cell.scroll_into_view_if_needed()
         if "slider" in kind:
@@ -147,7 +177,7 @@ class NotebookPage:
         self.page.keyboard.press("Escape")
         self.page.keyboard.press("b")                     # command mode: insert a cell below
         self.page.wait_for_function(f"() => document.querySelectorAll('.jp-Notebook .jp-Cell').length > {count}",
-                                    timeout=30_000)
+                                    timeout=UI_REACTION_S * 1000)
         self.page.keyboard.press("Enter")                 # edit it
         self.page.keyboard.type(code)
         self.page.keyboard.press("Shift+Enter")
@@ -171,9 +201,9 @@ class NotebookPage:
             return ""
         item.first.click()
         panel = self.page.locator(".jp-LogConsolePanel").first
-        panel.wait_for(timeout=30_000)
+        panel.wait_for(timeout=UI_REACTION_S * 1000)
         self.page.wait_for_function("() => document.querySelector('.jp-LogConsolePanel .jp-OutputArea-output')",
-                                    timeout=30_000)   # the panel fills in after it opens
+                                    timeout=UI_REACTION_S * 1000)   # the panel fills in after it opens
         return panel.inner_text()
 
     def screenshot_cell(self, cell_index: int, path) -> None:
@@ -197,10 +227,16 @@ class NotebookPage:
 
 
 def error_outputs(nb: dict) -> list[str]:
-    """'cell N: Ename: value' for every error output in a saved notebook."""
+    """'cell N: Ename: value' for every error output in a saved notebook, with the end of what
+    the cell printed before it (an assertion without a message says little on its own, and CI
+    shows only this log)."""
     errors = []
     for i, cell in enumerate(nb.get("cells", [])):
-        for out in cell.get("outputs", []) or []:
+        outputs = cell.get("outputs", []) or []
+        for out in outputs:
             if out.get("output_type") == "error":
-                errors.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}")
+                printed = "".join("".join(o.get("text", "")) for o in outputs
+                                  if o.get("output_type") == "stream").strip()
+                errors.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}"
+                              + (f" (it printed: ...{printed[-600:]})" if printed else ""))
     return errors

@@ -38,8 +38,10 @@ def test_a_weighted_alias_sends_its_share_to_the_additional_version(aws):
         answers = list(pool.map(invoke, range(200)))
     assert all(version == release for version, release in answers), answers
     canary = sum(1 for version, _ in answers if version == "2")
-    # binomial(200, 0.25): mean 50, sd 6.1; 30..70 is more than 3 sd either side
-    assert 30 <= canary <= 70, f"{canary} of 200 invocations ran version 2"
+    # binomial(200, 0.25): mean 50, sd 6.1. 20..80 is about 5 sd either side: a fair split
+    # falls outside it about once in a million runs (30..70 missed about once in 1,200 runs,
+    # and did in CI: 29 of 200), while no routing (0) or an even split (100) stays far outside it.
+    assert 20 <= canary <= 80, f"{canary} of 200 invocations ran version 2"
     assert {version for version, _ in answers} == {"1", "2"}
 
     lam.update_alias(FunctionName=name, Name="live", FunctionVersion="1",

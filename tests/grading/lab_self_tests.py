@@ -93,8 +93,9 @@ def starter_scores_zero(lab: Lab, server_url: str, starter: Path) -> None:
 
 def hidden_scenarios_depend_on_the_seed_only(lab: Lab, public_is_not_drawn: bool = True) -> None:
     """The same seed draws the same hidden scenarios, another seed others; with
-    public_is_not_drawn, the public scenario is never one of them."""
-    for spec in lab.checks:
+    public_is_not_drawn, the public scenario is never one of them. (A check without hidden
+    scenarios, a measurement such as lab 06's cold-start ratio, has nothing to draw.)"""
+    for spec in (c for c in lab.checks if c.hidden is not None):
         assert hidden_params(spec, "s1") == hidden_params(spec, "s1")
         assert hidden_params(spec, "s1") != hidden_params(spec, "s2")
         if public_is_not_drawn:
@@ -106,14 +107,14 @@ def planted_bug_is_caught(lab: Lab, spec: Path, server_url: str, folder: Path,
     """The solution with the planted bug fails the check aimed at it, telling what it observed,
     and passes the control check: one check for every bug, or one per aimed check (None: a bug
     aimed there has no control, the other checks all depend on what it breaks)."""
-    target_check = caught_by(spec)
+    target_check = design_caught_by(spec)
     assert target_check in {c.id for c in lab.checks}, f"no check named {target_check}"
     if isinstance(control, Mapping):
         assert target_check in control, f"no control check given for {target_check}"
         control = control[target_check]
     assert control != target_check, f"{spec.name} is aimed at the control check {control}"
     aimed = [c for c in lab.checks if c.id in (target_check, control)]
-    code = write_mutant(spec, lab, folder)   # the solution with the bug planted
+    code = write_design(lab, spec, folder)   # the solution with the bug planted
     results = {r.check: r for r in run_checks(aimed, Target(str(code), server_url))}
     assert not results[target_check].passed, f"{spec.name} passed {target_check}"
     assert results[target_check].observed  # the learner is told what was observed
@@ -149,16 +150,17 @@ def design_caught_by(spec: Path) -> str:
 
 
 def write_design(lab: Lab, spec: Path, folder: Path) -> Path:
-    """The solution with the wrong design in `folder`; returns the handler file's path. A folder
-    design: every file the solution notebook writes, then the design's own files over them."""
-    if not spec.is_dir():
-        return write_mutant(spec, lab, folder)
+    """The solution with the wrong design (or planted bug) in `folder`; returns the handler
+    file's path. Every file the solution notebook writes, then the spec over them: a REPLACE
+    spec (.py) rewrites the handler file, a folder brings its own files."""
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o755)
     for cell in nbformat.read(ROOT / "solutions" / lab.notebook, as_version=4).cells:
         first, _, body = cell.source.partition("\n")
         if cell.cell_type == "code" and first.startswith("%%writefile "):
             (folder / first.split(None, 1)[1].strip()).write_text(body)
+    if not spec.is_dir():
+        return write_mutant(spec, lab, folder)
     for planted in spec.iterdir():
         if planted.name != "README.md":
             assert (folder / planted.name).is_file(), f"{spec.name}: the solution writes no {planted.name}"
@@ -170,17 +172,20 @@ def wrong_design_is_caught(lab: Lab, spec: Path, server_url: str, folder: Path,
                            seeds: list[str]) -> None:
     """The wrong design loses the points of the check it is aimed at on the public scenario AND
     on the hidden scenarios of every seed (the seeds run side by side): tuning it to what a
-    learner can see does not earn the points the grade hides."""
+    learner can see does not earn the points the grade hides. (A check without hidden scenarios,
+    a measurement such as lab 06's cold-start ratio: on its public scenario.)"""
     target_check = design_caught_by(spec)
     aimed = [c for c in lab.checks if c.id == target_check]
     assert aimed, f"{spec.name}: no check named {target_check}"
-    assert aimed[0].hidden is not None, f"{target_check} has no hidden scenarios"
+    has_hidden = aimed[0].hidden is not None
+    seeds = seeds if has_hidden else seeds[:1]
     target = Target(str(write_design(lab, spec, folder)), server_url)
     with ThreadPoolExecutor(max_workers=len(seeds)) as pool:   # the public scenario once
         runs = list(pool.map(lambda seed: run_checks(aimed, target, seed=seed,
                                                      public=seed == seeds[0]), seeds))
     for seed, results in zip(seeds, runs):
-        assert {r.hidden for r in results} == ({False, True} if seed == seeds[0] else {True})
+        assert {r.hidden for r in results} == (({False, True} if has_hidden else {False})
+                                               if seed == seeds[0] else {True})
         for r in results:
             where = f"the {'hidden scenarios of seed ' + seed if r.hidden else 'public scenario'}"
             assert not r.passed and r.points == 0, f"{spec.name} passed {target_check} on {where}"

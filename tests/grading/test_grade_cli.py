@@ -22,6 +22,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
+from tests.grading.lost_points import lost_points
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "99_example.ipynb"
@@ -167,13 +168,6 @@ def graded(tmp_path_factory):
 FULL = "24"
 
 
-def _failed_checks(out: Path, learner: str) -> list[str]:
-    """What a learner's row lost, for an assertion message: check, scenario kind, observed."""
-    result = json.loads((out / "results" / f"{learner}-{NOTEBOOK[:-6]}.json").read_text())
-    return [f"{c['check']}{' (hidden)' if c['hidden'] else ''}: {c['observed'][:300]}"
-            for c in result["checks"] if not c["passed"]]
-
-
 def test_every_submission_is_a_row(graded):
     assert set(graded["rows"]) == {
         "solution", "starter", "infinite-loop", "os-exit", "kernel-death", "syntax-error",
@@ -250,7 +244,8 @@ def test_learner_code_cannot_see_the_seed_or_the_output_folder(graded):
     assert SEED not in text
     assert str(graded["out"]) not in text
     assert not list(graded["out"].rglob("pwned.txt"))
-    assert graded["rows"]["spy"]["score"] == FULL, _failed_checks(graded["out"], "spy")
+    assert graded["rows"]["spy"]["score"] == FULL, lost_points(json.loads(
+        (graded["out"] / "results" / f"spy-{NOTEBOOK[:-6]}.json").read_text()))
 
 
 def test_lambda_functions_the_notebook_deploys_cannot_see_the_seed_either(graded):
@@ -320,4 +315,7 @@ def test_resume_after_kill_9(tmp_path):
         assert (out / "results" / name).read_text() == text  # not regraded
     rows = list(csv.DictReader(open(out / "summary.csv")))
     assert sorted(r["learner"] for r in rows) == ["a", "b"]
-    assert all(r["score"] == FULL for r in rows)
+    assert all(r["score"] == FULL for r in rows), [
+        (r["learner"], r["score"], r["status"],
+         lost_points(json.loads((out / "results" / f"{r['learner']}-{r['lab']}.json").read_text())))
+        for r in rows if r["score"] != FULL]

@@ -2,7 +2,7 @@
 marks on the hidden scenarios of the other seeds (test_grade_every_lab grades the
 solution and the starter notebooks, public and hidden, under the first), and every planted bug in
 mutants/02_idempotency fails the check its docstring names while still passing the basic
-repeated-deliveries check, so each check is shown to catch its own bug. Each plausible wrong
+repeated-deliveries check (a bug aimed at it: tampered-retry), so each check is shown to catch its own bug. Each plausible wrong
 design under wrong_designs/02_idempotency/ (what a learner who half-read the lesson would write)
 loses the points of the check it names on the public scenario and on the hidden ones of every
 seed."""
@@ -17,7 +17,9 @@ from tests.grading.conftest import mutant_specs
 LAB = get_lab("02")
 MUTANTS = mutant_specs("02_idempotency")
 DESIGNS = self_test.wrong_designs("02_idempotency")
-BASIC = "repeated-deliveries"   # the control check every planted bug must still pass
+BASIC = "repeated-deliveries"   # the control check every planted bug must still pass...
+# ...but one aimed at it: the tampered retry (one order, one environment) counts charges too
+CONTROL = {**{c.id: BASIC for c in LAB.checks}, BASIC: "tampered-retry"}
 
 
 @pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
@@ -25,12 +27,4 @@ def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
     self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
 
 
-def test_at_least_three_planted_bugs():
-    assert len(MUTANTS) >= 3
-
-
-def test_at_least_two_wrong_designs():
-    assert len(DESIGNS) >= 2
-
-
-globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, BASIC))
+globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, CONTROL))

@@ -77,10 +77,6 @@ def test_solution_gets_full_marks_on_hidden_scenarios(server, solution, seed):
     self_test.solution_full_marks_hidden(LAB, server.url, Path(solution), seed)
 
 
-def test_there_are_at_least_three_planted_bugs():
-    assert len(MUTANTS) >= 3
-
-
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda p: p.stem)
 def test_planted_bug_is_caught_by_its_check(mutant: Path, server, tmp_path):
     doc = mutant.read_text().split('"""')[1]
@@ -88,10 +84,6 @@ def test_planted_bug_is_caught_by_its_check(mutant: Path, server, tmp_path):
     spec = next(c for c in LAB.checks if c.id == caught_by)
     results = run_checks([spec], Target(str(write_mutant(mutant, LAB, tmp_path)), server.url))
     assert results and not results[0].passed, f"{mutant.name} passed {caught_by}"
-
-
-def test_at_least_two_wrong_designs():
-    assert len(DESIGNS) >= 2
 
 
 @pytest.fixture(scope="module")

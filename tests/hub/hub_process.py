@@ -21,10 +21,13 @@ from pathlib import Path
 
 import psutil
 
-from tests.lab.ports import free_port
+from labkit.isolation.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY = ROOT / ".hub-tools" / "node_modules" / ".bin" / "configurable-http-proxy"
+# jupyterhub and what it adds to the venv (requirements-hub.txt), apart from the learner's venv:
+# the hub and each learner's server (the spawner keeps PYTHONPATH) import it from there
+HUB_PACKAGES = ROOT / ".hub-tools" / "python"
 LABKIT_HUB_CONFIG = ROOT / "deploy" / "hub" / "jupyterhub_config_labkit.py"
 ENABLE_EXTENSION = ROOT / "deploy" / "hub" / "jupyter_server_config.d" / "labkit-hub.json"
 PASSWORD = "labkit-workshop"
@@ -75,7 +78,8 @@ class Hub:
         self.log = folder / "jupyterhub.log"
 
     def start(self, timeout: float = 120.0) -> "Hub":
-        assert PROXY.exists(), f"{PROXY} missing: run `make hub-tools` (part of `make test`)"
+        for tool in (PROXY, HUB_PACKAGES / "jupyterhub"):
+            assert tool.exists(), f"{tool} missing: run `make hub-tools` (part of `make test`)"
         self.homes.mkdir(parents=True, exist_ok=True)
         jupyter_config = self.folder / "jupyter-config"
         (jupyter_config / "jupyter_server_config.d").mkdir(parents=True)
@@ -85,12 +89,14 @@ class Hub:
         config.write_text(CONFIG.format(
             port=self.port, hub_port=hub_port, proxy_api_port=free_port(exclude=(self.port, hub_port)),
             proxy=str(PROXY), folder=str(self.folder), password=PASSWORD, homes=str(self.homes),
-            singleuser=str(Path(sys.executable).parent / "jupyterhub-singleuser"),
+            singleuser=str(HUB_PACKAGES / "bin" / "jupyterhub-singleuser"),
             service=SERVICE, token=self.token, labkit_config=str(LABKIT_HUB_CONFIG),
             course=str(ROOT), jupyter_config=str(jupyter_config), root_args=["--allow-root"] if os.geteuid() == 0 else []))
         # The learners' servers get only what the spawner passes on: no AWS_* or LABKIT_* here.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LABKIT_"))}
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HUB_PACKAGES),
+                                                          env.get("PYTHONPATH")]))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(config)], cwd=self.folder, env=env,
             stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)

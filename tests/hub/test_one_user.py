@@ -19,7 +19,7 @@ import pytest
 
 from tests.hub.memory import tree
 from tests.lab.kernel_client import JupyterServer
-from tests.lab.ports import free_port
+from labkit.isolation.ports import free_port
 
 BIN = Path(sys.executable).parent
 ENABLE = Path(__file__).resolve().parents[2] / "deploy/hub/jupyter_server_config.d/labkit-hub.json"

@@ -69,7 +69,7 @@ def test_the_single_user_image_is_pinned_and_enables_the_extension():
     text = DOCKERFILE.read_text()
     assert re.search(r"^FROM python:3\.11\.\d+-slim-\w+$", text, re.M), "base pinned by exact tag"
     assert re.search(r"apt-get install .* tini=[\w.+-]+", text), "apt packages pinned"
-    assert "pip install --no-cache-dir -r requirements.txt" in text
+    assert "pip install --no-cache-dir -r requirements.txt -r requirements-hub.txt" in text
     assert "COPY deploy/hub/jupyter_server_config.d/labkit-hub.json /usr/local/etc/jupyter/" in text
     assert re.search(r'^CMD \["jupyterhub-singleuser"\]$', text, re.M)
     assert re.search(r"^USER 1000$", text, re.M)   # Z2JH's singleuser.uid
@@ -82,14 +82,17 @@ def test_the_tljh_script_installs_the_kit_limits_and_settings():
     subprocess.run(["bash", "-n", str(TLJH_SCRIPT)], check=True)
     assert 'tljh-config set limits.memory "$MEMORY"' in text
     assert 'tljh-config set limits.cpu "$CPU"' in text
-    assert '-r "$REPO/requirements.txt"' in text
+    assert '-r "$REPO/requirements.txt" -r "$REPO/requirements-hub.txt"' in text
     for path in re.findall(r'"\$REPO/([^"]+)"', text):
         assert (ROOT / path).exists(), f"$REPO/{path}: not in the repository"
     enable = json.loads((HUB / "jupyter_server_config.d" / "labkit-hub.json").read_text())
     assert enable == {"ServerApp": {"jpserver_extensions": {"labkit.hub.extension": True}}}
 
 
-def test_the_lock_has_jupyterhub_for_jupyterhub_singleuser():
-    """Learners' servers run `jupyterhub-singleuser`, from the jupyterhub package (6.x)."""
-    assert re.search(r"^jupyterhub==6\.\d+\.\d+", (ROOT / "requirements.txt").read_text(), re.M), \
-        "requirements.txt needs jupyterhub==6.x (see deploy/hub/README.md, 'Packages')"
+def test_the_hub_lock_has_jupyterhub_for_jupyterhub_singleuser():
+    """Learners' servers run `jupyterhub-singleuser`, from the jupyterhub package (6.x); a
+    learner's own machine does not need it (requirements-hub.in)."""
+    hub_lock = (ROOT / "requirements-hub.txt").read_text()
+    assert re.search(r"^jupyterhub==6\.\d+\.\d+", hub_lock, re.M), \
+        "requirements-hub.txt needs jupyterhub==6.x (deploy/hub/README.md)"
+    assert not re.search(r"^jupyterhub==", (ROOT / "requirements.txt").read_text(), re.M)

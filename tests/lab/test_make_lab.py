@@ -18,10 +18,9 @@ import boto3
 import psutil
 import pytest
 
-from labkit.emulator.server import port_is_free
 from labkit.lab_launcher import first_lesson
 from tests.lab.kernel_client import JupyterServer
-from tests.lab.ports import free_port
+from labkit.isolation.ports import free_port, port_is_free
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "labkit-test-token"

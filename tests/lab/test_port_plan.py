@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from labkit.lab_launcher import PortBusy, plan
-from tests.lab.ports import free_port
+from labkit.isolation.ports import free_port
 
 
 def test_labkit_backend_already_on_port_is_reused(server):

@@ -14,7 +14,8 @@ import psutil
 import pytest
 
 from labkit import backends
-from labkit.ministack import free_port, installed_version
+from labkit.isolation.ports import free_port
+from labkit.ministack import installed_version
 
 
 def _gone(pid: int) -> bool:

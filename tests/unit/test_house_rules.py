@@ -16,7 +16,7 @@ LAYERS = [
     # what everything may use: the platform, limits, AWS naming and event shapes, prices, faults,
     # small tools
     {"__init__", "platform_support", "isolation", "aws_resources", "aws_events", "cost", "faults",
-     "kernel_client", "notebook_outputs"},
+     "kernel_client", "notebook_outputs", "thread_safe_ast"},
     {"emulator", "ministack", "postgres", "postgres_proxy"},  # embedded, MiniStack, PostgreSQL (+ proxy)
     {"backends", "backend_gaps", "deploy"},  # choosing a backend (and what it lacks), deploying
     {"lessons"},                       # what lesson notebooks call

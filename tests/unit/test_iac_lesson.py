@@ -1,6 +1,6 @@
 """labkit.lessons.iac_lesson: change sets and drift reports as tables, the declared resources of a
 template, stages side by side, the counts of a canary run and its plot, and the modelled prices.
-Pure functions only (no backend); Traffic is exercised with a stand-in Lambda client."""
+Pure functions only (no backend); AliasTraffic is exercised with a stand-in Lambda client."""
 from __future__ import annotations
 
 import io
@@ -11,8 +11,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
+from labkit.lessons.alias_traffic import AliasTraffic
 from labkit.lessons.iac_lesson import (
-    ALARM_MONTH, Traffic, blast_radius, canary_summary, change_rows, declared_resources, drift_of,
+    ALARM_MONTH, blast_radius, canary_summary, change_rows, declared_resources, drift_of,
     drift_rows, parity_table, plot_canary, requests_per_bin, resource_types, stage_costs,
     template_diff, unexplained)
 
@@ -193,7 +194,7 @@ class _FakeLambda:
 
 def test_traffic_records_each_request_with_the_version_that_ran():
     lam = _FakeLambda()
-    with Traffic(lam, "checkout", "live", per_second=400, clients=2, run="x") as traffic:
+    with AliasTraffic(lam, "checkout", "live", per_second=400, clients=2, run="x") as traffic:
         deadline = traffic.now() + 10
         while traffic.served() < 12 and traffic.now() < deadline:
             threading.Event().wait(0.01)

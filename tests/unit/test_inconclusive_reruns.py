@@ -43,6 +43,35 @@ def test_inconclusive_every_time_is_reported_inconclusive_without_points():
     assert outcome["observed"].startswith("inconclusive: the race did not happen")
 
 
+def test_a_connection_the_backend_dropped_runs_again():
+    """botocore's ConnectionClosedError from the check's own call (the backend's idle limit met
+    a reused connection: run 17b) is the machine's doing; any other crash of the check is not."""
+    from botocore.exceptions import ConnectionClosedError
+
+    runs = []
+
+    def run(s):
+        runs.append(1)
+        if len(runs) == 1:
+            raise ConnectionClosedError(endpoint_url="http://127.0.0.1:1/2015-03-31/functions")
+    outcome = _run_scenario(spec(run), {}, target=None)
+    assert outcome["passed"] and outcome["tries"] == 2
+
+    def always(s):
+        raise ConnectionClosedError(endpoint_url="http://127.0.0.1:1/")
+    outcome = _run_scenario(spec(always), {}, target=None)
+    assert not outcome["passed"] and outcome["tries"] == framework.SCENARIO_TRIES
+    assert outcome["observed"].startswith("inconclusive: the check could not complete: ConnectionClosedError")
+
+    crashes = []
+
+    def crashed(s):
+        crashes.append(1)
+        raise KeyError("mapping_uuid")
+    outcome = _run_scenario(spec(crashed), {}, target=None)
+    assert not outcome["passed"] and crashes == [1]
+
+
 def test_a_wrong_answer_runs_once():
     run, runs = scripted("mismatch", "pass")
     outcome = _run_scenario(spec(run), {}, target=None)
@@ -115,3 +144,27 @@ def test_a_redelivery_after_an_invocation_that_never_ended_is_inconclusive():
 
 def test_messages_delivered_once_are_not_explained():
     pipeline([("ok-1", 1.0, "a"), ("ok-2", 1.0, "a")], {}).unless_overrun()
+
+
+def test_a_grading_row_names_the_checks_left_unjudged():
+    """A check inconclusive on every try lost its points unjudged: the gradebook's status says
+    which, so the instructor regrades that learner instead of trusting the score (a loaded grading
+    machine gave lab 09's solution 12/18 with status "ok")."""
+    from labkit.checks.framework import CheckResult
+    from labkit.grading.executor import with_unjudged_checks
+
+    def result(check, passed, observed):
+        return CheckResult(lab="09", task="task-1", check=check, title="", points=0,
+                           max_points=6, passed=passed, hidden=False, scenarios=1,
+                           failed_scenarios=0 if passed else 1, hint="", observed=observed,
+                           expected="")
+
+    unjudged = Inconclusive("18 batches timed out", "").observed
+    results = [result("drained-in-time", False, unjudged), result("drained-in-time", False, unjudged),
+               result("fair-share", False, "charged twice"), result("bounded", True, "")]
+    status = with_unjudged_checks("ok", results)
+    assert status.startswith("inconclusive, not judged: drained-in-time (")
+    assert "fair-share" not in status and "regrade" in status
+    assert with_unjudged_checks("cell 3 raised KeyError", results).startswith(
+        "cell 3 raised KeyError; inconclusive, not judged: drained-in-time")
+    assert with_unjudged_checks("ok", results[2:]) == "ok"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from queue import Empty
+from types import SimpleNamespace
 
 import pytest
 
@@ -47,14 +48,23 @@ def test_a_missed_wake_up_costs_one_slice_not_the_timeout():
     assert socket.polls == [10]          # one 10 ms slice, not one 300 s poll
 
 
-def test_no_message_still_raises_empty_at_the_timeout():
+def test_no_message_still_raises_empty_at_the_timeout(monkeypatch):
+    # The channel's clock advances only while the socket polls, so the slices do not depend on
+    # how busy the machine is (a real 10 ms sleep took over 35 ms in a loaded make test run).
+    now = [0.0]
+    monkeypatch.setattr(kernel_client, "time", SimpleNamespace(monotonic=lambda: now[0]))
     socket = MissedWakeUpSocket(has_message=False)
+
+    async def poll(timeout_ms):
+        socket.polls.append(timeout_ms)
+        now[0] += (timeout_ms or 0) / 1000 + 1e-6   # a poll takes a microsecond at least
+        return 0
+    socket.poll = poll
     with pytest.raises(Empty):
         asyncio.run(_channel(socket).get_msg(timeout=0.035))
-    # slices of at most 10 ms (the last may be shorter: what is left of the timeout; on a
-    # loaded machine that can be the second or third), never one long poll
-    assert socket.polls[0] == 10 and len(socket.polls) >= 2
-    assert all((p or 0) <= 10 for p in socket.polls) and sum(p or 0 for p in socket.polls) <= 35
+    # three whole 10 ms slices, then what is left of the timeout; never one long poll
+    assert socket.polls[:3] == [10, 10, 10]
+    assert all(p <= 10 for p in socket.polls) and sum(socket.polls) <= 35
 
 
 def test_no_timeout_waits_in_slices_until_a_message_comes():

@@ -1,5 +1,5 @@
 """requirements.txt installs on every platform the kit supports, and is what `make lock`
-compiles from requirements.in.
+compiles from requirements.in; so does requirements-hub.txt, with it (what a workshop hub adds).
 
 pip judges markers and wheel tags for the machine it runs on only; uv resolves for a target
 platform and Python it is not running on. uv is pinned in requirements-browser.txt, which
@@ -22,6 +22,7 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[2]
 UV = ROOT / ".browser-tools" / "bin" / "uv"
 LOCK = ROOT / "requirements.txt"
+HUB_LOCK = ROOT / "requirements-hub.txt"
 BROWSER_STAMP = ".browser-tools/.installed"
 
 # wheel platform -> (uv target, oldest macOS): macOS 11 on both (see the Intel entry).
@@ -59,8 +60,11 @@ def uv_env(tmp_path_factory) -> dict:
     return env
 
 
-def resolve_everywhere(lock: Path, env: dict, workdir: Path) -> dict[str, str]:
-    """Dry-run install `lock` for each platform and Python at once: {target: uv's error}."""
+def resolve_everywhere(lock: Path | list[Path], env: dict, workdir: Path) -> dict[str, str]:
+    """Dry-run install `lock` (or several together) for each platform and Python at once:
+    {target: uv's error}."""
+    requirements = [arg for path in (lock if isinstance(lock, list) else [lock])
+                    for arg in ("-r", str(path))]
     binary_flags = ["--only-binary", ":all:"]
     for name in PURE_PYTHON_SDISTS:
         binary_flags += ["--no-binary", name]
@@ -72,7 +76,7 @@ def resolve_everywhere(lock: Path, env: dict, workdir: Path) -> dict[str, str]:
         proc = subprocess.run(
             [str(UV), "pip", "install", "--dry-run", "--python", sys.executable,
              "--target", str(target), "--python-platform", triple, "--python-version", python,
-             *binary_flags, "-r", str(lock)],
+             *binary_flags, *requirements],
             capture_output=True, text=True, env=run_env, timeout=300)
         ok = proc.returncode == 0 and "Would install" in proc.stderr + proc.stdout
         return f"{platform} / CPython {python}", None if ok else (proc.stderr or proc.stdout).strip()
@@ -89,6 +93,12 @@ def test_lock_installs_from_wheels_on_every_platform(uv_env, tmp_path):
         f"{target}:\n{error}" for target, error in failures.items())
 
 
+def test_hub_lock_installs_from_wheels_on_every_platform(uv_env, tmp_path):
+    failures = resolve_everywhere([LOCK, HUB_LOCK], uv_env, tmp_path)
+    assert not failures, "requirements-hub.txt does not install on:\n\n" + "\n\n".join(
+        f"{target}:\n{error}" for target, error in failures.items())
+
+
 def test_the_platform_check_catches_a_linux_only_wheel(uv_env, tmp_path):
     """The control: awslambdaric without its marker has no wheel outside Linux."""
     lock = tmp_path / "requirements.txt"
@@ -100,19 +110,40 @@ def test_the_platform_check_catches_a_linux_only_wheel(uv_env, tmp_path):
 
 
 def test_lock_is_what_make_lock_compiles(uv_env, tmp_path):
-    """`make lock` into a copy of the lock (uv keeps its versions) must change nothing."""
+    """`make lock` into copies of the locks (uv keeps their versions) must change nothing."""
     assert shutil.which("make"), "make is missing"
-    out = tmp_path / "requirements.txt"
+    out, hub_out = tmp_path / "requirements.txt", tmp_path / "requirements-hub.txt"
     shutil.copyfile(LOCK, out)
+    shutil.copyfile(HUB_LOCK, hub_out)
     # -o: never reinstall the tools from inside a test.
     proc = subprocess.run(["make", "--no-print-directory", "-s", "-o", BROWSER_STAMP, "lock",
-                           f"LOCK_OUT={out}"],
+                           f"LOCK_OUT={out}", f"HUB_LOCK_OUT={hub_out}"],
                           cwd=ROOT, capture_output=True, text=True, env=uv_env, timeout=300)
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    diff = list(difflib.unified_diff(LOCK.read_text().splitlines(), out.read_text().splitlines(),
-                                     "requirements.txt", "make lock", lineterm="", n=1))
-    assert not diff, ("requirements.txt is not what `make lock` compiles from requirements.in "
-                      "(run `make lock`):\n" + "\n".join(diff[:80]))
+    for lock, compiled in ((LOCK, out), (HUB_LOCK, hub_out)):
+        diff = list(difflib.unified_diff(lock.read_text().splitlines(),
+                                         compiled.read_text().splitlines(),
+                                         lock.name, "make lock", lineterm="", n=1))
+        assert not diff, (f"{lock.name} is not what `make lock` compiles (run `make lock`):\n"
+                          + "\n".join(diff[:80]))
+
+
+def test_the_hub_lock_adds_only_what_requirements_txt_lacks():
+    """A hub installs both files: a package pinned in both would be installed twice."""
+    from tests.hub_lock import pinned_blocks
+
+    both = set(pinned_blocks(LOCK.read_text())) & set(pinned_blocks(HUB_LOCK.read_text()))
+    assert not both, both
+    assert "jupyterhub" in pinned_blocks(HUB_LOCK.read_text())
+
+
+def test_hub_lock_refuses_a_moved_pin():
+    from tests.hub_lock import hub_additions
+
+    with pytest.raises(SystemExit, match="tornado==6.5 -> tornado==6.4"):
+        hub_additions("tornado==6.4\n    # via jupyterhub\njupyterhub==6.1.1\n", "tornado==6.5\n")
+    assert hub_additions("tornado==6.5\njupyterhub==6.1.1\n    # via -r x\n",
+                         "tornado==6.5\n").endswith("jupyterhub==6.1.1\n    # via -r x\n")
 
 
 def test_awslambdaric_is_installed_on_linux_only():

@@ -9,7 +9,7 @@ from labkit import backends
 from labkit.backends import Backend, BackendError, resolve
 from labkit.commands.doctor import report
 from labkit.emulator.runtime.client_choice import RuntimeClient
-from labkit.ministack import free_port
+from labkit.isolation.ports import free_port
 
 VERSIONS = {"python": "3.11.2", "labkit": "0.1.0", "boto3": "1.44.5", "moto": "5.2.5",
             "awslambdaric": "4.2.2"}

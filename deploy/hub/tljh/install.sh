@@ -5,7 +5,8 @@
 #   sudo deploy/hub/tljh/install.sh                 # limits: 2G of memory, 1 CPU per learner
 #   sudo LABKIT_MEMORY=3G LABKIT_CPU=1.5 LABKIT_CULL_TIMEOUT=3600 deploy/hub/tljh/install.sh
 #
-# 1. labkit and its pinned requirements (requirements.txt) into the learners' environment;
+# 1. labkit and its pinned requirements (requirements.txt, and requirements-hub.txt: jupyterhub)
+#    into the learners' environment;
 # 2. the course (notebooks/, labs/) into /opt/labkit/course, copied into each home at first start;
 # 3. the labkit server extension, enabled for every learner's server (a config file in the env);
 # 4. the hub settings (lesson 00 as the landing page, the course folder), as a TLJH config file;
@@ -28,7 +29,7 @@ command -v tljh-config >/dev/null || { echo "tljh-config not found: install TLJH
   f"labkit needs Python >= 3.11 in the user environment, found {sys.version.split()[0]}")'
 
 echo "labkit: installing the kit into $USER_ENV"
-"$USER_ENV/bin/python" -m pip install --no-cache-dir --no-deps -r "$REPO/requirements.txt"
+"$USER_ENV/bin/python" -m pip install --no-cache-dir --no-deps -r "$REPO/requirements.txt" -r "$REPO/requirements-hub.txt"
 "$USER_ENV/bin/python" -m pip install --no-cache-dir --no-deps "$REPO"
 
 echo "labkit: course into $COURSE"

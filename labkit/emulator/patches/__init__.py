@@ -81,6 +81,7 @@ DEFERRED_PATCH_MODULES: dict[str, list[str]] = {
         "cloudformation_template_url",          # TemplateURL path-style on this endpoint (sam deploy)
         "cloudformation_delete_missing",        # DeleteStack: a resource already gone is deleted
     ],
+    "states": ["xray_stepfunctions_trace_header"],  # Step Functions (signs as "states"): X-Ray
 }
 
 

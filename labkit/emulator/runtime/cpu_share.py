@@ -23,6 +23,7 @@ worker. It exits, resuming what it paused, when its stdin closes (the backend st
 """
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import sys
@@ -138,7 +139,19 @@ class Enforcer:
             self.pauses += 1
 
 
+def _before_the_workers() -> None:
+    """On Lambda the kernel enforces the share, ahead of any process it throttles. On a busy
+    machine this process must also run before the workers it watches, or a short handler ends
+    unthrottled before it wakes (measured under six CPU hogs: 0.30 CPU-s in 0.39 s at 128 MB).
+    Raising the priority needs root (CI, a container); elsewhere it keeps the default."""
+    try:
+        os.nice(-10)
+    except (AttributeError, OSError):   # no os.nice on Windows; not permitted without root
+        pass
+
+
 def _main() -> None:
+    _before_the_workers()
     commands: "queue.Queue[str | None]" = queue.Queue()
 
     def read_stdin() -> None:

@@ -1,0 +1,9 @@
+"""Planted bug (in the learner's tests): the end-to-end test checks the table and the
+notifications but not the dead-letter queue, so a stage without partial batch responses, which
+loses the bad booking instead of parking it, passes. Caught by: end-to-end-test."""
+
+REPLACE = [
+    ("""\
+        assert [b["booking_id"] for b in drain(sqs, dead_letters)] == [bad["booking_id"]], "the bad one parked"
+""", ""),
+]
