@@ -26,6 +26,7 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
+from traitlets import CaselessStrEnum
 
 from labkit.isolation import prctl
 from labkit.isolation.atomic_files import write_atomic
@@ -39,6 +40,19 @@ class LimitedKernelManager(SlicedPollKernelManager):
     """Starts the kernel through the limits wrapper, as the unprivileged learner user."""
 
     limits: dict[str, int] = {"as_mb": 3072, "cpu_s": 600, "fsize_mb": 64}
+
+    # Unix sockets, not TCP ports. A TCP kernel binds ports its manager found free a moment
+    # before; with other kernels and servers starting beside it (a class graded with
+    # --workers 2), one can be taken in between, and the kernel dies "before replying to
+    # kernel_info" (jupyter/jupyter_client#154, #487): a learner's grade lost to timing.
+    # The sockets live in the learner's runtime folder (JUPYTER_RUNTIME_DIR, see executor).
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp",
+                                config=True)
+
+    def _ip_default(self) -> str:   # where the sockets are: absolute, the kernel's cwd is not ours
+        if self.transport != "ipc":
+            return super()._ip_default()
+        return os.path.join(os.path.abspath(os.environ.get("JUPYTER_RUNTIME_DIR", ".")), "kernel-ipc")
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
