@@ -37,7 +37,7 @@ EMBEDDED_INTERNALS = [f"--ignore=tests/conformance/{name}.py" for name in
                       ("test_moto_fast_path", "test_dispatch_caches", "test_deferred_patches")]
 
 LANES: list[list[tuple[str, list[str]]]] = [
-    [("unit", ["-n", "2"]), ("grading", ["-n", "2", "--dist", "loadfile"])],
+    [("unit", ["-n", "2"]), ("grading", ["-n", "3", "--dist", "loadfile"])],
     # `make lab` for real (tests/lab) here; of the headless notebook harness (what
     # `make test-quick` runs a changed notebook with) only its self-test: each lesson runs once,
     # in JupyterLab (the browser suite), every other one on the portable path
