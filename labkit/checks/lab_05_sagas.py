@@ -136,6 +136,9 @@ def _forward_key(step: str) -> str:
 def _fault_missed(trip: Trip, run: dict, step: str, compensation: str, how: str) -> str | None:
     """None when the injected fault took effect in this saga, else what happened instead."""
     saga = run["saga_id"]
+    if run["unplanned_timeouts"]:   # a step retried after its timeout may have redone (or undone)
+        return (f"{', '.join(run['unplanned_timeouts'])} timed out with no fault injected (the "
+                f"machine was slow): a retried call may have undone what the fault did")
     if how == "lost":
         if not trip.record(f"{saga}/{compensation}/lost"):
             return f"{compensation} never did its work on its first attempt, so no answer was lost"

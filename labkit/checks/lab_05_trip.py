@@ -61,7 +61,8 @@ class Rejected(Exception):
 
 
 def handler(event, context):
-    if event.get("warm"):   # the checker starts one environment per function before the sagas
+    if event.get("warm"):   # the checker starts environments before the sagas
+        time.sleep(event.get("hold_s", 0))   # held: a call beside it needs another environment
         return {"warm": True}
     saga_id, action = event["saga_id"], event["action"]
     fault = (event.get("faults") or {}).get(os.environ["SERVICE"] + "." + action) or {}
@@ -133,9 +134,9 @@ class Trip:
                                            "ATTEMPTS_TABLE": self.attempts_table}})
             s.on_cleanup(lambda n=name: self.lam.delete_function(FunctionName=n))
         # cold starts belong to the deployment, not to the first saga's TimeoutSeconds
+        self.environments = {service: 0 for service in SERVICES}
         with ThreadPoolExecutor(len(SERVICES)) as pool:
-            list(pool.map(lambda arn: self.lam.invoke(FunctionName=arn, Payload=b'{"warm": true}'),
-                          self.functions.values()))
+            list(pool.map(lambda service: self._warm(service, 1), SERVICES))
         definition = substitute(self.definition_text, {**self.functions,
                                                        "stuck_queue_url": self.stuck_queue})
         try:
@@ -152,6 +153,18 @@ class Trip:
         s.on_cleanup(lambda: self.sfn.delete_state_machine(stateMachineArn=self.machine))
         s.evidence["sagas"] = []
 
+    def _warm(self, service: str, environments: int) -> None:
+        """Start ``environments`` execution environments of a service's function (calls held
+        beside each other), unless it has them. A slow call keeps one busy while its own
+        compensation runs: that one must not meet a cold start inside its TimeoutSeconds."""
+        if self.environments[service] >= environments:
+            return
+        hold = json.dumps({"warm": True, "hold_s": 1 if environments > 1 else 0}).encode()
+        with ThreadPoolExecutor(environments) as pool:
+            list(pool.map(lambda _: self.lam.invoke(FunctionName=self.functions[service],
+                                                    Payload=hold), range(environments)))
+        self.environments[service] = environments
+
     @staticmethod
     def _read(path: Path) -> str:
         if not path.is_file():
@@ -160,6 +173,9 @@ class Trip:
         return path.read_text()
 
     def run(self, faults: dict[str, dict]) -> dict[str, Any]:
+        for key, fault in faults.items():
+            if fault.get("slow_s"):
+                self._warm(key.split(".")[0], 2)
         saga_id = f"trip-{uuid.uuid4().hex[:10]}"
         started = time.time()
         execution = self.sfn.start_execution(
@@ -172,14 +188,14 @@ class Trip:
                            "every saga to end")
         events = execution_history(self.sfn, execution)
         slow = {state_of(key) for key, fault in faults.items() if fault.get("slow_s")}
-        self.unplanned_timeouts += [f"{saga_id}: {state}" for state in timed_out_states(events)
-                                    if state not in slow]
+        unplanned = [state for state in timed_out_states(events) if state not in slow]
+        self.unplanned_timeouts += [f"{saga_id}: {state}" for state in unplanned]
         self._settle(saga_id, faults, started, events)
         items = read_saga_items(self.ddb, self.tables, saga_id)
         run = {"saga_id": saga_id, "faults": faults, "status": described["status"],
                "error": described.get("error"), "events": events, "items": items,
                "compensations": compensation_order(events, COMPENSATIONS),
-               "attempts": attempts_per_state(events)}
+               "attempts": attempts_per_state(events), "unplanned_timeouts": unplanned}
         self.s.evidence["sagas"].append({k: v for k, v in run.items() if k != "events"})
         return run
 

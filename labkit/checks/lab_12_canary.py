@@ -43,6 +43,11 @@ THRESHOLD = 2         # errors of the new version in one period that stop the re
 ALARM_LAG_S = 2       # a datapoint to an alarm seen by release(): one evaluation, one poll
 WATCH_S = 0.2         # how often the check reads the alias while release() runs
 SETTLE_S = 60.0       # deadline for a setting or a second of traffic, on a loaded machine
+# PutMetricAlarm's ComparisonOperator values for a static threshold (CloudWatch API Reference)
+HOLDS = {"GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
+         "GreaterThanThreshold": lambda v, t: v > t,
+         "LessThanThreshold": lambda v, t: v < t,
+         "LessThanOrEqualToThreshold": lambda v, t: v <= t}
 CHECKOUT = """
 import os, zlib
 
@@ -169,6 +174,8 @@ def _release(s: Scenario) -> dict[str, Any]:
     returned_at = time.time() - (traffic.now() - returned)
     seen["alarm_after_release"] = any(when > returned_at and "to ALARM" in summary
                                       for when, summary in history)
+    seen["alarm_fired"] = any("to ALARM" in summary for _, summary in history)
+    seen["alarm_rule"] = _rule(cw, alarm)
     s.evidence.update(seen, alarm_history=[f"{when}: {summary}" for when, summary in history])
     s.expect(alias is not None, observed="after the release, the alias is gone",
              expected="the alias still there, for the callers that invoke it")
@@ -194,6 +201,22 @@ def _unless_bug_unseen(s: Scenario) -> None:
                            f"{late} the release ended",
                            f"{THRESHOLD} or more failures of the new version in one period, seen "
                            f"by its alarm within the bake time")
+
+
+def _rule(cw, alarm: str) -> dict[str, Any] | None:
+    """The learner's alarm's threshold and comparison, as CloudWatch describes them."""
+    try:
+        [found] = cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+    except Exception:  # noqa: BLE001 - no alarm (or several): nothing to read
+        return None
+    return {"threshold": found.get("Threshold"), "comparison": found.get("ComparisonOperator")}
+
+
+def _breached_by_no_error(rule: dict[str, Any] | None) -> bool:
+    """Whether the alarm's condition holds for a period with 0 errors (or a 0 % rate)."""
+    if not rule or rule["threshold"] is None or rule["comparison"] not in HOLDS:
+        return False
+    return HOLDS[rule["comparison"]](0.0, float(rule["threshold"]))
 
 
 def _history(cw, alarm: str) -> list[tuple[float, str]]:
@@ -265,6 +288,21 @@ def good_release_promoted(s: Scenario) -> None:
                       f"{after['new']} of the {after['all']} requests sent since",
              expected=f"version {seen['new']} promoted: every request on it (the old version "
                       f"fails {s.params['stable_fail']} % of orders, the new one none)")
+    # an alarm breached by a period without errors goes to ALARM as soon as the new version's
+    # first datapoint is evaluated; on a busy machine that can come after the bake time (the
+    # first requests of a new version are cold starts), so the rule is read as well as the
+    # alarm's history
+    rule = seen["alarm_rule"]
+    if seen["alarm_fired"]:
+        noisy = "the alarm went to ALARM although the new version failed no order"
+    else:
+        noisy = (f"the alarm's rule ({rule and rule['comparison']} {rule and rule['threshold']}) "
+                 f"holds for a period with no error: it pages on a release that fails nothing")
+    s.expect(not seen["alarm_fired"] and not _breached_by_no_error(rule),
+             observed=noisy if seen["alarm_fired"] or _breached_by_no_error(rule)
+             else "the alarm stayed quiet",
+             expected="an alarm that stays quiet while the new version fails nothing: one that "
+                      "a period without errors breaches rolls back every release")
     if seen["canary"] == 0 and seen["weighted"] and seen["release_s"] >= s.params["bake_s"]:
         raise Inconclusive(f"the new version ran no request while the old one still served, "
                            f"although release() watched for {seen['release_s']} s (the "

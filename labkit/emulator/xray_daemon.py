@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import socket
 import sys
 import threading
@@ -24,6 +25,11 @@ from labkit.emulator.runtime.environment import XRAY_DAEMON_ENV
 
 HEADER = {"format": "json", "version": 1}
 MAX_DATAGRAM = 64 * 1024          # the daemon's UDP buffer: one document per datagram
+# The kernel's queue for the socket. UDP drops what does not fit while nobody reads, and this
+# daemon shares a process (and its GIL) with the backend: on a busy machine its thread may not
+# run for a while. 4 MiB is Linux's default ceiling (net.core.rmem_max); smaller is tried where
+# the system caps it lower (macOS: kern.ipc.maxsockbuf).
+RECEIVE_BUFFER_BYTES = (4 * 1024 * 1024, 1024 * 1024, 256 * 1024)
 REMEMBERED_TRACES = 10_000        # trace -> (account, region): enough for a lab session
 
 
@@ -48,7 +54,8 @@ class XRayDaemon:
         self.region = region or os.environ.get("AWS_DEFAULT_REGION") or \
             os.environ.get("AWS_REGION") or "us-east-1"
         self._sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._received: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._lock = threading.Lock()     # moto's segment collection is a plain dict + list
         self._where: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self.stats = {"datagrams": 0, "documents": 0, "rejected": 0}
@@ -56,19 +63,30 @@ class XRayDaemon:
     # -- component protocol ----------------------------------------------------------------
     def start(self) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for size in RECEIVE_BUFFER_BYTES:
+            try:
+                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+                break
+            except OSError:
+                continue
         self._sock.bind((self.host, self.port))
         self.port = self._sock.getsockname()[1]
         self._sock.settimeout(0.5)     # a blocked recvfrom does not notice close(): poll
         os.environ[XRAY_DAEMON_ENV] = self.daemon_address   # workers started from now on
-        self._thread = threading.Thread(target=self._serve, name="xray-daemon", daemon=True)
-        self._thread.start()
+        # one thread only empties the socket, another records: recording (JSON, moto's
+        # process_segment, under a lock) never keeps datagrams waiting in the kernel's queue
+        self._threads = [threading.Thread(target=self._receive, name="xray-daemon-receive", daemon=True),
+                         threading.Thread(target=self._record_received, name="xray-daemon-record",
+                                          daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         if os.environ.get(XRAY_DAEMON_ENV) == self.daemon_address:
             os.environ.pop(XRAY_DAEMON_ENV, None)
         if self._sock is not None:
             sock, self._sock = self._sock, None
-            sock.close()      # recvfrom fails: the thread ends
+            sock.close()      # recvfrom fails: the receiving thread ends, and ends the other
 
     def reset(self) -> None:
         with self._lock:
@@ -105,18 +123,25 @@ class XRayDaemon:
                 print(f"labkit xray-daemon: segment rejected: {exc.to_dict()}", file=sys.stderr)
 
     # -- UDP ---------------------------------------------------------------------------------
-    def _serve(self) -> None:
-        while True:
-            sock = self._sock
-            if sock is None:
-                return        # stopped
-            try:
-                data, _ = sock.recvfrom(MAX_DATAGRAM)
-            except socket.timeout:
-                continue
-            except OSError:
-                return        # closed by stop()
-            self.stats["datagrams"] += 1
+    def _receive(self) -> None:
+        try:
+            while True:
+                sock = self._sock
+                if sock is None:
+                    return        # stopped
+                try:
+                    data, _ = sock.recvfrom(MAX_DATAGRAM)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return        # closed by stop()
+                self.stats["datagrams"] += 1
+                self._received.put(data)
+        finally:
+            self._received.put(None)
+
+    def _record_received(self) -> None:
+        while (data := self._received.get()) is not None:
             document = split_datagram(data)
             if document is None:
                 self.stats["rejected"] += 1

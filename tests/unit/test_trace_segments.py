@@ -57,3 +57,42 @@ def test_daemon_datagrams_need_the_protocol_header():
     assert split_datagram(b'{"format":"json","version":1}\n' + document.encode()) == document
     assert split_datagram(document.encode()) is None
     assert split_datagram(b'{"format": "xml", "version": 1}\n' + document.encode()) is None
+
+
+def test_daemon_keeps_every_datagram_while_its_recording_is_held_up():
+    """The daemon shares the backend's process: on a busy machine its recording can stall.
+    A UDP socket drops what its kernel queue cannot hold while nobody reads, so a daemon that
+    read and recorded on one thread lost subsegments (a failed order's fault, run 18's CI).
+    Here recording is held for a moment while a burst of documents arrives: none is lost."""
+    import os
+    import socket
+    import uuid
+
+    from labkit.emulator.runtime.environment import XRAY_DAEMON_ENV
+    from labkit.emulator.xray_daemon import XRayDaemon
+    from labkit.lessons.polling import wait_until
+
+    before = os.environ.get(XRAY_DAEMON_ENV)
+    daemon = XRayDaemon(region="eu-west-3")
+    daemon.start()
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    burst = 1500
+    try:
+        with daemon._lock:      # what recording takes: held, as a busy process would hold it
+            for i in range(burst):
+                document = json.dumps({
+                    "trace_id": f"1-5759e988-{uuid.uuid4().hex[:24]}", "id": uuid.uuid4().hex[:16],
+                    "name": f"burst-{i}", "start_time": 1461096053.0, "end_time": 1461096053.5,
+                    "annotations": {"padding": "x" * 600}})
+                sender.sendto(b'{"format": "json", "version": 1}\n' + document.encode(),
+                              ("127.0.0.1", daemon.port))
+            wait_until(lambda: daemon.stats["datagrams"] == burst or None, timeout=30,
+                       what="the daemon to receive the whole burst")
+        wait_until(lambda: daemon.stats["documents"] == burst or None, timeout=60,
+                   what="every document to be recorded")
+        assert daemon.stats["rejected"] == 0
+    finally:
+        sender.close()
+        daemon.stop()
+        if before is not None:
+            os.environ[XRAY_DAEMON_ENV] = before
