@@ -18,7 +18,8 @@ Functions workflows": Catch/Retry on error names, States.Timeout):
   * for every failure point, the tables end consistent - nothing reserved without a booking,
     no charge without a refund - and the compensations ran in reverse order;
   * each compensation's effect happens at most once, even when it is retried after its answer
-    was lost, and a late forward call (a timed-out step still running) is refused; a case
+    was lost or while its first call still runs (stalled between its read and its write past
+    its TimeoutSeconds), and a late forward call (a timed-out step still running) is refused; a case
     counts only once its fault took effect (the lost answer was retried, the late call landed
     after its compensation): a saga where it did not is run again, and never counts as a pass;
   * transient compensation failures are retried until they succeed;
@@ -40,8 +41,8 @@ from labkit.checks.alarm_watch import (
     NotWithinPublishes, alarm_notes, alarmed, depth_publishes, wait_for_alarm,
 )
 from labkit.checks.lab_05_trip import (
-    ALARM_FILE, COMPENSATIONS, DEFINITION_FILE, FORWARD, LAND_WAIT_S, SERVICES_FILE, SLOW_S, STEPS,
-    Trip, substitute,
+    ALARM_FILE, COMPENSATIONS, DEFINITION_FILE, FORWARD, LAND_WAIT_S, PAUSE_S, SERVICES_FILE,
+    SLOW_S, STEPS, Trip, substitute,
 )
 from labkit.lessons.polling import wait_until
 from labkit.lessons.saga_lesson import saga_problems, states_entered
@@ -139,6 +140,15 @@ def _fault_missed(trip: Trip, run: dict, step: str, compensation: str, how: str)
     if run["unplanned_timeouts"]:   # a step retried after its timeout may have redone (or undone)
         return (f"{', '.join(run['unplanned_timeouts'])} timed out with no fault injected (the "
                 f"machine was slow): a retried call may have undone what the fault did")
+    if how == "paused":
+        stalled, first_done = (trip.record(f"{saga}/{compensation}/paused"),
+                               trip.record(f"{saga}/{compensation}/done"))
+        if not stalled.get("resumed_at"):
+            return f"{compensation}'s first call wrote nothing, so it never stalled before a write"
+        if not first_done or first_done["done_at"] >= stalled["resumed_at"]:
+            return (f"no retry of {compensation} finished while its first call stalled (a "
+                    f"retry after States.Timeout, task 3)")
+        return None
     if how == "lost":
         if not trip.record(f"{saga}/{compensation}/lost"):
             return f"{compensation} never did its work on its first attempt, so no answer was lost"
@@ -164,10 +174,12 @@ def _fault_missed(trip: Trip, run: dict, step: str, compensation: str, how: str)
                 "call that finds it is refused.",
            public={"cases": [["ConfirmBooking", "payment.refund", "lost"],
                              ["ChargeCard", "payment.refund", "slow"],
-                             ["ReserveHotel", "hotel.cancel", "slow"]]},
+                             ["ReserveHotel", "hotel.cancel", "slow"],
+                             ["ConfirmBooking", "payment.refund", "paused"]]},
            hidden=lambda r: {"cases": [[_other_step(r, 2), "payment.refund", "lost"],
                                        [_other_step(r, 1), r.choice(["hotel.cancel", "flight.cancel"]),
-                                        "lost"]]})
+                                        "lost"],
+                                       ["ConfirmBooking", "payment.refund", "paused"]]})
 def effect_at_most_once(s: Scenario) -> None:
     trip = Trip(s)
     s.evidence["fault_runs"] = []
@@ -176,6 +188,13 @@ def effect_at_most_once(s: Scenario) -> None:
             faults = {**faults_for(step, "error"), compensation: {"lose_response_times": 1}}
             what = f"fails at {step}, {compensation} loses its first answer"
             wanted = f"{compensation} retried after its lost answer, so that a second run can be seen"
+        elif how == "paused":   # the compensation reads, stalls past its timeout, then writes,
+            # while its retry reads and writes: a check-then-act refund pays twice
+            faults = {**faults_for(step, "error"),
+                      compensation: {"pause_times": 1, "pause_s": PAUSE_S}}
+            what = f"fails at {step}, {compensation} stalls between its read and its write"
+            wanted = (f"{compensation} retried after States.Timeout while its first call still "
+                      f"ran, the retry done before the first call wrote")
         else:               # the step times out and lands late, after its own compensation
             faults = faults_for(step, "timeout")
             faults[_forward_key(step)].update(land_after=compensation, wait_s=LAND_WAIT_S)

@@ -35,6 +35,8 @@ STEPS = [  # forward state, service, action, compensation state, action
 FORWARD = [s[0] for s in STEPS]
 COMPENSATIONS = [s[3] for s in STEPS]
 SLOW_S = 8                  # a "timeout" fault answers this late (the starter's TimeoutSeconds: 6)
+PAUSE_S = 20                # a "paused" call waits between its reads and its first write until its
+                            # retry is done, at most this long (TimeoutSeconds 6, a retry after it)
 LAND_WAIT_S = 15            # ...and, to land after its compensation, waits for it at most this long
 FUNCTION_TIMEOUT_S = SLOW_S + LAND_WAIT_S + 7   # the late call must outlive its own wait
 EXECUTION_DEADLINE_S = 150  # generous: a loaded machine, cold starts, retries with backoff
@@ -60,6 +62,29 @@ class Rejected(Exception):
     pass
 
 
+class PausedWrites:
+    """The service's table whose first write waits until another call of the same action has
+    finished (at most ``pause_s``): a call that read, then stalled (a long GC pause, a slow
+    network) past its state's TimeoutSeconds, while its retry ran."""
+
+    def __init__(self, table, key, pause_s):
+        self.table, self.key, self.pause_s, self.resumed_at = table, key, pause_s, 0
+
+    def __getattr__(self, name):
+        method = getattr(self.table, name)
+        if name not in ("put_item", "update_item", "delete_item") or self.resumed_at:
+            return method
+
+        def paused(*args, **kwargs):
+            deadline = time.time() + self.pause_s
+            while time.time() < deadline and "Item" not in attempts.get_item(
+                    Key={"id": self.key + "/done"}, ConsistentRead=True):
+                time.sleep(0.2)
+            self.resumed_at = Decimal(repr(time.time()))
+            return method(*args, **kwargs)
+        return paused
+
+
 def handler(event, context):
     if event.get("warm"):   # the checker starts environments before the sagas
         time.sleep(event.get("hold_s", 0))   # held: a call beside it needs another environment
@@ -81,7 +106,15 @@ def handler(event, context):
                 Key={"id": saga_id + "/" + fault["land_after"] + "/done"}, ConsistentRead=True):
             time.sleep(0.2)
     began = Decimal(repr(time.time()))
-    result = getattr(services, action)(table, saga_id, event)
+    paused = None
+    if attempt <= fault.get("pause_times", 0):
+        paused = PausedWrites(table, key, fault["pause_s"])
+    try:
+        result = getattr(services, action)(paused or table, saga_id, event)
+    finally:   # when the paused call wrote, and that it is over (the checker waits for it)
+        if paused:
+            attempts.put_item(Item={"id": key + "/paused", "resumed_at": paused.resumed_at,
+                                    "ended_at": Decimal(repr(time.time()))})
     # what really happened, for the checker to tell whether the fault took effect
     attempts.update_item(
         Key={"id": key + "/done"},
@@ -174,7 +207,7 @@ class Trip:
 
     def run(self, faults: dict[str, dict]) -> dict[str, Any]:
         for key, fault in faults.items():
-            if fault.get("slow_s"):
+            if fault.get("slow_s") or fault.get("pause_s"):   # its retry (or compensation) runs beside it
                 self._warm(key.split(".")[0], 2)
         saga_id = f"trip-{uuid.uuid4().hex[:10]}"
         started = time.time()
@@ -188,6 +221,8 @@ class Trip:
                            "every saga to end")
         events = execution_history(self.sfn, execution)
         slow = {state_of(key) for key, fault in faults.items() if fault.get("slow_s")}
+        slow |= {state for state in timed_out_states(events)
+                 if any(f.get("pause_s") and compensation_of(k) == state for k, f in faults.items())}
         unplanned = [state for state in timed_out_states(events) if state not in slow]
         self.unplanned_timeouts += [f"{saga_id}: {state}" for state in unplanned]
         self._settle(saga_id, faults, started, events)
@@ -215,6 +250,9 @@ class Trip:
         for key, fault in faults.items():
             service, action = key.split(".")
             state = state_of(key)
+            if fault.get("pause_s") and compensation_of(key) in entered:
+                wait_until(lambda: self.record(f"{saga_id}/{key}/paused").get("ended_at"),
+                           timeout=60, interval=0.5, what=f"the paused {key} call to end")
             if not fault.get("slow_s") or state not in entered:
                 continue   # not slow, or never called (the saga failed before reaching it)
 
@@ -249,6 +287,12 @@ class Trip:
 
 
 # -- alarms ------------------------------------------------------------------------------------
+
+
+def compensation_of(fault_key: str) -> str:
+    """The compensation state that calls a fault's action: "payment.refund" -> "RefundCard"."""
+    service, action = fault_key.split(".")
+    return next((step[3] for step in STEPS if step[1] == service and step[4] == action), "")
 
 
 def state_of(fault_key: str) -> str:

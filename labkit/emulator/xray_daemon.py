@@ -75,9 +75,9 @@ class XRayDaemon:
         os.environ[XRAY_DAEMON_ENV] = self.daemon_address   # workers started from now on
         # one thread only empties the socket, another records: recording (JSON, moto's
         # process_segment, under a lock) never keeps datagrams waiting in the kernel's queue
-        self._threads = [threading.Thread(target=self._receive, name="xray-daemon-receive", daemon=True),
-                         threading.Thread(target=self._record_received, name="xray-daemon-record",
-                                          daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._receive, name="xray-daemon-receive", daemon=True),
+            threading.Thread(target=self._record_received, name="xray-daemon-record", daemon=True)]
         for thread in self._threads:
             thread.start()
 
