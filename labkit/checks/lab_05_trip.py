@@ -220,10 +220,10 @@ class Trip:
             raise Mismatch(f"the execution was still RUNNING after {EXECUTION_DEADLINE_S} s",
                            "every saga to end")
         events = execution_history(self.sfn, execution)
-        slow = {state_of(key) for key, fault in faults.items() if fault.get("slow_s")}
-        slow |= {state for state in timed_out_states(events)
-                 if any(f.get("pause_s") and compensation_of(k) == state for k, f in faults.items())}
-        unplanned = [state for state in timed_out_states(events) if state not in slow]
+        # the states the faults make time out: a slow forward step, a paused compensation
+        planned = ({state_of(key) for key, fault in faults.items() if fault.get("slow_s")}
+                   | {compensation_of(key) for key, fault in faults.items() if fault.get("pause_s")})
+        unplanned = [state for state in timed_out_states(events) if state not in planned]
         self.unplanned_timeouts += [f"{saga_id}: {state}" for state in unplanned]
         self._settle(saga_id, faults, started, events)
         items = read_saga_items(self.ddb, self.tables, saga_id)
@@ -289,16 +289,16 @@ class Trip:
 # -- alarms ------------------------------------------------------------------------------------
 
 
-def compensation_of(fault_key: str) -> str:
-    """The compensation state that calls a fault's action: "payment.refund" -> "RefundCard"."""
-    service, action = fault_key.split(".")
-    return next((step[3] for step in STEPS if step[1] == service and step[4] == action), "")
-
-
 def state_of(fault_key: str) -> str:
     """The forward state that calls a fault's service: "hotel.reserve" -> "ReserveHotel"."""
     service = fault_key.split(".")[0]
     return next(step[0] for step in STEPS if step[1] == service)
+
+
+def compensation_of(fault_key: str) -> str:
+    """The compensation state that calls a fault's action: "payment.refund" -> "RefundCard"."""
+    service, action = fault_key.split(".")
+    return next((step[3] for step in STEPS if step[1] == service and step[4] == action), "")
 
 
 def timed_out_states(events: list[dict]) -> list[str]:
