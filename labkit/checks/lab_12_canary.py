@@ -212,9 +212,9 @@ def _rule(cw, alarm: str) -> dict[str, Any] | None:
     return {"threshold": found.get("Threshold"), "comparison": found.get("ComparisonOperator")}
 
 
-def _breached_by_no_error(rule: dict[str, Any] | None) -> bool:
+def _breached_by_no_error(rule: dict[str, Any]) -> bool:
     """Whether the alarm's condition holds for a period with 0 errors (or a 0 % rate)."""
-    if not rule or rule["threshold"] is None or rule["comparison"] not in HOLDS:
+    if rule["threshold"] is None or rule["comparison"] not in HOLDS:
         return False
     return HOLDS[rule["comparison"]](0.0, float(rule["threshold"]))
 
@@ -292,15 +292,12 @@ def good_release_promoted(s: Scenario) -> None:
     # first datapoint is evaluated; on a busy machine that can come after the bake time (the
     # first requests of a new version are cold starts), so the rule is read as well as the
     # alarm's history
-    rule = seen["alarm_rule"]
-    if seen["alarm_fired"]:
-        noisy = "the alarm went to ALARM although the new version failed no order"
-    else:
-        noisy = (f"the alarm's rule ({rule and rule['comparison']} {rule and rule['threshold']}) "
-                 f"holds for a period with no error: it pages on a release that fails nothing")
+    rule = seen["alarm_rule"] or {"comparison": None, "threshold": None}
     s.expect(not seen["alarm_fired"] and not _breached_by_no_error(rule),
-             observed=noisy if seen["alarm_fired"] or _breached_by_no_error(rule)
-             else "the alarm stayed quiet",
+             observed="the alarm went to ALARM although the new version failed no order"
+             if seen["alarm_fired"] else
+             f"the alarm's rule ({rule['comparison']} {rule['threshold']}) holds for a period "
+             f"with no error: it pages on a release that fails nothing",
              expected="an alarm that stays quiet while the new version fails nothing: one that "
                       "a period without errors breaches rolls back every release")
     if seen["canary"] == 0 and seen["weighted"] and seen["release_s"] >= s.params["bake_s"]:

@@ -27,8 +27,9 @@ HEADER = {"format": "json", "version": 1}
 MAX_DATAGRAM = 64 * 1024          # the daemon's UDP buffer: one document per datagram
 # The kernel's queue for the socket. UDP drops what does not fit while nobody reads, and this
 # daemon shares a process (and its GIL) with the backend: on a busy machine its thread may not
-# run for a while. 4 MiB is Linux's default ceiling (net.core.rmem_max); smaller is tried where
-# the system caps it lower (macOS: kern.ipc.maxsockbuf).
+# run for a while. Linux silently caps the request at net.core.rmem_max (4 MiB on the kit's CI
+# machine, often 208 KiB elsewhere: the second thread is what keeps the queue short); macOS
+# refuses a request above kern.ipc.maxsockbuf, so smaller sizes are tried.
 RECEIVE_BUFFER_BYTES = (4 * 1024 * 1024, 1024 * 1024, 256 * 1024)
 REMEMBERED_TRACES = 10_000        # trace -> (account, region): enough for a lab session
 
