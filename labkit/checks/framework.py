@@ -164,7 +164,12 @@ class Target:
                 if self.endpoint_url:
                     kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="test",
                                   aws_secret_access_key="test")
-                self._clients[service] = boto3.session.Session().client(service, **kwargs)
+                client = boto3.session.Session().client(service, **kwargs)
+                # botocore makes a client's exception classes on first use, unlocked: two
+                # threads raising at once can each make their own, and `except
+                # client.exceptions.X` then misses the other thread's X. Made here, once.
+                client.exceptions  # noqa: B018
+                self._clients[service] = client
             return self._clients[service]
 
 

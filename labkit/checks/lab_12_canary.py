@@ -294,7 +294,7 @@ def good_release_promoted(s: Scenario) -> None:
     # alarm's history
     rule = seen["alarm_rule"] or {"comparison": None, "threshold": None}
     s.expect(not seen["alarm_fired"] and not _breached_by_no_error(rule),
-             observed="the alarm went to ALARM although the new version failed no order"
+             observed="the alarm went to ALARM although no request on the new version had an error"
              if seen["alarm_fired"] else
              f"the alarm's rule ({rule['comparison']} {rule['threshold']}) holds for a period "
              f"with no error: it pages on a release that fails nothing",

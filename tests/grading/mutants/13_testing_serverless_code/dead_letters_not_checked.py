@@ -4,6 +4,7 @@ loses the bad booking instead of parking it, passes. Caught by: end-to-end-test.
 
 REPLACE = [
     ("""\
-        assert [b["booking_id"] for b in drain(sqs, dead_letters)] == [bad["booking_id"]], "the bad one parked"
+        parked = [b["booking_id"] for b in drain(sqs, dead_letters)]
+        assert parked == [bad["booking_id"]], f"parked: {parked}, expected only the bad one"
 """, ""),
 ]
