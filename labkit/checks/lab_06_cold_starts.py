@@ -3,7 +3,7 @@
 The learner edits ``lab06_prices.py``. ``handler(event, context)`` answers price look-ups
 ``{"item": str}`` -> ``{"item", "price"}`` (most requests) and, rarely, a sales report
 ``{"action": "report", "sales": [[item, qty], ...]}`` -> ``{"revenue": {item: cents}, "total"}``.
-The original (ORIGINAL_SOURCE) imports pandas and numpy at module level, so every cold start
+The original (labkit/labs/lab_06_given/prices.py) imports pandas and numpy at module level, so every cold start
 pays for them although only reports use pandas. ``provisioned_for(event, context)`` gets a
 recorded burst ``{"requests": [[start_s, end_s], ...]}`` and answers ``{"provisioned": n}``.
 
@@ -32,6 +32,7 @@ import time
 from typing import Any
 
 from labkit.checks.framework import Lab, Scenario
+from labkit.labs.lab_06_cold_starts import ORIGINAL_SOURCE, PUBLIC_TRAFFIC, SLOT_S
 from labkit.lessons.cold_start_lesson import fire_at, timed_invoke
 from labkit.lessons.concurrency import peak_concurrency
 
@@ -52,26 +53,7 @@ LAB = Lab(
 HANDLER_TIMEOUT_S = 30.0    # a report on a loaded machine imports pandas inside the handler
 TARGET_RATIO = 0.1          # learner init work / the original (numpy alone measures 0.2-0.4)
 SAMPLES = 5                 # cold starts measured per file, interleaved
-SLOT_S = 0.3                # replay time unit: distinct interval ends are >= one slot apart
 PRICES = {"apple": 120, "pear": 95, "plum": 80, "fig": 240, "kiwi": 60}
-
-ORIGINAL_SOURCE = '''"""Price look-ups (most requests) and a daily sales report (rare)."""
-import numpy as np
-import pandas as pd
-
-PRICES = {"apple": 120, "pear": 95, "plum": 80, "fig": 240, "kiwi": 60}
-
-
-def handler(event, context):
-    if event.get("action") == "report":
-        sales = pd.DataFrame(event["sales"], columns=["item", "qty"])
-        sales["revenue"] = sales["item"].map(PRICES) * sales["qty"]
-        by_item = sales.groupby("item")["revenue"].sum()
-        return {"revenue": {item: int(cents) for item, cents in by_item.items()},
-                "total": int(np.sum(by_item.to_numpy()))}
-    item = event["item"]
-    return {"item": item, "price": PRICES[item]}
-'''
 
 EMPTY_SOURCE = "def handler(event, context):\n    return None\n"   # what starting costs alone
 _TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
@@ -242,11 +224,6 @@ def _traffic(r: random.Random) -> list[list[float]]:
             slots = trial
     slots.sort()
     return [[round(a * SLOT_S, 2), round(b * SLOT_S, 2)] for a, b in slots]
-
-
-PUBLIC_TRAFFIC = [[round(a * SLOT_S, 2), round(b * SLOT_S, 2)] for a, b in
-                  [[0, 2], [1, 3], [4, 9], [5, 7], [6, 10], [8, 11], [12, 14], [13, 16],
-                   [15, 17]]]   # peak 3: [4,9] [5,7] [6,10] at 6..7, then [4,9] [6,10] [8,11]
 
 
 def _provisioned(s: Scenario) -> int:

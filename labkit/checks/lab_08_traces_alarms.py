@@ -36,6 +36,7 @@ from labkit.checks.lab_08_platform import (
     hidden_alarm_run, hidden_traced_run, order_annotations, spread, traced_orders,
     wait_for_period_start,
 )
+from labkit.lessons.polling import poll
 
 # Both checks run on the backend itself: the learner's orders handler as a Lambda function with
 # X-Ray active tracing, read back through GetTraceSummaries / BatchGetTraces; the learner's alarm
@@ -63,16 +64,6 @@ def _task_5(s: Scenario, function_names: list[str]) -> list[dict[str, Any]]:
         answers.append(got)
     s.evidence["asked"] = answers[0]
     return answers
-
-
-def _poll(condition, deadline_s: float):
-    """condition() until it is truthy or deadline_s passed; its last value."""
-    deadline = time.monotonic() + deadline_s
-    while True:
-        value = condition()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(0.5)
 
 
 def _annotation_problem(traces: dict[str, list[dict[str, Any]]],
@@ -143,12 +134,12 @@ def failed_order_traces(s: Scenario) -> None:
         documents = run.documents(ids)
         return all(function_recorded(documents.get(t, [])) for t in ids)
 
-    if not _poll(all_recorded, DRAIN_DEADLINE_S):
+    if not poll(all_recorded, DRAIN_DEADLINE_S, interval=0.5):
         raise Inconclusive(f"the backend recorded no Lambda segment for some of the {len(ids)} "
                            f"invocations within {DRAIN_DEADLINE_S:.0f} s",
                            "a trace for every traced invocation")
-    if not _poll(lambda: _annotation_problem(traces, run.documents(ids)) is None,
-                 HANDLER_TIMEOUT_S):
+    if not poll(lambda: _annotation_problem(traces, run.documents(ids)) is None,
+                HANDLER_TIMEOUT_S, interval=0.5):
         documents = run.documents(ids)
         s.evidence["annotations"] = {t: {str(k): v for k, v in order_annotations(d).items()}
                                      for t, d in documents.items()}
@@ -163,7 +154,7 @@ def failed_order_traces(s: Scenario) -> None:
         return found == want
 
     try:
-        _poll(all_found, HANDLER_TIMEOUT_S)
+        poll(all_found, HANDLER_TIMEOUT_S, interval=0.5)
     except ClientError as error:
         raise Mismatch(f"GetTraceSummaries refused the filter expression {expression!r}: "
                        f"{error.response['Error'].get('Message', '')}",

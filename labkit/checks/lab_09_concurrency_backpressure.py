@@ -44,9 +44,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from labkit.checks.framework import Lab, Mismatch, Scenario
-from labkit.checks.lab_09_drain import (  # noqa: F401  (WORKER_SOURCE, nominal_drain_s: the notebooks')
-    BATCH_SIZE, LATE_READ_S, POLL_S, SETTLE_TIMEOUT_S, WORKER_SOURCE, Drain, allowed_concurrency,
-    allowed_drain_s, deadline_s, nominal_drain_s)
+from labkit.checks.lab_09_drain import (
+    LATE_READ_S, POLL_S, SETTLE_TIMEOUT_S, Drain, allowed_drain_s)
+from labkit.labs.lab_09_concurrency_backpressure import BATCH_SIZE, allowed_concurrency, deadline_s
 from labkit.lessons import read_json_lines
 from labkit.lessons.polling import wait_until
 

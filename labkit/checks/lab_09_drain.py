@@ -1,7 +1,7 @@
 """Lab 09's world: a backlog queue, the worker that drains it through a downstream with a fixed
 number of connection slots (``FixedCapacityApi``), and the model of how long a drain should take.
-The checks (lab_09_concurrency_backpressure) build one per scenario; the lab's notebooks import
-the worker's source and the model to experiment with the same numbers.
+The checks (lab_09_concurrency_backpressure) build one per scenario; the worker's source and
+the model are what the lab hands the learner (labkit.labs.lab_09_concurrency_backpressure).
 """
 from __future__ import annotations
 
@@ -12,71 +12,20 @@ from typing import Any
 
 from labkit.checks.framework import Inconclusive, Scenario
 from labkit.deploy import deploy_function
+from labkit.labs.lab_09_concurrency_backpressure import (
+    BATCH_SIZE, WORKER_SOURCE, allowed_concurrency, deadline_s)
 from labkit.lessons import read_json_lines, read_log_messages
 from labkit.lessons.backpressure_lesson import FixedCapacityApi
 from labkit.lessons.concurrency import peak_concurrency
 from labkit.lessons.polling import wait_until
 
-BATCH_SIZE = 10
 FUNCTION_TIMEOUT_S = 10    # a batch takes ~0.5-1 s; a 2-core machine running make test's lanes
                            # took over 5 s for one (run 14d): a timed-out batch is only inconclusive
 VISIBILITY_TIMEOUT_S = 6 * FUNCTION_TIMEOUT_S   # the 6x rule of lesson 01
 CONFIGURE_TIMEOUT_S = 60.0
 SETTLE_TIMEOUT_S = 240.0                    # everything served, on a very loaded machine
-DEADLINE_FACTOR, DEADLINE_SLACK_S = 1.5, 4.0
 POLL_S = 0.5            # many scenarios poll one backend side by side: not more often than this
 LATE_READ_S = 5.0       # how often a drain that may be late reads the worker's logs
-
-WORKER_SOURCE = '''
-import json, os, time, urllib.error, urllib.request
-from concurrent.futures import ThreadPoolExecutor
-
-DOWNSTREAM = os.environ["DOWNSTREAM_URL"]
-CONNECTIONS = int(os.environ["CONNECTIONS"])
-pool = ThreadPoolExecutor(CONNECTIONS)
-
-
-def call(message_id, part):
-    request = urllib.request.Request(f"{DOWNSTREAM}/work?id={message_id}-{part}")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            response.read()
-        return True
-    except (urllib.error.HTTPError, OSError):
-        return False
-
-
-def process(message_id):
-    """One message = CONNECTIONS downstream calls at the same time (e.g. fetch and write).
-    Every call ends before the next message: all() over the map would stop at the first
-    failure and leave the others in flight, holding more connections than CONNECTIONS."""
-    return all(list(pool.map(lambda part: call(message_id, part), range(CONNECTIONS))))
-
-
-def handler(event, context):
-    started = time.time()
-    replay = "Records" not in event          # invoked directly with old orders, not by the mapping
-    records = [{"messageId": m} for m in event["replay"]] if replay else event["Records"]
-    failed = [r["messageId"] for r in records if not process(r["messageId"])]
-    print(json.dumps({"kind": "invocation", "started": started, "ended": time.time(),
-                      "replay": replay, "messages": len(records), "failed": len(failed)}))
-    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
-'''
-
-
-def allowed_concurrency(params: dict[str, Any]) -> int:
-    """Executions the downstream can take at once: whole executions' worth of connections."""
-    return params["capacity"] // params["connections"]
-
-
-def nominal_drain_s(params: dict[str, Any]) -> float:
-    """The model: batches / concurrency x seconds per batch, at the allowed concurrency."""
-    batches = math.ceil(params["backlog"] / BATCH_SIZE)
-    return batches / allowed_concurrency(params) * BATCH_SIZE * params["service_s"]
-
-
-def deadline_s(params: dict[str, Any]) -> float:
-    return round(DEADLINE_FACTOR * nominal_drain_s(params) + DEADLINE_SLACK_S, 1)
 
 
 class Drain:

@@ -37,6 +37,7 @@ class Provider:
         self._released = threading.Event()
         self._released.set()
         self.held_charges = 0         # charges that arrived while the provider was held
+        self.hangs_cut_short = 0      # hanging charges answered at HANG_LIMIT_S, not released
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -48,8 +49,9 @@ class Provider:
                     order = {}
                 hangs = owner._record(order if isinstance(order, dict) else {})
                 owner._released.wait(HOLD_LIMIT_S)
-                if hangs:
-                    owner._hangs_over.wait(HANG_LIMIT_S)
+                if hangs and not owner._hangs_over.wait(HANG_LIMIT_S):
+                    with owner._lock:
+                        owner.hangs_cut_short += 1
                 body = json.dumps({"charged": True}).encode()
                 try:
                     self.send_response(200)

@@ -1,5 +1,5 @@
 """Checks for lab 13 (testing serverless code): the learner writes the tests of a small bookings
-service (labkit/checks/lab_13_service: domain, adapters, a handler that wires them), and the
+service (labkit/labs/lab_13_service: domain, adapters, a handler that wires them), and the
 checks run those tests against the service, against equivalent refactorings of it, and against
 planted bugs (labkit.checks.lab_13_variants).
 

@@ -1,5 +1,5 @@
 """The implementations lab 13's checks run the learner's tests against: the bookings service as
-given (labkit/checks/lab_13_service), equivalent refactorings of it (the tests must pass them
+given (labkit/labs/lab_13_service), equivalent refactorings of it (the tests must pass them
 too: they test behaviour, not the lines), and bugs, each one edit of one file. A tier's bugs
 come in aspects (the rules of a price, of a valid booking, ...): every scenario plants one bug
 of every aspect, so tests that leave an aspect out fail every scenario, public and hidden.
@@ -12,9 +12,9 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from labkit.checks.lab_13_stage import WIRING_BUGS
+from labkit.labs.lab_13_testing_serverless_code import SERVICE
 from labkit.lessons.testing_lesson import plant
 
-SERVICE = Path(__file__).parent / "lab_13_service"
 AS_GIVEN = "the service as given"
 DOMAIN, ADAPTERS = "bookings_domain.py", "bookings_adapters.py"
 

@@ -17,6 +17,8 @@ the result lists the cells that failed, timed out, or where the kernel died.
 """
 from __future__ import annotations
 
+import atexit
+
 import argparse
 import json
 import os
@@ -114,6 +116,9 @@ def run(notebook_path: str, workdir: str, cell_timeout: int, kernel_env: dict[st
         result["kernel_died_at"] = current["cell"] or 1
     except Exception as exc:  # noqa: BLE001 - a notebook must never crash the grader
         result["runner_error"] = f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        if client.km is None:  # cleaned up; nbclient leaves its atexit hook when a start
+            atexit.unregister(client._cleanup_kernel)  # fails, and the hook asserts a km
     code_index = 0
     for cell in nb.cells:
         if cell.cell_type != "code":

@@ -1,14 +1,14 @@
 """Self-tests of lab 05's checks (sagas): the solution gets full marks on the hidden
 scenarios of the seeds test_grade_every_lab does not grade it under (it grades public and hidden of the first, and the starter), and every
 planted bug in mutants/05_sagas fails the check aimed at it. A lab 05 submission is three
-files, so a mutant is a folder holding the file(s) that differ from the solution, with a
-README.md saying "Caught by: CHECK". The plausible wrong designs under wrong_designs/05_sagas
-(folders too) lose the points of the check they name on the public scenario and on the hidden
-ones of the other seed."""
+files: a mutant of the services file is a REPLACE spec (.py), one of the state machine or the
+alarm a folder holding the file(s) that differ from the solution, with a README.md saying
+"Caught by: CHECK". The plausible wrong designs under wrong_designs/05_sagas (either kind)
+lose the points of the check they name on the public scenario and on the hidden ones of the
+other seed."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,8 @@ from tests.grading.conftest import ROOT, handler_source
 from tests.grading.lab_self_tests import OTHER_SEEDS, solution_full_marks_hidden
 
 FILES = ["lab05_services.py", "lab05_saga.asl.yaml", "lab05_alarm.yaml"]
-MUTANTS = sorted(p for p in (Path(__file__).parent / "mutants" / "05_sagas").iterdir() if p.is_dir())
+MUTANTS = sorted(p for p in (Path(__file__).parent / "mutants" / "05_sagas").iterdir()
+                 if p.suffix == ".py" or p.is_dir())
 BASIC = "every-failure-point"
 DESIGNS = self_test.wrong_designs("05_sagas")
 
@@ -56,28 +57,23 @@ def test_solution_gets_full_marks_on_hidden_scenarios(server, lab05, lab05_code,
 
 
 @pytest.fixture(scope="module")
-def planted_bugs(request, server, lab05, lab05_code, tmp_path_factory):
+def planted_bugs(request, server, lab05, tmp_path_factory):
     return self_test.Verdicts(lambda mutant: _planted_bug_is_caught(
-        lab05, lab05_code["solution"], server.url, mutant, self_test.scratch(tmp_path_factory, mutant)),
+        lab05, server.url, mutant, self_test.scratch(tmp_path_factory, mutant)),
         self_test.selected(request, "mutant"))
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+@pytest.mark.parametrize("mutant", MUTANTS, ids=self_test.design_ids(MUTANTS))
 def test_planted_bug_fails_the_check_aimed_at_it(planted_bugs, mutant):
     planted_bugs.of(mutant)
 
 
-def _planted_bug_is_caught(lab05, solution: Path, server_url: str, mutant: Path, folder: Path):
-    doc = (mutant / "README.md").read_text()
-    assert "Caught by:" in doc, f"{mutant.name}/README.md must say which check catches it"
-    target_check = doc.split("Caught by:")[1].split()[0].strip(".,")
-    shutil.copytree(solution, folder)
-    for planted in mutant.iterdir():
-        if planted.name in FILES:
-            shutil.copy(planted, folder / planted.name)
+def _planted_bug_is_caught(lab05, server_url: str, mutant: Path, folder: Path):
+    target_check = self_test.design_caught_by(mutant)
     aimed = [c for c in lab05.checks if c.id in (target_check, BASIC)]
     assert target_check in {c.id for c in aimed}
-    results = {r.check: r for r in run_checks(aimed, Target(_handler(folder), server_url))}
+    handler = self_test.write_design(lab05, mutant, folder)
+    results = {r.check: r for r in run_checks(aimed, Target(str(handler), server_url))}
     assert not results[target_check].passed, f"{mutant.name} passed {target_check}"
     assert results[target_check].observed  # the learner is told what was observed
     if target_check != BASIC:

@@ -19,7 +19,7 @@ import pytest
 
 from labkit.checks import get_lab
 from labkit.checks.framework import Target, run_checks
-from labkit.checks.lab_06_cold_starts import ORIGINAL_SOURCE
+from labkit.labs.lab_06_cold_starts import ORIGINAL_SOURCE
 from labkit.grading.starter import starter_notebook, starter_source
 from tests.grading import lab_self_tests as self_test
 from tests.grading.conftest import mutant_source, mutant_specs, solution_code, write_mutant

@@ -20,6 +20,7 @@ LAYERS = [
     {"emulator", "ministack", "postgres", "postgres_proxy"},  # embedded, MiniStack, PostgreSQL (+ proxy)
     {"backends", "backend_gaps", "deploy"},  # choosing a backend (and what it lacks), deploying
     {"lessons"},                       # what lesson notebooks call
+    {"labs"},                          # what a lab hands the learner: its notebook and checks share it
     {"checks"},                        # checks of the labs
     {"grading"},                       # grading a class with the checks
     {"lab_launcher", "hub"},           # starting JupyterLab: on a laptop, on a hub

@@ -123,6 +123,24 @@ def test_wait_until_names_what_it_waited_for():
         wait_until(lambda: False, timeout=0.2, interval=0.05, what="the queue to drain")
 
 
+def test_poll_gives_the_last_value_and_looks_once_more_at_the_deadline(monkeypatch):
+    """A check judges what poll returns: at the deadline, the value of a last look taken at
+    the deadline itself, not one taken a sleep earlier."""
+    import labkit.lessons.polling as polling
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(polling.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(polling.time, "sleep", lambda s: clock.update(now=clock["now"] + s))
+    looks = []
+
+    def empty_list():
+        looks.append(clock["now"])
+        return []
+
+    assert polling.poll(empty_list, timeout=1.0, interval=0.3) == []
+    assert looks == pytest.approx([0.0, 0.3, 0.6, 0.9, 1.0])
+
+
 def test_run_prefixes_are_unique():
     assert len({run_prefix("l00") for _ in range(100)}) == 100
 
