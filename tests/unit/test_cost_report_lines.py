@@ -87,3 +87,16 @@ def test_arm_prices_the_same_usage_lower():
 
 def test_no_report_lines_costs_nothing():
     assert cost.cost_from_report_lines(NOISE).total_usd == 0
+
+
+def test_an_emulated_report_line_bills_what_it_prints():
+    """Billed Duration is the printed Duration rounded up to the next ms (plus the printed Init
+    Duration on a cold start): 1.004 ms prints as 1.00 and bills 1, not 2 (seen as a
+    make test failure: tests/runtime/test_lifecycle.py read Duration 1.00, Billed 2)."""
+    from labkit.emulator.runtime.report import report_line
+    from labkit.lessons.logs import parse_report_line
+
+    warm = parse_report_line(report_line("r-1", 1.004, 128, 40, None, False, 0.0))
+    cold = parse_report_line(report_line("r-2", 1.004, 128, 40, 0.996, False, 0.0))
+    assert (warm["duration_ms"], warm["billed_ms"]) == (1.0, 1)
+    assert (cold["duration_ms"], cold["init_ms"], cold["billed_ms"]) == (1.0, 1.0, 2)

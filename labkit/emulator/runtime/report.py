@@ -25,7 +25,9 @@ RUNTIME_VERSION = "python:3.labkit"
 
 
 def billed_duration_ms(duration_ms: float, init_ms: float | None = None) -> int:
-    total = duration_ms + (init_ms or 0.0)
+    # from the durations as the line prints them (2 decimals): a Duration of 1.004 ms is
+    # printed 1.00 and billed 1, so a reader recomputing the bill from the line agrees
+    total = round(round(duration_ms, 2) + round(init_ms or 0.0, 2), 2)
     return max(1, math.ceil(total))
 
 
