@@ -3,9 +3,10 @@
 The learner edits ``lab06_prices.py``. ``handler(event, context)`` answers price look-ups
 ``{"item": str}`` -> ``{"item", "price"}`` (most requests) and, rarely, a sales report
 ``{"action": "report", "sales": [[item, qty], ...]}`` -> ``{"revenue": {item: cents}, "total"}``.
-The original (labkit/labs/lab_06_given/prices.py) imports pandas and numpy at module level, so every cold start
-pays for them although only reports use pandas. ``provisioned_for(event, context)`` gets a
-recorded burst ``{"requests": [[start_s, end_s], ...]}`` and answers ``{"provisioned": n}``.
+The original (labkit/labs/lab_06_given/prices.py) imports pandas and numpy at module level, so
+every cold start pays for them although only reports use pandas. ``provisioned_for(event,
+context)`` gets a recorded burst ``{"requests": [[start_s, end_s], ...]}`` and answers
+``{"provisioned": n}``.
 
 What the checks measure:
   * cold-start-ratio: the CPU time of the init of a fresh execution environment (importing

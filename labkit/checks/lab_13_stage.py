@@ -7,12 +7,12 @@ timeout, as AWS advises ("Using Lambda with Amazon SQS", Lambda Developer Guide)
 lesson uses twice to park its refused booking sooner. A batch whose invocation outlasts the
 visibility timeout (a cold start on a busy machine) is received again while still being
 processed, and after one receive that means dead-lettered, good bookings included: a correct
-test would fail for the machine's sake. The mapping reports partial batch failures unless a bug says otherwise:
-without ReportBatchItemFailures Lambda ignores the batchItemFailures a function returns and
-deletes the whole batch ("Handling errors for an SQS event source in Lambda"). The mapping is created disabled and
-enabled only some seconds after the first booking arrives: a stage that is slow to start, as a
-new one can be (an event source mapping is "Creating", then "Enabling", before it polls:
-Lambda API Reference, EventSourceMappingConfiguration, State).
+test would fail for the machine's sake. The mapping reports partial batch failures unless a bug
+says otherwise: without ReportBatchItemFailures Lambda ignores the batchItemFailures a function
+returns and deletes the whole batch ("Handling errors for an SQS event source in Lambda"). The
+mapping is created disabled and enabled only some seconds after the first booking arrives: a
+stage that is slow to start, as a new one can be (an event source mapping is "Creating", then
+"Enabling", before it polls: Lambda API Reference, EventSourceMappingConfiguration, State).
 """
 from __future__ import annotations
 
