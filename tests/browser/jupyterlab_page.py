@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -101,10 +102,20 @@ class NotebookPage:
         self.page.wait_for_function(
             "() => !document.querySelector('.jp-mod-current.jp-mod-dirty')", timeout=UI_REACTION_S * 1000)
 
-    def saved_notebook(self) -> dict:
+    def saved_notebook(self, deadline_s: float = 60.0) -> dict:
+        """The notebook as saved, from the contents API. A server error is asked again until
+        the deadline (the server, not the notebook, failed), then reported with its body."""
         url = f"{self.base_url}/api/contents/{urllib.parse.quote(self.path)}?content=1"
-        with urllib.request.urlopen(url, timeout=30) as resp:
-            return json.loads(resp.read())["content"]
+        deadline = time.monotonic() + deadline_s
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as resp:
+                    return json.loads(resp.read())["content"]
+            except urllib.error.HTTPError as error:
+                if error.code < 500 or time.monotonic() > deadline:
+                    raise AssertionError(f"GET {url}: {error.code} "
+                                         f"{error.read().decode(errors='replace')[-1500:]}") from None
+            time.sleep(1.0)
 
     def widget_cell_index(self) -> tuple[int, str] | None:
         """(index of the first cell with a slider or button, which kind), or None.
