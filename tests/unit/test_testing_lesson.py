@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import boto3
 import matplotlib.pyplot as plt
@@ -17,16 +18,8 @@ from labkit.lessons.testing_lesson import (
     TierRun, aws_surface, changed_lines, junit_rows, leftovers, plant, plot_tiers, pytest_table,
     read_files, remove_run, run_pytest, second_endpoint, verdict_table)
 
-REPORT = """<?xml version="1.0" encoding="utf-8"?>
-<testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="4" time="0.5">
-<testcase classname="unit.test_domain" name="test_ok" time="0.010" />
-<testcase classname="unit.test_domain" name="test_total" time="0.020">
-  <failure message="AssertionError: assert 550 == 1000&#10;second line">trace</failure></testcase>
-<testcase classname="integration.test_adapters" name="test_put" time="1.5">
-  <error message="failed on setup with &quot;ClientError&quot;">trace</error></testcase>
-<testcase classname="e2e.test_flow" name="test_later" time="0">
-  <skipped message="no stage given" type="pytest.skip">why</skipped></testcase>
-</testsuite></testsuites>"""
+# a pytest JUnit report: one test passed, one failed, one errored, one skipped
+REPORT = (Path(__file__).parent / "data" / "junit_report_of_four_tests.xml").read_text()
 
 
 def test_junit_rows_give_each_test_its_outcome_time_and_first_message_line():
