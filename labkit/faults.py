@@ -102,7 +102,8 @@ class Downstream:
             time.sleep(control["delay"])  # a slow downstream widens every race window
         if control.get("permanent"):
             raise DownstreamRejected(f"{self.name} rejected the request permanently")
-        if self._consume(control, "fail_remaining"):
+        if self._consume(control, "fail_remaining") or (
+                control["per_order"] and self._consume_order_fault(str(payload.get("order_id")))):
             raise DownstreamUnavailable(f"{self.name} is temporarily unavailable, try again")
         call = {"call_id": uuid.uuid4().hex[:12], "key": key, **payload}
         if key is not None:
@@ -123,6 +124,19 @@ class Downstream:
     def fail(self, times: int) -> None:
         """The next ``times`` calls fail with DownstreamUnavailable."""
         self._set(fail_remaining=times)
+
+    def fail_calls_about(self, order_id: str, times: int) -> None:
+        """The next ``times`` calls whose payload has this ``order_id`` fail with
+        DownstreamUnavailable (a fault that hits one order, wherever it is processed)."""
+        self._client.put_item(TableName=DOWNSTREAM_TABLE, Item={
+            "pk": {"S": f"{self.name}#order-faults"}, "sk": {"S": order_id},
+            "fail_remaining": {"N": str(times)}})
+        self._set(per_order=True)
+
+    def faults_left(self) -> dict[str, Any]:
+        """What is still armed: delay, permanent, fail_remaining, crash_after (per-order
+        failures not included)."""
+        return {k: v for k, v in self._control().items() if k != "per_order"}
 
     def fail_permanently(self) -> None:
         self._set(permanent=True)
@@ -145,7 +159,7 @@ class Downstream:
 
     def reset(self) -> None:
         """Forget calls, keys and faults."""
-        for suffix in ("calls", "keys", "control"):
+        for suffix in ("calls", "keys", "control", "order-faults"):
             for item in self._query(f"{self.name}#{suffix}"):
                 self._client.delete_item(TableName=DOWNSTREAM_TABLE,
                                          Key={"pk": item["pk"], "sk": item["sk"]})
@@ -160,6 +174,7 @@ class Downstream:
             "permanent": item.get("permanent", {}).get("BOOL", False),
             "fail_remaining": int(item.get("fail_remaining", {}).get("N", 0)),
             "crash_after": int(item.get("crash_after", {}).get("N", 0)),
+            "per_order": item.get("per_order", {}).get("BOOL", False),
         }
 
     def _set(self, **values: Any) -> None:
@@ -182,6 +197,19 @@ class Downstream:
                 Key={"pk": {"S": f"{self.name}#control"}, "sk": {"S": "-"}},
                 UpdateExpression=f"SET {counter} = {counter} - :one",
                 ConditionExpression=f"{counter} > :zero",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":zero": {"N": "0"}})
+            return True
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+
+    def _consume_order_fault(self, order_id: str) -> bool:
+        """Atomically take one failure armed for this order; False when none is (left)."""
+        try:
+            self._client.update_item(
+                TableName=DOWNSTREAM_TABLE,
+                Key={"pk": {"S": f"{self.name}#order-faults"}, "sk": {"S": order_id}},
+                UpdateExpression="SET fail_remaining = fail_remaining - :one",
+                ConditionExpression="fail_remaining > :zero",
                 ExpressionAttributeValues={":one": {"N": "1"}, ":zero": {"N": "0"}})
             return True
         except self._client.exceptions.ConditionalCheckFailedException:

@@ -64,6 +64,8 @@ class CheckSpec:
     public: dict[str, Any]
     hidden: Callable[[random.Random], dict[str, Any]] | None = None
     hidden_count: int = 2
+    # checks of one seed group draw the same hidden scenarios (one run judged by several checks)
+    seed_group: str | None = None
 
 
 @dataclass
@@ -109,13 +111,14 @@ class Lab:
 
     def check(self, task: str, check_id: str, title: str, points: int, hint: str,
               public: dict[str, Any], hidden: Callable[[random.Random], dict] | None = None,
-              hidden_count: int = 2):
+              hidden_count: int = 2, seed_group: str | None = None):
         if task not in self.tasks:
             raise ValueError(f"lab {self.number} has no task {task!r}")
 
         def register(fn: Callable[[Scenario], None]) -> Callable[[Scenario], None]:
             self.checks.append(CheckSpec(self.number, task, check_id, title, points, hint, fn,
-                                         public, hidden, hidden_count if hidden else 0))
+                                         public, hidden, hidden_count if hidden else 0,
+                                         seed_group))
             return fn
 
         return register
@@ -153,6 +156,8 @@ class Target:
     zygote: Any = None   # set by run_checks: what starts execution environments (sandbox)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # what scenarios share (Scenario.shared): a new dict for every run_checks
+    _shared: dict[Any, "_Shared"] = field(default_factory=dict, repr=False)
 
     def client(self, service: str):
         """One boto3 client per service (thread-safe), bound to the target's backend."""
@@ -187,6 +192,35 @@ class Scenario:
 
     def client(self, service: str):
         return self.target.client(service)
+
+    def shared(self, make: Callable[[], Any]) -> Any:
+        """What the scenarios of one checking run with this seed group and these parameters
+        share (the capstone: one run of a system, judged by one check per invariant). The first
+        to ask makes it; the others wait for it."""
+        key = (self.spec.seed_group or self.spec.id, repr(sorted(self.params.items())))
+        with self.target._lock:
+            entry = self.target._shared.get(key)
+            mine = entry is None
+            if mine:
+                entry = self.target._shared[key] = _Shared()
+        if mine:
+            try:
+                entry.value = make()
+            except BaseException as exc:  # noqa: BLE001 - every sharer sees the same failure
+                entry.error = exc
+            finally:
+                entry.ready.set()
+        entry.ready.wait()
+        if entry.error is not None:
+            raise entry.error
+        return entry.value
+
+    def forget_shared(self, value: Any) -> None:
+        """A shared value the machine may have spoiled: the next to ask makes a new one."""
+        with self.target._lock:
+            for key, entry in list(self.target._shared.items()):
+                if entry.ready.is_set() and entry.value is value:
+                    del self.target._shared[key]
 
     def function(self, env: dict[str, str], timeout_s: float = 10.0) -> Function:
         fn = Function(self.target.handler_path, env=env, endpoint_url=self.target.endpoint_url,
@@ -238,6 +272,13 @@ class Scenario:
                 cleanup()
             except Exception:  # best effort: never let cleanup hide the outcome
                 pass
+
+
+@dataclass
+class _Shared:
+    ready: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    error: BaseException | None = None
 
 
 def _run_scenario(spec: CheckSpec, params: dict[str, Any], target: Target) -> dict[str, Any]:
@@ -292,7 +333,8 @@ def _dropped_by_the_backend(exc: Exception) -> bool:
 def hidden_params(spec: CheckSpec, seed: str) -> list[dict[str, Any]]:
     """The hidden scenarios of a check: a function of the instructor's seed only."""
     assert spec.hidden is not None
-    return [spec.hidden(seeded_rng(seed, spec.lab, spec.id, i)) for i in range(spec.hidden_count)]
+    return [spec.hidden(seeded_rng(seed, spec.lab, spec.seed_group or spec.id, i))
+            for i in range(spec.hidden_count)]
 
 
 def run_checks(specs: list[CheckSpec], target: Target, seed: str | None = None,
@@ -309,7 +351,7 @@ def run_checks(specs: list[CheckSpec], target: Target, seed: str | None = None,
             jobs += [(spec, True, p) for p in hidden_params(spec, seed)]
     with start_environments(target.limits, target.drop_root) as zygote, \
             ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        target = dataclasses.replace(target, zygote=zygote)
+        target = dataclasses.replace(target, zygote=zygote, _shared={})
         outcomes = list(pool.map(lambda job: _run_scenario(job[0], job[2], target), jobs))
     results: list[CheckResult] = []
     for spec in specs:

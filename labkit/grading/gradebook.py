@@ -5,6 +5,8 @@ finishes (so they are complete and consistent after any interruption).
   grades.csv   one row per learner x lab x check: points, max, passed, hidden, detail, and
                hint_revealed: whether the notebook asked for the concrete hint of the check's
                task (check(..., hint=True); labkit.grading.hints)
+  checks.csv   one row per lab x check (for the capstone: per invariant): how many learners
+               passed it, and which learners broke it (failed it, public or hidden)
   canvas.csv   Canvas's gradebook import format: Student, ID, SIS User ID, SIS Login ID,
                Section, one column per lab, and a "Points Possible" row first. (Canvas
                matches learners by ID, SIS User ID or SIS Login ID; we know the learner id
@@ -23,6 +25,7 @@ from labkit.isolation.atomic_files import write_atomic
 SUMMARY_COLUMNS = ["learner", "lab", "score", "max", "status", "seconds", "notebook"]
 GRADES_COLUMNS = ["learner", "lab", "task", "check", "points", "max", "passed", "hidden", "detail",
                   "hint_revealed"]
+CHECKS_COLUMNS = ["lab", "task", "check", "title", "learners", "passed", "broken_by"]
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
@@ -58,6 +61,23 @@ def grades_rows(results: list[dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
+def checks_rows(results: list[dict[str, Any]]) -> list[list[Any]]:
+    """Per lab and check, in the lab's order: who broke it (any of its results failed)."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in results:
+        for c in r["checks"]:
+            row = seen.setdefault((r["lab"], c["check"]), {"task": c["task"], "title": c.get("title", ""),
+                                                           "learners": set(), "broken": set()})
+            row["learners"].add(r["learner"])
+            if not c["passed"]:
+                row["broken"].add(r["learner"])
+    rows = [CHECKS_COLUMNS]
+    for (lab, check), row in seen.items():
+        rows.append([lab, row["task"], check, row["title"], len(row["learners"]),
+                     len(row["learners"] - row["broken"]), " ".join(sorted(row["broken"]))])
+    return rows
+
+
 def canvas_rows(results: list[dict[str, Any]], lab_titles: dict[str, str]) -> list[list[Any]]:
     labs = sorted({r["lab"] for r in results if r["lab"] != "-"})
     columns = [lab_titles.get(lab, lab) for lab in labs]
@@ -77,4 +97,5 @@ def canvas_rows(results: list[dict[str, Any]], lab_titles: dict[str, str]) -> li
 def write_all(out_dir, results: list[dict[str, Any]], lab_titles: dict[str, str]) -> None:
     write_atomic(out_dir / "summary.csv", _csv(summary_rows(results)))
     write_atomic(out_dir / "grades.csv", _csv(grades_rows(results)))
+    write_atomic(out_dir / "checks.csv", _csv(checks_rows(results)))
     write_atomic(out_dir / "canvas.csv", _csv(canvas_rows(results, lab_titles)))

@@ -27,6 +27,18 @@ def test_transient_failures_then_success(downstream):
     assert len(downstream.calls()) == 1
 
 
+def test_failures_armed_for_one_order_hit_that_order_only(downstream):
+    downstream.fail_calls_about("b", times=2)
+    assert downstream.call(order_id="a")["order_id"] == "a"
+    for _ in range(2):
+        with pytest.raises(DownstreamUnavailable):
+            downstream.call(key="k-b", order_id="b")
+    assert downstream.call(key="k-b", order_id="b")["order_id"] == "b"
+    assert downstream.call(order_id="a")["order_id"] == "a"
+    assert [c["order_id"] for c in downstream.calls()] == ["a", "b", "a"]
+    assert downstream.faults_left()["fail_remaining"] == 0
+
+
 def test_permanent_failure_until_healed(downstream):
     downstream.fail_permanently()
     for _ in range(3):
