@@ -31,6 +31,7 @@ LAB_MODULES: dict[str, str] = {
     "11": "labkit.checks.lab_11_data_layer",
     "12": "labkit.checks.lab_12_infrastructure_as_code",
     "13": "labkit.checks.lab_13_testing_serverless_code",
+    "14": "labkit.checks.lab_14_capstone",
     "99": "labkit.checks.lab_99_example",
 }
 

@@ -217,6 +217,23 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
         R("task-3", "**Poll with a deadline**", "end-to-end-test"),
         R("task-3", "Read the names **from the environment**", "end-to-end-test"),
     ),
+    "14": (
+        R("task-1", "every valid order charged exactly once (duplicates, redeliveries, a crash "
+                    "right after a charge)", "charged-exactly-once"),
+        R("task-1", "every sold-out order refunded exactly once, even while the refunds API is "
+                    "down", "refunded-when-refused"),
+        R("task-2", "processed + parked = sent: every order recorded with its outcome, poison "
+                    "parked, nothing valid parked", "every-order-accounted"),
+        R("task-2", "the DLQ alarm fires when something is parked, and only then",
+          "alarm-when-it-should"),
+        R("task-3", "the warehouse never gets more requests at once than it has connection slots",
+          "warehouse-not-overloaded"),
+        R("task-3", "Size `MaximumConcurrency` from it (lesson 09): derived, not a constant",
+          "warehouse-not-overloaded"),
+        R("task-3", "p95 end-to-end latency of accepted orders within the SLO", "latency-slo"),
+        R("task-3", "the run's Lambda bill, from its own REPORT lines, within budget",
+          "bill-within-budget"),
+    ),
     "99": (
         R("task-1", "store `{\"order_id\", \"status\": \"charged\", \"charge_id\"}`",
           "charges-and-records"),

@@ -35,20 +35,27 @@ def test_a_leak_is_found():
     assert not leaks(tokens, "observed: 3 executions at once; expected: at most 2")
 
 
+# where a lab's checks take their messages from outside labkit/checks: the capstone's
+# invariants (Verdict(ok, observed, expected)), shared with its lesson
+VERDICT_MODULES = {"14": [Path(importlib.import_module("labkit.lessons.capstone_invariants").__file__)]}
+
+
 def _messages(number: str) -> list[tuple[str, str]]:
     """(file:line, literal text) of every observed/expected a lab's checks can show, at any
-    stage of a failure: the string parts of observed=/expected= arguments and of Mismatch(...),
-    in the lab's module and the modules it is split into (lab_NN_*.py beside it, e.g. what its
-    scenarios deploy)."""
+    stage of a failure: the string parts of observed=/expected= arguments, of Mismatch(...)
+    and of Verdict(...), in the lab's module and the modules it is split into (lab_NN_*.py
+    beside it, e.g. what its scenarios deploy) or takes its verdicts from (VERDICT_MODULES)."""
     module = Path(importlib.import_module(LAB_MODULES[number]).__file__)
     found = []
-    for path in sorted(module.parent.glob(f"lab_{number}_*.py")):
+    for path in sorted(module.parent.glob(f"lab_{number}_*.py")) + VERDICT_MODULES.get(number, []):
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue
             parts = [k.value for k in node.keywords if k.arg in ("observed", "expected")]
             if isinstance(node.func, ast.Name) and node.func.id == "Mismatch":
                 parts += node.args
+            if isinstance(node.func, ast.Name) and node.func.id == "Verdict":
+                parts += node.args[1:]
             found += [(f"{path.name}:{part.lineno}", " ".join(
                 c.value for c in ast.walk(part) if isinstance(c, ast.Constant)
                 and isinstance(c.value, str))) for part in parts]
