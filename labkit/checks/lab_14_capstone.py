@@ -94,7 +94,7 @@ def warehouse_not_overloaded(s: Scenario) -> None:
            hint="A transient failure retried inside the invocation costs a fraction of a "
                 "second; one left to SQS costs a whole visibility timeout.", **CHAOS)
 def latency_slo(s: Scenario) -> None:
-    judge(s, invariants.latency_slo)
+    judge(s, invariants.latency_slo, clean_run=True)
 
 
 @LAB.check("task-3", "bill-within-budget", "the run's Lambda bill, from its own REPORT lines, "

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from labkit.checks.alarm_watch import NotWithinPublishes, alarm_notes, alarmed, wait_for_alarm
+from labkit.checks.alarm_watch import (
+    NotWithinPublishes, alarm_notes, alarmed, depth_publishes, wait_for_alarm)
 from labkit.checks.framework import Inconclusive, Mismatch, Scenario
 from labkit.lessons.capstone_invariants import Verdict, killed_bodies
 from labkit.lessons.capstone_system import (
@@ -26,9 +27,14 @@ def observation(s: Scenario) -> Observation:
     return s.shared(lambda: _run(s))
 
 
-def judge(s: Scenario, invariant) -> None:
-    """The verdict of one invariant on the shared run, as a check's pass or Mismatch."""
+def judge(s: Scenario, invariant, clean_run: bool = False) -> None:
+    """The verdict of one invariant on the shared run, as a check's pass or Mismatch.
+    clean_run: the verdict means something only if no batch timed out (the SLO leaves out the
+    orders of batches that never ended, which a timeout would add to the chaos's), so such a
+    run is inconclusive whatever the verdict."""
     o = observation(s)
+    if clean_run:
+        _unless_timed_out(s, o)
     if o.problem and o.machine_may_be_the_cause:
         s.forget_shared(o)
         raise Inconclusive(o.problem, "the worker to start within the function's timeout "
@@ -44,14 +50,16 @@ def judge(s: Scenario, invariant) -> None:
                          "parked": len(o.parked), "alarm": o.alarm,
                          "invocations": len(o.report_lines)}
     if not verdict.ok:
-        s.on_failure_ask(lambda: _unless_timed_out(s, o))
+        if not verdict.conclusive:
+            s.on_failure_ask(lambda: _unless_timed_out(s, o))
         raise Mismatch(verdict.observed, verdict.expected)
 
 
 def _unless_timed_out(s: Scenario, o: Observation) -> None:
     """More invocations that never ended than the chaos killed: one ran out of its timeout. A
     batch is ~1-2 s of work against FUNCTION_TIMEOUT_S, so a machine too loaded to run it may
-    have caused what the check saw: the run is made again (and so is the verdict)."""
+    have caused what the check saw: the run is made again (and so is the verdict). (A worker
+    that hangs every time is reported inconclusive, with no points.)"""
     unended = {inv for seen in o.deliveries.values() for _, inv in seen} - set(o.ended)
     if len(unended) > o.schedule["crashes"]:
         s.forget_shared(o)
@@ -128,7 +136,9 @@ class _AlarmWatch:
         return alarmed(self.notes, self.system.alarm_name)
 
     def before_sending(self) -> None:
-        """Quiet first: OK once the empty DLQ's depth was published and evaluated."""
+        """Quiet first: OK once the empty DLQ's depth was published (and evaluated)
+        QUIET_PUBLISHES times. An OK before that may be an evaluation without data (missing
+        data "notBreaching"), which an alarm that breaches on an empty DLQ also gives."""
         if not self.a["exists"]:
             return
         system = self.system
@@ -137,7 +147,8 @@ class _AlarmWatch:
             state = self._alarm().get("StateValue")
             if state == "ALARM" or self._fired():
                 return True
-            return state == "OK"
+            return state == "OK" and depth_publishes(
+                self.cw, system.dlq_name, system.alarm_created) >= QUIET_PUBLISHES
 
         try:
             wait_for_alarm(quiet, self.cw, system.dlq_name, system.alarm_created,

@@ -23,7 +23,10 @@ from labkit.lessons import capstone_chaos as chaos
 from labkit.lessons.capstone_system import Observation
 
 SLO_P95_S = 25.0            # below VISIBILITY_TIMEOUT_S: no accepted order waits for a redelivery
-BUDGET_PER_MILLION_USD = 10.0  # modelled: Lambda x86 price, us-east-1, from the run's REPORT lines
+# modelled: Lambda x86 price, us-east-1, from the run's REPORT lines. The durations are emulated
+# and grow with the machine's load (a 256 MB worker: ~$2.3 quiet, $11 once under make test's
+# load), so the budget is set by memory, the learner's choice: 3,008 MB costs ~$36 when quiet.
+BUDGET_PER_MILLION_USD = 25.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Verdict:
     ok: bool
     observed: str
     expected: str
+    conclusive: bool = False   # a failure no machine could cause (read from the configuration)
 
 
 def _ids(calls: list[dict]) -> Counter:
@@ -136,9 +140,10 @@ def warehouse_not_overloaded(o: Observation) -> Verdict:
     observed = (f"MaximumConcurrency {allowed}; peak {w.get('peak_in_flight')} in flight, "
                 f"{w.get('overloaded')} refused for overload, {len(in_stock) - len(unreserved)} "
                 f"of {len(in_stock)} in-stock orders reserved")
-    return Verdict(isinstance(allowed, int) and allowed <= capacity and not unreserved
-                   and w.get("overloaded") == 0 and w.get("peak_in_flight", 0) <= capacity,
-                   observed, expected)
+    configured_over = not isinstance(allowed, int) or allowed > capacity
+    return Verdict(not configured_over and not unreserved and w.get("overloaded") == 0
+                   and w.get("peak_in_flight", 0) <= capacity, observed, expected,
+                   conclusive=configured_over)
 
 
 def alarm_when_it_should(o: Observation) -> Verdict:

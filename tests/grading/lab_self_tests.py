@@ -245,32 +245,26 @@ def wrong_design_verdicts(request: pytest.FixtureRequest, lab: Lab, server_url: 
 
 def planted_bug_verdicts(request: pytest.FixtureRequest, lab: Lab, server_url: str,
                          tmp_path_factory: pytest.TempPathFactory,
-                         control: str | Mapping[str, str | None],
-                         at_once: int = JUDGED_AT_ONCE) -> Verdicts:
+                         control: str | Mapping[str, str | None]) -> Verdicts:
     """Every selected planted bug of the module (parametrized as ``mutant``), judged at once."""
     return Verdicts(lambda spec: planted_bug_is_caught(
-        lab, spec, server_url, scratch(tmp_path_factory, spec), control), selected(request, "mutant"),
-        at_once)
+        lab, spec, server_url, scratch(tmp_path_factory, spec), control), selected(request, "mutant"))
 
 
 # -- the tests every lab's self-test file shares ------------------------------------------------
 
 def planted_bug_and_wrong_design_tests(lab: Lab, mutants: list[Path], designs: list[Path],
-                                       control: str | Mapping[str, str | None],
-                                       at_once: int = JUDGED_AT_ONCE) -> dict:
+                                       control: str | Mapping[str, str | None]) -> dict:
     """A lab's planted-bug and wrong-design tests (each spec file one test id) and the module
     fixtures that judge them all at once, for its self-test file to adopt:
 
         globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, CONTROL))
 
-    pytest collects tests and fixtures from the module's namespace, wherever they were defined.
-    `at_once`: how many specs are judged side by side (a lab whose runs mostly wait can take
-    more)."""
+    pytest collects tests and fixtures from the module's namespace, wherever they were defined."""
 
     @pytest.fixture(scope="module", name="planted_bugs")
     def planted_bugs_fixture(request, server, tmp_path_factory):
-        return planted_bug_verdicts(request, lab, server.url, tmp_path_factory, control=control,
-                                    at_once=at_once)
+        return planted_bug_verdicts(request, lab, server.url, tmp_path_factory, control=control)
 
     @pytest.mark.parametrize("mutant", mutants, ids=mutant_ids(mutants))
     def test_planted_bug_fails_the_check_aimed_at_it(planted_bugs, mutant):
@@ -278,7 +272,7 @@ def planted_bug_and_wrong_design_tests(lab: Lab, mutants: list[Path], designs: l
 
     @pytest.fixture(scope="module", name="wrong_designs")
     def wrong_designs_fixture(request, server, tmp_path_factory):
-        return wrong_design_verdicts(request, lab, server.url, tmp_path_factory, at_once)
+        return wrong_design_verdicts(request, lab, server.url, tmp_path_factory)
 
     @pytest.mark.parametrize("design", designs, ids=design_ids(designs))
     def test_wrong_design_loses_the_points_public_and_hidden(wrong_designs, design):

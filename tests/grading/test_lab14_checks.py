@@ -65,7 +65,4 @@ def test_a_capstone_tuned_to_the_public_schedule_fails_a_hidden_one(server, tmp_
     assert "MaximumConcurrency 4" in hidden[aimed].observed
 
 
-# every planted bug at once, every design at once: a run is ~5 CPU-s over ~50 s of waiting (the
-# crash's visibility timeout, the alarm's periods)
-globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, BUGS, DESIGNS, CONTROL,
-                                                              at_once=max(len(BUGS), len(DESIGNS))))
+globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, BUGS, DESIGNS, CONTROL))

@@ -101,7 +101,7 @@ def test_the_bill_is_per_order_served_and_grows_with_memory():
     o = _good()
     usd, per_million = inv.bill(o)
     assert per_million == usd / 3 * 1_000_000
-    o.report_lines = [REPORT.replace("256 MB", "3008 MB")] * 3
+    o.report_lines = [REPORT.replace("256 MB", "10240 MB")] * 3
     assert not inv.bill_within_budget(o).ok
 
 

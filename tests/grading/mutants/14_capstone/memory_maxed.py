@@ -1,5 +1,6 @@
-"""Planted bug: the function gets 3,008 MB: the worker waits on the warehouse just as long,
-and every millisecond is billed at twelve times the rate.
+"""Planted bug: the function gets 10,240 MB (the setting of a data-processing function, copied
+over): the worker waits on the warehouse just as long, and every millisecond is billed at
+forty times the rate.
 Caught by: bill-within-budget."""
 
 REPLACE = [
@@ -7,6 +8,6 @@ REPLACE = [
             "memory_mb": 256}
 """,
      """\
-            "memory_mb": 3008}
+            "memory_mb": 10240}
 """),
 ]
