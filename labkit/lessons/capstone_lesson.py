@@ -29,6 +29,7 @@ from labkit.lessons import capstone_chaos as chaos
 from labkit.lessons import capstone_invariants as inv
 from labkit.lessons.capstone_system import (
     SETTLE_SLACK_S, VISIBILITY_TIMEOUT_S, Observation, OrderSystem)
+from labkit.lessons.testing_lesson import remove_run
 
 # the invariants a lesson run is judged on, in the order the table shows them
 INVARIANTS: dict[str, Callable[[Observation], inv.Verdict]] = {
@@ -289,49 +290,15 @@ def plot_verdicts(table: pd.DataFrame):
 # -- cleaning up -------------------------------------------------------------------------------
 def clean_up(prefix: str, clients: Callable | None = None) -> dict[str, list[str]]:
     """Delete anything still named ``prefix-...`` (a run tears itself down; this catches a run
-    that was interrupted) and return what is left: empty lists when nothing is."""
+    that was interrupted) and return what is left: empty lists when nothing is. Functions,
+    queues, tables and log groups go as in lesson 13 (testing_lesson.remove_run); the
+    capstone's on-call topics and DLQ alarms here."""
     c = clients or Clients()
-    lam, sqs, ddb, logs, sns, cw = (c(s) for s in ("lambda", "sqs", "dynamodb", "logs", "sns",
-                                                    "cloudwatch"))
-    for page in lam.get_paginator("list_functions").paginate():
-        for f in page["Functions"]:
-            if f["FunctionName"].startswith(prefix):
-                for m in lam.list_event_source_mappings(FunctionName=f["FunctionName"])[
-                        "EventSourceMappings"]:
-                    lam.delete_event_source_mapping(UUID=m["UUID"])
-                lam.delete_function(FunctionName=f["FunctionName"])
-    for url in sqs.list_queues(QueueNamePrefix=prefix).get("QueueUrls", []):
-        sqs.delete_queue(QueueUrl=url)
-    for table in ddb.list_tables()["TableNames"]:
-        if table.startswith(prefix):
-            ddb.delete_table(TableName=table)
-    for group in logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{prefix}")["logGroups"]:
-        logs.delete_log_group(logGroupName=group["logGroupName"])
+    sns, cw = c("sns"), c("cloudwatch")
     for topic in sns.list_topics().get("Topics", []):
         if topic["TopicArn"].rsplit(":", 1)[-1].startswith(prefix):
             sns.delete_topic(TopicArn=topic["TopicArn"])
     alarms = [a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]]
     if alarms:
         cw.delete_alarms(AlarmNames=alarms)
-    return leftovers(prefix, c)
-
-
-def leftovers(prefix: str, clients: Callable) -> dict[str, list[str]]:
-    lam, sqs, ddb, logs = (clients(s) for s in ("lambda", "sqs", "dynamodb", "logs"))
-    return {
-        "functions": [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
-                      for f in page["Functions"] if f["FunctionName"].startswith(prefix)],
-        "queues": sqs.list_queues(QueueNamePrefix=prefix).get("QueueUrls", []),
-        "tables": [t for t in ddb.list_tables()["TableNames"] if t.startswith(prefix)
-                   and _not_deleting(ddb, t)],
-        "log groups": [g["logGroupName"] for g in logs.describe_log_groups(
-            logGroupNamePrefix=f"/aws/lambda/{prefix}")["logGroups"]],
-    }
-
-
-def _not_deleting(ddb, table: str) -> bool:
-    """On AWS a deleted table is listed, DELETING, for a while (DynamoDB API Reference)."""
-    try:
-        return ddb.describe_table(TableName=table)["Table"]["TableStatus"] != "DELETING"
-    except ddb.exceptions.ResourceNotFoundException:
-        return False
+    return remove_run(prefix, c("lambda"), c("sqs"), c("dynamodb"), c("logs"))
