@@ -22,7 +22,7 @@ HOPS = ("api", "orders", "notify", "fulfil")
 
 
 class OrderPipeline:
-    def __init__(self, prefix: str, source: str, namespace: str, function_timeout_s: int = 2,
+    def __init__(self, prefix: str, source: str, namespace: str, function_timeout_s: int = 5,
                  tracing: bool = False):
         """``tracing``: deploy the functions with X-Ray active tracing
         (``TracingConfig={"Mode": "Active"}``); off by default."""

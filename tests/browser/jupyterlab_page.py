@@ -60,7 +60,19 @@ class NotebookPage:
     def open(self, deadline_s: float = UI_REACTION_S) -> None:
         """One deadline for the whole opening. The page is ready when the notebook shows and its
         kernel is idle, not when the browser's `load` event fires: that waits for JupyterLab's
-        whole bundle under Playwright's own 30 s limit, which CI's busy machine once exceeded."""
+        whole bundle under Playwright's own 30 s limit, which CI's busy machine once exceeded.
+        A page that never reports ready is loaded once more: CI once saw the notebook element
+        present and visible while the wait for it ran out (a renderer starved on a busy machine);
+        the notebook has not run yet, so opening again hides nothing about it."""
+        from playwright.sync_api import TimeoutError as PageTimeout
+        try:
+            self._open_once(deadline_s)
+        except PageTimeout as first:
+            print(f"{self.path}: the page was not ready in {deadline_s:.0f} s ({first.message.splitlines()[0]});"
+                  " opening it again", flush=True)
+            self._open_once(deadline_s)
+
+    def _open_once(self, deadline_s: float) -> None:
         end = time.monotonic() + deadline_s
 
         def left_ms() -> float:
@@ -68,9 +80,11 @@ class NotebookPage:
 
         self.page.goto(f"{self.base_url}/lab/tree/{urllib.parse.quote(self.path)}?reset",
                        wait_until="commit", timeout=left_ms())
-        self.page.wait_for_selector(".jp-Notebook", timeout=left_ms())
+        # Polled on a timer, not on animation frames, which a starved renderer may not draw.
+        self.page.wait_for_function("() => !!document.querySelector('.jp-Notebook')",
+                                    polling=500, timeout=left_ms())
         # Wait for the *status bar* to say Idle: the toolbar says idle too early (design.md).
-        self.page.wait_for_function(KERNEL_IDLE_JS, timeout=left_ms())
+        self.page.wait_for_function(KERNEL_IDLE_JS, polling=500, timeout=left_ms())
 
     def run_all(self, cell_deadline_s: float) -> None:
         self.page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
