@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from labkit.deploy import deploy_function
+from labkit.isolation import local_http
 from labkit.lessons import front_door_apis as apis
 from labkit.lessons.front_door_lesson import invoke_url
 
@@ -66,11 +67,7 @@ class Provider:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 256
-        threading.Thread(target=self._server.serve_forever, name="lab10-provider",
-                         daemon=True).start()
+        self._server = local_http.serve_in_background(Handler, "lab10-provider")
 
     @property
     def url(self) -> str:
@@ -108,8 +105,7 @@ class Provider:
     def stop(self) -> None:
         self.release()
         self.release_hanging()
-        self._server.shutdown()
-        self._server.server_close()
+        local_http.stop(self._server)
 
 
 class Backend:

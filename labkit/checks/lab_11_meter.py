@@ -15,8 +15,10 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from labkit.isolation import local_http
 
 READS = ("Query", "Scan", "GetItem", "BatchGetItem")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
@@ -50,9 +52,7 @@ class DynamoMeter:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="lab11-meter", daemon=True).start()
+        self._server = local_http.serve_in_background(Handler, "lab11-meter")
 
     @property
     def url(self) -> str:
@@ -104,5 +104,4 @@ class DynamoMeter:
             return list(self._calls)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        local_http.stop(self._server)

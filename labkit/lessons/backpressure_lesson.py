@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 
+from labkit.isolation import local_http
+
 REQUEST_COLUMNS = ["t_start", "t_end", "status", "in_flight", "caller"]
 
 
@@ -39,7 +41,6 @@ class FixedCapacityApi:
         self._advertised_host = advertised_host or bind_host
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -64,19 +65,13 @@ class FixedCapacityApi:
             def log_message(self, *args):  # keep the notebook quiet
                 pass
 
-        self._server = ThreadingHTTPServer(self._bind, Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 1024  # refuse in the handler, never in the kernel backlog
-        self._thread = threading.Thread(target=self._server.serve_forever, name="downstream",
-                                        daemon=True)
-        self._thread.start()
+        # a full service answers 503 from its handler, never by a connection the kernel refused
+        self._server = local_http.serve_in_background(Handler, "downstream", self._bind)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        local_http.stop(self._server)
+        self._server = None
 
     def __enter__(self) -> "FixedCapacityApi":
         return self.start()

@@ -16,6 +16,8 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from labkit.isolation import local_http
+
 SOLD_OUT_PREFIX = "sold-out"   # a sku that starts with this is out of stock
 
 
@@ -55,17 +57,12 @@ class Warehouse:
             def log_message(self, *args):   # keep notebooks and test logs quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 1024   # refuse in the handler, never in the kernel
-        threading.Thread(target=self._server.serve_forever, name="warehouse", daemon=True).start()
+        self._server = local_http.serve_in_background(Handler, "warehouse")   # 503s from the handler
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        local_http.stop(self._server)
+        self._server = None
 
     @property
     def url(self) -> str:
