@@ -39,7 +39,8 @@ def handler(event, context):
         return {"warm": True}
     invocation = uuid.uuid4().hex[:8]
     deliveries = [{"PutRequest": {"Item": {
-        "body": {"S": record["body"]}, "at": {"S": "%.6f#%s" % (time.time(), invocation)},
+        # the message id keeps two copies of one body in one batch two items (one key each)
+        "body": {"S": record["body"]}, "at": {"S": "%.6f#%s#%s" % (time.time(), invocation, record["messageId"])},
         "receive_count": {"N": record["attributes"]["ApproximateReceiveCount"]}}}}
         for record in event.get("Records", [])]
     for start in range(0, len(deliveries), 25):   # one call per batch: keep invocations short
@@ -233,7 +234,7 @@ class Pipeline:
             if item["body"]["S"] == ENDED:
                 ended[item["at"]["S"]] = float(item["ended"]["N"])
             else:
-                at, _, invocation = item["at"]["S"].partition("#")
+                at, invocation, _ = item["at"]["S"].split("#", 2)
                 deliveries[item["body"]["S"]].append((float(at), invocation))
         overrun = []
         for body, seen in deliveries.items():

@@ -119,7 +119,8 @@ def pipeline(records: list[tuple[str, float, str]], ended: dict[str, float]) -> 
     """records: (body, delivered at, invocation); ended: invocation -> when it ended."""
     p = Pipeline.__new__(Pipeline)
     p.sent = {body: {"kind": "ok", "order": {"id": body}} for body, _, _ in records}
-    items = [{"body": {"S": b}, "at": {"S": f"{at:.6f}#{inv}"}} for b, at, inv in records]
+    # the harness's range key: when, which invocation, which message (HARNESS in lab_03_pipeline)
+    items = [{"body": {"S": b}, "at": {"S": f"{at:.6f}#{inv}#m-{i}"}} for i, (b, at, inv) in enumerate(records)]
     items += [{"body": {"S": ENDED}, "at": {"S": inv}, "ended": {"N": str(t)}} for inv, t in ended.items()]
     p._recorded = lambda: items
     return p
@@ -168,3 +169,39 @@ def test_a_grading_row_names_the_checks_left_unjudged():
     assert with_unjudged_checks("cell 3 raised KeyError", results).startswith(
         "cell 3 raised KeyError; inconclusive, not judged: drained-in-time")
     assert with_unjudged_checks("ok", results[2:]) == "ok"
+
+
+def test_the_harness_records_two_copies_of_one_body_in_one_batch_as_two_deliveries(monkeypatch):
+    """SQS at-least-once: one batch can carry a message twice. The harness's items are keyed by
+    (body, when#invocation#message id): without the message id two copies written in one
+    BatchWriteItem could share a key, which DynamoDB refuses ("Provided list of item keys
+    contains duplicates", BatchWriteItem API Reference) and the invocation would fail."""
+    import sys
+    import types
+
+    import boto3
+    from moto import mock_aws
+
+    from labkit.checks.lab_03_pipeline import HARNESS
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_DEFAULT_REGION": "us-east-1", "ATTEMPTS_TABLE": "attempts"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setitem(sys.modules, "lab03_orders", types.SimpleNamespace(handler=lambda e, c: {}))
+    with mock_aws():
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(TableName="attempts", BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "body", "AttributeType": "S"},
+                                               {"AttributeName": "at", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "body", "KeyType": "HASH"},
+                                    {"AttributeName": "at", "KeyType": "RANGE"}])
+        harness: dict = {}
+        exec(compile(HARNESS, "lab03_harness.py", "exec"), harness)
+        copy = {"body": '{"id": "ok-1"}', "attributes": {"ApproximateReceiveCount": "1"}}
+        # both copies written in the same microsecond: the clock alone cannot tell them apart
+        with monkeypatch.context() as frozen:
+            frozen.setattr(harness["time"], "time", lambda: 1_800_000_000.0)
+            harness["handler"]({"Records": [{**copy, "messageId": "m-1"}, {**copy, "messageId": "m-2"}]}, None)
+        items = ddb.scan(TableName="attempts")["Items"]
+    assert sum(item["body"]["S"] == '{"id": "ok-1"}' for item in items) == 2
