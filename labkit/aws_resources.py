@@ -33,6 +33,9 @@ CREATE_CALLS = [
     ("cloudwatch-logs", "CreateLogGroup", "tags", "map"),
     ("api-gateway", "CreateRestApi", "tags", "map"),
     ("apigatewayv2", "CreateApi", "Tags", "map"),
+    ("eventbridge", "CreateEventBus", "Tags", "list"),
+    ("iam", "CreateRole", "Tags", "list"),
+    ("cloudformation", "CreateStack", "Tags", "list"),
 ]
 
 

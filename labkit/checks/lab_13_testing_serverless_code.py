@@ -25,13 +25,13 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
+from labkit import cleanup
 from labkit.checks.framework import Inconclusive, Lab, Scenario
 from labkit.checks.lab_13_pytest import NO_BACKEND, TIMED_OUT, first_problem, run_tests
 from labkit.checks.lab_13_stage import deploy_stage, enable_later, slowed_down
 from labkit.checks.lab_13_variants import (
     AS_GIVEN, END_TO_END_BUGS, INTEGRATION_BUGS, INTEGRATION_VARIANTS, UNIT_BUGS, UNIT_VARIANTS,
     drawn_bugs, public_bugs, write_service)
-from labkit.lessons.testing_lesson import leftovers
 
 LAB = Lab(
     "13", "Testing serverless code: the tests that catch the bugs",
@@ -128,11 +128,11 @@ def _hidden_integration(r: random.Random) -> dict[str, Any]:
 
 
 def _left_behind(s: Scenario, prefix: str) -> list[str]:
-    """What is still there under `prefix` (lesson 13's leftovers: a table being deleted is not
+    """What is still there under `prefix`, in any service (a table being deleted is not
     counted). On AWS a deleted queue may be listed for up to 60 s (Amazon SQS API Reference,
     DeleteQueue); the embedded backend deletes at once."""
-    found = leftovers(prefix, *(s.client(n) for n in ("lambda", "sqs", "dynamodb", "logs")))
-    return [name.rsplit("/", 1)[-1] for names in found.values() for name in names]
+    found = cleanup.find(s.client, cleanup.by_prefix(prefix), stacks=False)
+    return [item.name.rsplit("/", 1)[-1] for item in found]
 
 
 @LAB.check("task-2", "integration-tests", "your integration tests pass the adapters and their "

@@ -25,11 +25,12 @@ from typing import Any, Callable
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from labkit.aws_clients import Clients
+from labkit.cleanup import Removed, remove_run
 from labkit.lessons import capstone_chaos as chaos
 from labkit.lessons import capstone_invariants as inv
 from labkit.lessons.capstone_system import (
     SETTLE_SLACK_S, VISIBILITY_TIMEOUT_S, Observation, OrderSystem)
-from labkit.lessons.testing_lesson import remove_run
 
 # the invariants a lesson run is judged on, in the order the table shows them
 INVARIANTS: dict[str, Callable[[Observation], inv.Verdict]] = {
@@ -54,24 +55,6 @@ def steps(schedule: dict[str, Any], runs: int = 1) -> int:
 def messages_sent(schedule: dict[str, Any]) -> int:
     """Every copy of every order is one message."""
     return sum(o["copies"] for o in schedule["orders"])
-
-
-class Clients:
-    """One boto3 client per service, made once under a lock: creating clients from several
-    threads at once is not safe in boto3, using one from several threads is."""
-
-    def __init__(self):
-        self._lock, self._clients = threading.Lock(), {}
-
-    def __call__(self, service: str):
-        with self._lock:
-            if service not in self._clients:
-                import boto3
-
-                client = boto3.session.Session().client(service)   # AWS_ENDPOINT_URL honoured
-                client.exceptions  # noqa: B018 - botocore makes these lazily, unlocked
-                self._clients[service] = client
-            return self._clients[service]
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -288,17 +271,7 @@ def plot_verdicts(table: pd.DataFrame):
 
 
 # -- cleaning up -------------------------------------------------------------------------------
-def clean_up(prefix: str, clients: Callable | None = None) -> dict[str, list[str]]:
-    """Delete anything still named ``prefix-...`` (a run tears itself down; this catches a run
-    that was interrupted) and return what is left: empty lists when nothing is. Functions,
-    queues, tables and log groups go as in lesson 13 (testing_lesson.remove_run); the
-    capstone's on-call topics and DLQ alarms here."""
-    c = clients or Clients()
-    sns, cw = c("sns"), c("cloudwatch")
-    for topic in sns.list_topics().get("Topics", []):
-        if topic["TopicArn"].rsplit(":", 1)[-1].startswith(prefix):
-            sns.delete_topic(TopicArn=topic["TopicArn"])
-    alarms = [a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]]
-    if alarms:
-        cw.delete_alarms(AlarmNames=alarms)
-    return remove_run(prefix, c("lambda"), c("sqs"), c("dynamodb"), c("logs"))
+def clean_up(prefix: str, clients: Callable | None = None) -> Removed:
+    """Delete anything still named ``prefix-...`` in every service (a run tears itself down;
+    this catches a run that was interrupted); raises if something could not be deleted."""
+    return remove_run(prefix, clients or Clients())

@@ -82,22 +82,3 @@ def rest_api(apigw, lam, name: str, function_arn: str, path_part: str, method: s
     allow_api_to_invoke(lam, function_arn, api_id)
     apigw.create_deployment(restApiId=api_id, stageName=stage)
     return api_id
-
-
-def delete_all(apigw, apigw2, created: dict) -> dict[str, int]:
-    """Delete the APIs in ``created`` ({"rest_apis": [...], "http_apis": [...]}); how many of
-    each were deleted (one already gone counts as deleted)."""
-    deleted = {"rest_apis": 0, "http_apis": 0}
-    for api_id in created.get("http_apis", []):
-        try:
-            apigw2.delete_api(ApiId=api_id)
-        except apigw2.exceptions.NotFoundException:
-            pass
-        deleted["http_apis"] += 1
-    for api_id in created.get("rest_apis", []):
-        try:
-            apigw.delete_rest_api(restApiId=api_id)
-        except apigw.exceptions.NotFoundException:
-            pass
-        deleted["rest_apis"] += 1
-    return deleted

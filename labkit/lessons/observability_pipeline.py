@@ -6,7 +6,7 @@ standing in for the on-call's phone.
 
 The wiring is lesson 01-05 material; what lesson 08 teaches (the handlers' logging, the filter
 patterns, the metric filters, the alarms, the queries) stays in the notebook's cells.
-``OrderPipeline`` remembers everything it created, and ``clean_up()`` deletes it.
+Everything it creates is named ``<prefix>-...``: labkit.cleanup.remove_run(prefix) deletes it.
 """
 from __future__ import annotations
 
@@ -31,9 +31,6 @@ class OrderPipeline:
         self.lam, self.sqs, self.sns = (boto3.client(s) for s in ("lambda", "sqs", "sns"))
         self.sfn, self.iam = boto3.client("stepfunctions"), boto3.client("iam")
         self.logs, self.cloudwatch = boto3.client("logs"), boto3.client("cloudwatch")
-        self.created: dict[str, list] = {"functions": [], "queues": [], "mappings": [],
-                                         "topics": [], "state_machines": [], "alarms": [],
-                                         "roles": []}
         self.state_machine = self.dlq_url = self.inbox_url = ""
         self.pages: list[dict] = []
 
@@ -52,12 +49,10 @@ class OrderPipeline:
             **({"TracingConfig": {"Mode": "Active"}} if self.tracing else {}),
             Environment={"Variables": {"POWERTOOLS_SERVICE_NAME": hop,
                                        "METRICS_NAMESPACE": self.namespace, **variables}})
-        self.created["functions"].append(self.name(hop))
         return arn
 
     def _queue(self, name: str, **attributes) -> tuple[str, str]:
         url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        self.created["queues"].append(url)
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         return url, arn["Attributes"]["QueueArn"]
 
@@ -73,17 +68,14 @@ class OrderPipeline:
             "Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Action": "sts:AssumeRole",
                 "Principal": {"Service": "states.amazonaws.com"}}]}))["Role"]["Arn"]
-        self.created["roles"].append(self.name("sfn"))
         self.state_machine = self.sfn.create_state_machine(
             name=self.name("fulfilment"), roleArn=role, definition=json.dumps({
                 "StartAt": "Fulfil",
                 "States": {"Fulfil": {"Type": "Task", "Resource": fulfil_arn, "End": True}}}),
         )["stateMachineArn"]
-        self.created["state_machines"].append(self.state_machine)
         step()
         notify_arn = self._deploy("notify", STATE_MACHINE_ARN=self.state_machine)
         topic = self.sns.create_topic(Name=self.name("order-accepted"))["TopicArn"]
-        self.created["topics"].append(topic)
         self.lam.add_permission(FunctionName=self.name("notify"), StatementId="sns",
                                 Action="lambda:InvokeFunction", Principal="sns.amazonaws.com",
                                 SourceArn=topic)
@@ -95,9 +87,9 @@ class OrderPipeline:
             RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}))
         self._deploy("orders", ORDER_TOPIC_ARN=topic)
         step()
-        self.created["mappings"].append(self.lam.create_event_source_mapping(
+        self.lam.create_event_source_mapping(
             FunctionName=self.name("orders"), EventSourceArn=orders_arn, BatchSize=5,
-            FunctionResponseTypes=["ReportBatchItemFailures"])["UUID"])
+            FunctionResponseTypes=["ReportBatchItemFailures"])
         step()
         self._deploy("api", ORDERS_QUEUE_URL=orders_url)
         step()
@@ -105,7 +97,6 @@ class OrderPipeline:
     def make_pager(self) -> str:
         """An SNS topic for the alarms, with an SQS queue subscribed (the on-call's phone)."""
         pager = self.sns.create_topic(Name=self.name("pager"))["TopicArn"]
-        self.created["topics"].append(pager)
         self.inbox_url, inbox_arn = self._queue(self.name("pager-inbox"))
         self.sqs.set_queue_attributes(QueueUrl=self.inbox_url, Attributes={"Policy": json.dumps({
             "Version": "2012-10-17", "Statement": [{
@@ -203,26 +194,3 @@ class OrderPipeline:
                   for row in app[app["level"] == "ERROR"].itertuples()]
         return notes
 
-    def clean_up(self) -> dict[str, int]:
-        """Delete everything this pipeline created (log groups, with their metric filters,
-        included); -> how many of each."""
-        for mapping in self.created["mappings"]:
-            self.lam.delete_event_source_mapping(UUID=mapping)
-        for function in self.created["functions"]:
-            self.lam.delete_function(FunctionName=function)
-        for hop in HOPS:
-            try:
-                self.logs.delete_log_group(logGroupName=self.log_group(hop))
-            except self.logs.exceptions.ResourceNotFoundException:
-                pass
-        for url in self.created["queues"]:
-            self.sqs.delete_queue(QueueUrl=url)
-        for topic in self.created["topics"]:
-            self.sns.delete_topic(TopicArn=topic)
-        for machine in self.created["state_machines"]:
-            self.sfn.delete_state_machine(stateMachineArn=machine)
-        if self.created["alarms"]:
-            self.cloudwatch.delete_alarms(AlarmNames=self.created["alarms"])
-        for role in self.created["roles"]:
-            self.iam.delete_role(RoleName=role)
-        return {kind: len(items) for kind, items in self.created.items()}

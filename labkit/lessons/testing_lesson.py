@@ -8,8 +8,8 @@ tests at, and the clean-up of a run.
     planted = plant(WORK / "app", WORK / "bug-1", "orders_domain.py", old, new)
     show_figure(plot_tiers(verdict_rows, "emulated"))
 
-Nothing here talks to AWS except ``remove_run`` and ``leftovers``, which take plain boto3 clients
-from the caller; ``second_endpoint`` starts a process only when called.
+Nothing here talks to AWS (a run's clean-up is labkit.cleanup.remove_run); ``second_endpoint``
+starts a process only when called.
 """
 from __future__ import annotations
 
@@ -248,43 +248,3 @@ def second_endpoint(current: str):
     from labkit.emulator.server import ServerProcess
 
     return ServerProcess().start(), "a second embedded backend"
-
-
-# -- clean-up -----------------------------------------------------------------------------------
-def remove_run(prefix: str, lam, sqs, ddb, logs) -> dict[str, list[str]]:
-    """Delete every event source mapping, function, queue, table and /aws/lambda log group named
-    with ``prefix``; return what is still there afterwards (empty lists when all went)."""
-    functions = [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
-                 for f in page["Functions"] if f["FunctionName"].startswith(prefix)]
-    for name in functions:
-        for mapping in lam.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
-            lam.delete_event_source_mapping(UUID=mapping["UUID"])
-        lam.delete_function(FunctionName=name)
-    for url in sqs.list_queues(QueueNamePrefix=prefix).get("QueueUrls", []):
-        sqs.delete_queue(QueueUrl=url)
-    for table in ddb.list_tables()["TableNames"]:
-        if table.startswith(prefix):
-            ddb.delete_table(TableName=table)
-    for group in logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{prefix}")["logGroups"]:
-        logs.delete_log_group(logGroupName=group["logGroupName"])
-    return leftovers(prefix, lam, sqs, ddb, logs)
-
-
-def leftovers(prefix: str, lam, sqs, ddb, logs) -> dict[str, list[str]]:
-    """What is still there under ``prefix``. A table being deleted is not counted: on AWS it is
-    listed, status DELETING, for a while after DeleteTable (DynamoDB API Reference, DeleteTable)."""
-    return {
-        "functions": [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
-                      for f in page["Functions"] if f["FunctionName"].startswith(prefix)],
-        "queues": sqs.list_queues(QueueNamePrefix=prefix).get("QueueUrls", []),
-        "tables": [t for t in ddb.list_tables()["TableNames"] if t.startswith(prefix) and _not_deleting(ddb, t)],
-        "log groups": [g["logGroupName"] for g in
-                       logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{prefix}")["logGroups"]],
-    }
-
-
-def _not_deleting(ddb, table: str) -> bool:
-    try:
-        return ddb.describe_table(TableName=table)["Table"]["TableStatus"] != "DELETING"
-    except ddb.exceptions.ResourceNotFoundException:
-        return False

@@ -16,9 +16,9 @@ LAYERS = [
     # what everything may use: the platform, limits, AWS naming and event shapes, prices, faults,
     # small tools
     {"__init__", "platform_support", "isolation", "aws_resources", "aws_events", "cost", "faults",
-     "kernel_client", "notebook_outputs", "thread_safe_ast"},
+     "kernel_client", "notebook_outputs", "thread_safe_ast", "aws_clients"},
     {"emulator", "ministack", "postgres", "postgres_proxy"},  # embedded, MiniStack, PostgreSQL (+ proxy)
-    {"backends", "backend_gaps", "deploy"},  # choosing a backend (and what it lacks), deploying
+    {"backends", "backend_gaps", "deploy", "cleanup"},  # choosing a backend (and what it lacks), deploying, deleting
     {"lessons"},                       # what lesson notebooks call
     {"labs"},                          # what a lab hands the learner: its notebook and checks share it
     {"checks"},                        # checks of the labs

@@ -195,3 +195,21 @@ def test_connect_on_aws_tags_plain_boto3_creates(monkeypatch):
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="orders")["QueueUrl"]
         assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"labkit:managed": "true", "labkit:owner": "alice"}
+
+
+def test_every_create_call_tagged_is_a_real_operation_with_that_tag_parameter():
+    """A misspelt service id, operation or parameter in CREATE_CALLS would register a hook that
+    never fires, and leave that kind of resource untagged on AWS."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    by_id = {}
+    for name in session.get_available_services():
+        model = session.get_service_model(name)
+        by_id[model.service_id.hyphenize()] = model
+    for service, operation, param, shape in aws_resources.CREATE_CALLS:
+        assert service in by_id, service
+        members = by_id[service].operation_model(operation).input_shape.members
+        assert param in members, (service, operation, param)
+        kind = members[param].type_name
+        assert kind == ("map" if shape == "map" else "list"), (service, operation, param, kind)

@@ -1,22 +1,17 @@
 """labkit.lessons.testing_lesson: pytest's JUnit report read back as a table, pytest run in a
 subprocess (its verdict, its conftest, the environment and import path it is given), bugs planted
-in a copy, the verdict table and its plot, the AWS names in a file, what a change touched, and the
-clean-up of a run (against moto's in-process mock: no backend)."""
+in a copy, the verdict table and its plot, the AWS names in a file, and what a change touched."""
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
-import boto3
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-from moto import mock_aws
 
 from labkit.lessons.testing_lesson import (
-    TierRun, aws_surface, changed_lines, junit_rows, leftovers, plant, plot_tiers, pytest_table,
-    read_files, remove_run, run_pytest, second_endpoint, verdict_table)
+    TierRun, aws_surface, changed_lines, junit_rows, plant, plot_tiers, pytest_table,
+    read_files, run_pytest, second_endpoint, verdict_table)
 
 # a pytest JUnit report: one test passed, one failed, one errored, one skipped
 REPORT = (Path(__file__).parent / "data" / "junit_report_of_four_tests.xml").read_text()
@@ -144,39 +139,6 @@ def test_changed_lines_show_new_changed_unchanged_and_deleted_files(tmp_path):
     (tmp_path / "sub" / "m.py").write_text("m")
     (tmp_path / "n.txt").write_text("n")
     assert read_files(tmp_path) == {"sub/m.py": "m"}
-
-
-def _zip() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", "def handler(event, context):\n    return event\n")
-    return buf.getvalue()
-
-
-@mock_aws
-def test_remove_run_deletes_what_the_prefix_names_and_nothing_else(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    lam, sqs, ddb, logs, iam = (boto3.client(s) for s in ("lambda", "sqs", "dynamodb", "logs", "iam"))
-    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    for prefix in ("l13-abc", "other"):
-        lam.create_function(FunctionName=f"{prefix}-worker", Runtime="python3.12", Role=role,
-                            Handler="app.handler", Code={"ZipFile": _zip()})
-        queue = sqs.create_queue(QueueName=f"{prefix}-orders")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        lam.create_event_source_mapping(FunctionName=f"{prefix}-worker", EventSourceArn=arn)
-        ddb.create_table(TableName=f"{prefix}-orders", BillingMode="PAY_PER_REQUEST",
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-        logs.create_log_group(logGroupName=f"/aws/lambda/{prefix}-worker")
-    assert any(leftovers("l13-abc", lam, sqs, ddb, logs).values())
-    assert remove_run("l13-abc", lam, sqs, ddb, logs) == {"functions": [], "queues": [], "tables": [],
-                                                           "log groups": []}
-    others = leftovers("other", lam, sqs, ddb, logs)
-    assert [len(found) for found in others.values()] == [1, 1, 1, 1]
-    assert len(lam.list_event_source_mappings()["EventSourceMappings"]) == 1
 
 
 def test_the_second_endpoint_is_ministack_when_installed_and_not_current_else_embedded(monkeypatch):
