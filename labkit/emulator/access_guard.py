@@ -39,7 +39,7 @@ import sys
 from urllib.parse import parse_qs
 
 from labkit.emulator import access_errors
-from labkit.emulator.access_peer import ProcessTree
+from labkit.emulator.access_peer import GONE, OURS, ProcessTree
 
 KEY_ENV = "LABKIT_BACKEND_ACCESS_KEY"
 TRUSTED_PID_ENV = "LABKIT_BACKEND_TRUSTED_PID"
@@ -91,20 +91,26 @@ class Guard:
         self.tree = ProcessTree(trusted_pid)   # the learner's Jupyter server and descendants
 
     def allows(self, environ: dict) -> bool:
+        return self.refusal(environ) is None
+
+    def refusal(self, environ: dict) -> str | None:
+        """None when the request may pass, else who sent it (for the log)."""
         key = presented_key(environ)
         if key is not None and hmac.compare_digest(key.encode(), self.key.encode()):
-            return True
+            return None
         sock = environ.get("werkzeug.socket")   # the server's end of the client's connection
         try:
-            return sock is not None and self.tree.holds_client_end(sock.getpeername()[:2],
-                                                                   sock.getsockname()[:2])
+            holder = (self.tree.client_end_holder(sock.getpeername()[:2], sock.getsockname()[:2])
+                      if sock is not None else GONE)
         except OSError:
-            return False
+            holder = GONE
+        return None if holder == OURS else f"sent by {holder}"
 
-    def deny(self, environ: dict, start_response) -> list[bytes]:
+    def deny(self, environ: dict, start_response, why: str = "") -> list[bytes]:
         key = presented_key(environ)
         print(f"labkit guard: 403 for {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')} "
-              f"from port {environ.get('REMOTE_PORT')}, key {key[:6] + '...' if key else '(none)'}",
+              f"from port {environ.get('REMOTE_PORT')}, key {key[:6] + '...' if key else '(none)'}"
+              f"{', ' + why if why else ''}",
               file=sys.stderr, flush=True)  # never log a whole key: it may be someone's
         own = is_own_path(environ.get("PATH_INFO", ""))
         return access_errors.forbidden(environ, start_response, own_endpoint=own)

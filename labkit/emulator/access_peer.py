@@ -26,6 +26,9 @@ SOCK_DIAG_BY_FAMILY = 20
 NLM_F_REQUEST = 1
 NLMSG_ERROR = 2
 NO_COOKIE = 0xFFFFFFFF
+# who holds the client end of a connection (ProcessTree.client_end_holder)
+OURS, GONE = "a process of the learner's server", "no process any more (the sender had gone)"
+ANOTHER_USER, ANOTHER_PROCESS = "another user's process", "a process outside the learner's server"
 
 
 def supported() -> bool:
@@ -65,16 +68,24 @@ class ProcessTree:
         self._lock = threading.Lock()
 
     def holds_client_end(self, client: tuple[str, int], server: tuple[str, int]) -> bool:
+        return self.client_end_holder(client, server) == OURS
+
+    def client_end_holder(self, client: tuple[str, int], server: tuple[str, int]) -> str:
+        """OURS, or who else holds it: GONE (no such socket any more: its process closed it or
+        died, e.g. a Lambda worker killed at its timeout with a request in flight), ANOTHER_USER
+        or ANOTHER_PROCESS."""
         owner = socket_owner(client, server)
-        if owner is None or owner[0] != os.getuid():
-            return False
+        if owner is None or owner[1] == 0:   # inode 0: closed, no file holds it (sock_diag)
+            return GONE
+        if owner[0] != os.getuid():
+            return ANOTHER_USER
         target = f"socket:[{owner[1]}]"
         with self._lock:
             known = list(self._pids)
         if any(_has_fd(pid, target) for pid in known):
-            return True
+            return OURS
         fresh = self._refresh()
-        return any(_has_fd(pid, target) for pid in fresh if pid not in known)
+        return OURS if any(_has_fd(pid, target) for pid in fresh if pid not in known) else ANOTHER_PROCESS
 
     def _refresh(self) -> list[int]:
         import psutil

@@ -162,8 +162,9 @@ class EmbeddedServer:
         guard = from_environment()  # on a shared hub only: answer only this learner
 
         def app(environ, start_response):
-            if guard is not None and not guard.allows(environ):
-                return guard.deny(environ, start_response)
+            refused = guard.refusal(environ) if guard is not None else None
+            if refused:
+                return guard.deny(environ, start_response, refused)
             path = environ.get("PATH_INFO", "")
             method = environ.get("REQUEST_METHOD", "GET")
             if path in ("/_labkit/health", "/_localstack/health", "/health"):
