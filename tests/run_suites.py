@@ -37,19 +37,19 @@ EMBEDDED_INTERNALS = [f"--ignore=tests/conformance/{name}.py" for name in
                       ("test_moto_fast_path", "test_dispatch_caches", "test_deferred_patches")]
 
 LANES: list[list[tuple[str, list[str]]]] = [
-    # grading is the longest suite (~25 min under this load): it starts at once, alone in its
-    # lane, and so does MiniStack's lesson run (~21 min); every other lane ends before them
-    # (run 22a, on the lanes before: grading waited 4 min for unit, MiniStack 3.5 min for hub)
+    # grading is the longest suite (~25-29 min under this load, and CPU-bound: ~1,600 CPU-s of
+    # the run's ~2,800): it starts at once, alone in its lane, and so does MiniStack's lesson run
+    # (~21-26 min); the other lanes end before them
     [("grading", ["-n", "3", "--dist", "loadfile"])],
-    # unit; then a real JupyterHub with a class of five (its proxy comes from .hub-tools, see
-    # Makefile); one process: the class is set up once and its tests run in order
-    [("unit", ["-n", "2"]), ("hub", [])],
+    # unit; a real JupyterHub with a class of five (its proxy comes from .hub-tools, see
+    # Makefile; one process: the class is set up once and its tests run in order); the runtime
+    [("unit", ["-n", "2"]), ("hub", []), ("runtime", ["-n", "2"])],
     # `make lab` for real (tests/lab) here; of the headless notebook harness (what
     # `make test-quick` runs a changed notebook with) only its self-test: each lesson runs once,
     # in JupyterLab (the browser suite), every other one on the portable path
     [("runtime-portable", ["-n", "2"]), ("lab", []),
      ("notebooks", [f"TARGET:{HEADLESS_TEST}[tests/notebooks/fixtures/harness_selftest.ipynb]"]),
-     ("browser", ["-n", "2"]), ("runtime", ["-n", "2"])],
+     ("browser", ["-n", "2"])],
     # MiniStack (issue 18): every lesson and solution on it, and the conformance suite as a
     # report. Mostly waiting (MiniStack's timers, its slower Lambda: little CPU), so these run at
     # low CPU priority (LOW_PRIORITY), using the time the other lanes spend waiting. Notebooks two
