@@ -245,3 +245,47 @@ def skip_flask_debug_files_class() -> None:
 
     attach_unless_moto.skips_moto_requests = True
     debughelpers.attach_enctype_error_multidict = attach_unless_moto
+
+
+def answer_attribute_values_as_stored() -> None:
+    """moto's JSON serializer writes a DynamoDB AttributeValue from the service model, member by
+    member: for each of its ten members it tries every spelling of the member's name (aliases),
+    ~30 lookups per attribute, about 70% of a 10-item Query's server CPU (measured in process;
+    2.1 ms of server CPU a Query, against MiniStack's 0.8). moto keeps items in the wire's own
+    form ({"S": "x"}, {"M": {...}}), so an attribute whose values are strings, booleans, lists
+    of strings or such attributes nested is written as it is stored: what the serializer would
+    write, member for member. Anything else goes through moto (a binary, which it base64-encodes
+    here; any value of another type). tests/conformance/test_moto_fast_path.py compares every
+    kind of attribute answered both ways."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    serialize = BaseJSONSerializer._serialize_type_structure
+    if getattr(serialize, "answers_as_stored", False):
+        return
+
+    def serialize_as_stored(self, serialized, value, shape, key) -> None:
+        if key and shape.name == "AttributeValue" and _as_stored(value):
+            self._default_serialize(serialized, value, shape, key)
+        else:
+            serialize(self, serialized, value, shape, key)
+
+    serialize_as_stored.answers_as_stored = True
+    BaseJSONSerializer._serialize_type_structure = serialize_as_stored
+
+
+def _as_stored(value) -> bool:
+    """Is ``value`` one AttributeValue the serializer would write unchanged?"""
+    if type(value) is not dict or len(value) != 1:
+        return False
+    [(kind, inner)] = value.items()
+    if kind in ("S", "N"):
+        return type(inner) is str
+    if kind in ("SS", "NS"):
+        return type(inner) is list and all(type(s) is str for s in inner)
+    if kind in ("NULL", "BOOL"):
+        return type(inner) is bool
+    if kind == "M":
+        return type(inner) is dict and all(type(k) is str and _as_stored(v) for k, v in inner.items())
+    if kind == "L":
+        return type(inner) is list and all(_as_stored(v) for v in inner)
+    return False

@@ -92,8 +92,8 @@ class EmbeddedServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from labkit.emulator import patches
         from labkit.emulator.http_serving import (
-            cache_moto_dispatch, keep_alive_handler, own_calls_close_their_connections,
-            skip_flask_debug_files_class,
+            answer_attribute_values_as_stored, cache_moto_dispatch, keep_alive_handler,
+            own_calls_close_their_connections, skip_flask_debug_files_class,
         )
         from labkit.emulator.moto_without_flask import MotoWithoutFlask
 
@@ -104,6 +104,7 @@ class EmbeddedServer:
         moto_app = DomainDispatcherApplication(create_backend_app)
         if os.environ.get(MOTO_FAST_PATH_ENV, "1") != "0":  # "0": every call through Flask
             moto_app = MotoWithoutFlask(moto_app)
+            answer_attribute_values_as_stored()   # and through moto's serializer
         self._httpd = make_server(
             self.host, self.port, self._wrap(moto_app), threaded=True,
             request_handler=keep_alive_handler(),
@@ -223,7 +224,8 @@ def _enable_step_functions_execution() -> None:
 
 
 WARM_UP_ENV = "LABKIT_WARM_UP_STEP_FUNCTIONS"
-# "0": every AWS request through moto's Flask apps, as before http_serving.MotoWithoutFlask
+# "0": every AWS request through moto's Flask apps and its serializer as moto has them, without
+# moto_without_flask.MotoWithoutFlask and http_serving.answer_attribute_values_as_stored
 # (tests/conformance/test_moto_fast_path.py compares the two answers)
 MOTO_FAST_PATH_ENV = "LABKIT_MOTO_FAST_PATH"
 
