@@ -4,7 +4,7 @@ Each suite is a folder under tests/ run by its own pytest process (so one suite'
 cannot hide another's results). A skipped test counts as a failure here: a test that
 cannot run because something is missing must be fixed by installing it, not skipped.
 
-Suites run in five lanes at once. Much of a notebook's or a check's time is deliberate
+Suites run in four lanes at once. Much of a notebook's or a check's time is deliberate
 waiting (visibility timeouts, alarm periods, polling), so overlapping the lanes shortens the
 wall time on a 2-core machine; the MiniStack suites yield the CPU (nice 19). The
 summary gives each suite's wall time and the CPU time of the processes it waited for. Each suite
@@ -37,25 +37,25 @@ EMBEDDED_INTERNALS = [f"--ignore=tests/conformance/{name}.py" for name in
                       ("test_moto_fast_path", "test_dispatch_caches", "test_deferred_patches")]
 
 LANES: list[list[tuple[str, list[str]]]] = [
-    # grading is the longest suite (~25-29 min under this load, and CPU-bound: ~1,600 CPU-s of
-    # the run's ~2,800): it starts at once, alone in its lane, and so does MiniStack's lesson run
-    # (~21-26 min); the other lanes end before them
-    [("grading", ["-n", "3", "--dist", "loadfile"])],
-    # unit; a real JupyterHub with a class of five (its proxy comes from .hub-tools, see
-    # Makefile; one process: the class is set up once and its tests run in order); the runtime
-    [("unit", ["-n", "2"]), ("hub", []), ("runtime", ["-n", "2"])],
+    # grading is the longest suite and CPU-bound (~1,600 CPU-s of a run's ~2,800 on 2 cores).
+    # Starting it at once, alone in its lane, did not shorten the run (22b: 1,729 s against
+    # 1,745 s in 22a) and loaded the first minutes so much that the hub suite failed twice (22b,
+    # 22c: a check's handler over its 10 s timeout, a dying worker's request refused)
+    [("unit", ["-n", "2"]), ("grading", ["-n", "3", "--dist", "loadfile"])],
     # `make lab` for real (tests/lab) here; of the headless notebook harness (what
     # `make test-quick` runs a changed notebook with) only its self-test: each lesson runs once,
     # in JupyterLab (the browser suite), every other one on the portable path
     [("runtime-portable", ["-n", "2"]), ("lab", []),
      ("notebooks", [f"TARGET:{HEADLESS_TEST}[tests/notebooks/fixtures/harness_selftest.ipynb]"]),
-     ("browser", ["-n", "2"])],
-    # MiniStack (issue 18): every lesson and solution on it, and the conformance suite as a
-    # report. Mostly waiting (MiniStack's timers, its slower Lambda: little CPU), so these run at
-    # low CPU priority (LOW_PRIORITY), using the time the other lanes spend waiting. Notebooks two
-    # at a time: at three, lesson 04 failed on MiniStack in 3 runs of 3 (its slower Lambda let the
+     ("browser", ["-n", "2"]), ("runtime", ["-n", "2"])],
+    # a real JupyterHub with a class of five (its proxy comes from .hub-tools, see Makefile); one
+    # process: the class is set up once and its tests run in order. Then MiniStack (issue 18):
+    # every lesson and solution on it, and the conformance suite as a report. Mostly waiting
+    # (MiniStack's timers, its slower Lambda: little CPU), so these run at low CPU
+    # priority (LOW_PRIORITY), using the time the other lanes spend waiting. Notebooks two at a
+    # time: at three, lesson 04 failed on MiniStack in 3 runs of 3 (its slower Lambda let the
     # clean run's visibility timeouts expire), which said more about our load than about MiniStack.
-    [("ministack", ["-n", "2"])],
+    [("hub", []), ("ministack", ["-n", "2"])],
     # the conformance suite, mostly waiting (alarm periods, retries: ~60 CPU-s in ~210 s), from
     # the start beside the others; then the same suite on MiniStack, as a report: almost all
     # waiting too (its failing tests wait out their deadlines), at the lowest CPU priority
