@@ -184,14 +184,20 @@ def test_sqs_answers_match(seeded):
     assert reply.status == 400 and b"NonExistentQueue" in reply.body
 
 
-def test_dynamodb_answers_match(seeded):
-    ddb = seeded.client("dynamodb")
-    table = f"fast-{uuid.uuid4().hex[:8]}"
+def _pk_sk_table(ddb, prefix: str) -> str:
+    """A new on-demand table keyed by (pk, sk), both strings; -> its name."""
+    table = f"{prefix}-{uuid.uuid4().hex[:8]}"
     ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
                                 {"AttributeName": "sk", "KeyType": "RANGE"}],
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                            {"AttributeName": "sk", "AttributeType": "S"}])
+    return table
+
+
+def test_dynamodb_answers_match(seeded):
+    ddb = seeded.client("dynamodb")
+    table = _pk_sk_table(ddb, "fast")
     for n in range(3):
         ddb.put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"S": str(n)},
                                             "v": {"N": str(n)}})
@@ -221,12 +227,7 @@ def test_dynamodb_attributes_of_every_kind_answer_alike(seeded):
     """Items are answered as stored (http_serving.answer_attribute_values_as_stored) by every
     call that returns attributes: the same bytes as moto's serializer gives."""
     ddb = seeded.client("dynamodb")
-    table = f"kinds-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                {"AttributeName": "sk", "KeyType": "RANGE"}],
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                           {"AttributeName": "sk", "AttributeType": "S"}])
+    table = _pk_sk_table(ddb, "kinds")
     key = {"pk": {"S": "p"}, "sk": {"S": "1"}}
     ddb.put_item(TableName=table, Item={**key, **EVERY_KIND})
     ddb.put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"S": "2"}, **EVERY_KIND},
