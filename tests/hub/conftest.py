@@ -68,8 +68,11 @@ def classroom(hub, api) -> dict[str, Learner]:
             api.wait(name, ready=True, timeout=START_TIMEOUT - (time.monotonic() - started))
     except TimeoutError as exc:
         pytest.fail(f"{exc}\n{hub.log_tail()}")
-    with ThreadPoolExecutor(len(LEARNERS)) as pool:
-        learners = list(pool.map(lambda name: _open_lesson_00(hub, api, name), LEARNERS))
+    try:
+        with ThreadPoolExecutor(len(LEARNERS)) as pool:
+            learners = list(pool.map(lambda name: _open_lesson_00(hub, api, name), LEARNERS))
+    except Exception as exc:   # the hub's log (with the learners' servers') says why
+        pytest.fail(f"{type(exc).__name__}: {exc}\n{hub.log_tail()}")
     print(f"\nclass of {len(LEARNERS)} up in {time.monotonic() - started:.0f}s")
     _measure_idle(learners)
     return {learner.name: learner for learner in learners}
