@@ -52,6 +52,17 @@ class Inconclusive(Mismatch):
 SCENARIO_TRIES = 2   # an inconclusive scenario runs this often before it is reported
 
 
+def inconclusive_if_timed_out(error: Any, what: str, expected: str) -> None:
+    """A Lambda error payload saying the invocation ran past the function's timeout
+    ("Sandbox.Timedout"): a handler that never returns as much as a machine too busy to run a
+    quick one in time. Raises Inconclusive (the scenario runs again; reported, with no
+    points, only if it happens every time) naming both; any other payload returns."""
+    if isinstance(error, dict) and error.get("errorType") == "Sandbox.Timedout":
+        raise Inconclusive(f"{what} ran past the function's timeout: "
+                           f"{str(error.get('errorMessage', ''))[:160]}",
+                           f"{expected} (the machine may have been too busy)")
+
+
 @dataclass
 class CheckSpec:
     lab: str

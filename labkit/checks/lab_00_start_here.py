@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from labkit.checks.framework import Inconclusive, Lab, Scenario
+from labkit.checks.framework import Inconclusive, Lab, Scenario, inconclusive_if_timed_out
 from labkit.deploy import deploy_function
 from labkit.lessons.logs import read_json_lines, read_log_messages, wait_for_reports
 
@@ -116,6 +116,9 @@ class _Deployment:
         payload = json.loads(response["Payload"].read() or b"null")
         self.answers.append({"event": event, "answer": payload,
                              "error": response.get("FunctionError")})
+        if response.get("FunctionError"):   # a 0.2 s load over 10 s: a starved machine (hub test, 22c)
+            inconclusive_if_timed_out(payload, f"the invocation with {event}",
+                                      "an answer within the function's 10 s timeout")
         self.s.expect(not response.get("FunctionError"),
                       observed=f"the invocation with {event} failed: {payload}",
                       expected="an answer")

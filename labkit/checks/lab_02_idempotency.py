@@ -28,8 +28,9 @@ from collections import Counter
 from typing import Any
 
 from labkit.checks.framework import Lab, Mismatch, Scenario
-from labkit.checks.sandbox import Function, Invocation
-from labkit.faults import Downstream, delivery_schedule
+from labkit.checks.payment_shop import PaymentShop, random_orders
+from labkit.checks.sandbox import Invocation
+from labkit.faults import delivery_schedule
 
 LAB = Lab(
     "02", "Idempotency: charge each order once", handler_file="lab02_payment.py",
@@ -53,81 +54,23 @@ REDELIVERY_PAUSE_S = 0.5     # a (much shortened) visibility timeout between del
 REDELIVERY_DEADLINE_S = 4 * HANDLER_TIMEOUT_S  # an INPROGRESS record may hold an order this long
 
 
-def _orders(r: random.Random, low: int, high: int) -> list[list[Any]]:
-    return [[f"ord-{r.randrange(10**6):06d}-{i}", r.randrange(100, 100_000)]
-            for i in range(r.randint(low, high))]
+def _shop(s: Scenario) -> PaymentShop:
+    """A fresh idempotency table (hash key ``id``: Powertools' default layout) + provider."""
+    return PaymentShop(s, "idempotency", "id", "IDEMPOTENCY_TABLE", HANDLER_TIMEOUT_S)
 
 
-def _event(order: list[Any]) -> dict[str, Any]:
-    return {"order_id": order[0], "amount": order[1]}
+def _redeliver_until_ok(shop: PaymentShop, order: list[Any], result: Invocation) -> Invocation:
+    """What a queue does with a failed delivery: hand it out again later, until it works."""
+    deadline = time.monotonic() + REDELIVERY_DEADLINE_S
+    while not result.ok and time.monotonic() < deadline:
+        time.sleep(REDELIVERY_PAUSE_S)
+        result = shop.deliver(order)
+    return result
 
 
-class _Shop:
-    """A fresh idempotency table + payment provider, and the learner's function wired to them."""
-
-    def __init__(self, s: Scenario):
-        self.s = s
-        self.table = f"{s.namespace}-idempotency"
-        self.dynamodb = s.client("dynamodb")
-        self.dynamodb.create_table(
-            TableName=self.table, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
-        s.on_cleanup(lambda: self.dynamodb.delete_table(TableName=self.table))
-        self.provider = Downstream(f"{s.namespace}-provider", client=self.dynamodb)
-        s.on_cleanup(self.provider.reset)
-        self.elsewhere: list[Function] = []   # environment groups that share nothing in memory
-        self.function = self._group(0)
-        self.answers: dict[str, list[Invocation]] = {}
-        self.deliveries: list[dict[str, Any]] = []
-        s.evidence["deliveries"] = self.deliveries
-
-    def deliver(self, order: list[Any], group: int = 0) -> Invocation:
-        """One delivery; group k > 0: served by the k-th other set of execution environments
-        (a redelivery Lambda hands to an environment that never saw the order)."""
-        result = self._group(group).invoke(_event(order))
-        self._record(order, result)
-        return result
-
-    def _group(self, k: int) -> Function:
-        """The k-th set of execution environments of the learner's handler, started when first
-        needed."""
-        while len(self.elsewhere) <= k:
-            self.elsewhere.append(self.s.function(
-                {"IDEMPOTENCY_TABLE": self.table, "PAYMENT_PROVIDER": self.provider.name},
-                timeout_s=HANDLER_TIMEOUT_S))
-        return self.elsewhere[k]
-
-    def deliver_at_once(self, orders: list[list[Any]]) -> list[Invocation]:
-        results = self.function.invoke_at_once([_event(o) for o in orders])
-        for order, result in zip(orders, results):
-            self._record(order, result)
-        return results
-
-    def redeliver_until_ok(self, order: list[Any], result: Invocation) -> Invocation:
-        """What a queue does with a failed delivery: hand it out again later, until it works."""
-        deadline = time.monotonic() + REDELIVERY_DEADLINE_S
-        while not result.ok and time.monotonic() < deadline:
-            time.sleep(REDELIVERY_PAUSE_S)
-            result = self.deliver(order)
-        return result
-
-    def _record(self, order: list[Any], result: Invocation) -> None:
-        self.answers.setdefault(order[0], []).append(result)
-        self.deliveries.append({"event": _event(order), **result.as_evidence()})
-        if result.status == "timeout":
-            raise Mismatch(f"the handler did not return ({result.describe()})",
-                           f"an answer within {HANDLER_TIMEOUT_S:.0f} s")
-
-    def calls(self) -> list[dict[str, Any]]:
-        calls = self.provider.calls()
-        self.s.evidence["provider_calls"] = calls
-        return calls
-
-
-def _expect_charged_once(s: Scenario, shop: _Shop, orders: list[list[Any]]) -> dict[str, str]:
+def _expect_charged_once(s: Scenario, shop: PaymentShop, orders: list[list[Any]]) -> dict[str, str]:
     """One charge per order, of its amount; returns order id -> the provider's call_id."""
-    calls = shop.calls()
+    calls = shop.provider_calls()
     charges = Counter(str(c.get("order_id")) for c in calls)
     twice = [o for o, _ in orders if charges[o] > 1]
     never = [o for o, _ in orders if charges[o] == 0]
@@ -143,7 +86,7 @@ def _expect_charged_once(s: Scenario, shop: _Shop, orders: list[list[Any]]) -> d
     return {str(c.get("order_id")): c["call_id"] for c in calls}
 
 
-def _expect_answered(s: Scenario, shop: _Shop, order_id: str) -> list[Invocation]:
+def _expect_answered(s: Scenario, shop: PaymentShop, order_id: str) -> list[Invocation]:
     ok = [a for a in shop.answers.get(order_id, []) if a.ok]
     last = shop.answers.get(order_id, [Invocation("missing")])[-1]
     s.expect(bool(ok), observed=f"no delivery of {order_id} succeeded (last: {last.describe()})",
@@ -151,7 +94,7 @@ def _expect_answered(s: Scenario, shop: _Shop, order_id: str) -> list[Invocation
     return ok
 
 
-def _expect_same_receipts(s: Scenario, shop: _Shop, orders: list[list[Any]],
+def _expect_same_receipts(s: Scenario, shop: PaymentShop, orders: list[list[Any]],
                           call_ids: dict[str, str]) -> None:
     for order_id, amount in orders:
         receipts = [a.payload for a in _expect_answered(s, shop, order_id)]
@@ -174,17 +117,17 @@ def _expect_same_receipts(s: Scenario, shop: _Shop, orders: list[list[Any]],
                 "(an idempotency record keyed by the order id), atomically.",
            public={"orders": [["ord-1001", 1250], ["ord-1002", 990], ["ord-1003", 4500]],
                    "copies": [2, 1, 3], "shuffle": None},
-           hidden=lambda r: {"orders": (o := _orders(r, 2, 4)),
+           hidden=lambda r: {"orders": (o := random_orders(r, 2, 4)),
                              "copies": [r.randint(1, 3) for _ in o],
                              "shuffle": r.randrange(10**6)})
 def repeated_deliveries(s: Scenario) -> None:
-    shop = _Shop(s)
+    shop = _shop(s)
     orders, shuffle = s.params["orders"], s.params["shuffle"]
     schedule = delivery_schedule(orders, s.params["copies"],
                                  random.Random(shuffle) if shuffle is not None else None)
     seen: Counter = Counter()
     for order in schedule:   # every copy of an order lands in another execution environment
-        shop.redeliver_until_ok(order, shop.deliver(order, group=seen[order[0]]))
+        _redeliver_until_ok(shop, order, shop.deliver(order, group=seen[order[0]]))
         seen[order[0]] += 1
     _expect_charged_once(s, shop, orders)
     for order_id, _ in orders:
@@ -196,13 +139,13 @@ def repeated_deliveries(s: Scenario) -> None:
            hint="A duplicate must answer like the first delivery did: store the receipt with "
                 "the idempotency record and return it (Powertools does this for you).",
            public={"orders": [["ord-2001", 1500], ["ord-2002", 700]], "copies": 3},
-           hidden=lambda r: {"orders": _orders(r, 1, 3), "copies": r.randint(2, 3)})
+           hidden=lambda r: {"orders": random_orders(r, 1, 3), "copies": r.randint(2, 3)})
 def same_receipt(s: Scenario) -> None:
-    shop = _Shop(s)
+    shop = _shop(s)
     orders = s.params["orders"]
     for copy in range(s.params["copies"]):   # each copy in another execution environment
         for order in orders:
-            answer = shop.redeliver_until_ok(order, shop.deliver(order, group=copy))
+            answer = _redeliver_until_ok(shop, order, shop.deliver(order, group=copy))
             if not answer.ok:
                 # a copy that keeps failing ends in the DLQ: a failed order that was in fact paid
                 raise Mismatch(f"copy {copy + 1} of {order[0]} never got a receipt: it failed "
@@ -223,17 +166,17 @@ def same_receipt(s: Scenario) -> None:
                 "(attribute_not_exists) before charging; the loser fails and is retried.",
            public={"orders": [["ord-3001", 5000], ["ord-3002", 1200]], "copies": 2,
                    "delay": 1.0},
-           hidden=lambda r: {"orders": _orders(r, 1, 2), "copies": r.randint(2, 3),
+           hidden=lambda r: {"orders": random_orders(r, 1, 2), "copies": r.randint(2, 3),
                              "delay": round(r.uniform(0.8, 1.2), 2)})
 def concurrent_duplicates(s: Scenario) -> None:
-    shop = _Shop(s)
+    shop = _shop(s)
     orders = s.params["orders"]
     shop.provider.slow(s.params["delay"])  # a slow provider keeps the race window open
     batch = [o for o in orders for _ in range(s.params["copies"])]
     results = shop.deliver_at_once(batch)
     shop.provider.heal()
     for order, result in zip(batch, results):
-        shop.redeliver_until_ok(order, result)
+        _redeliver_until_ok(shop, order, result)
     call_ids = _expect_charged_once(s, shop, orders)
     _expect_same_receipts(s, shop, orders, call_ids)
     # right so far: it counts only if the copies really raced (a wrong answer is reported first,
@@ -250,9 +193,9 @@ def concurrent_duplicates(s: Scenario) -> None:
                 "says COMPLETED; once the record expires the retry charges again. Pass the "
                 "order id to the provider as its idempotency key: provider.call(key=...).",
            public={"orders": [["ord-4001", 800], ["ord-4002", 6400]], "crash": 0},
-           hidden=lambda r: {"orders": (o := _orders(r, 1, 3)), "crash": r.randrange(len(o))})
+           hidden=lambda r: {"orders": (o := random_orders(r, 1, 3)), "crash": r.randrange(len(o))})
 def crash_after_charge(s: Scenario) -> None:
-    shop = _Shop(s)
+    shop = _shop(s)
     orders, crash = s.params["orders"], s.params["crash"]
     for i, order in enumerate(orders):
         if i == crash:
@@ -263,7 +206,7 @@ def crash_after_charge(s: Scenario) -> None:
                      observed=f"the delivery ended with {first.describe()}",
                      expected="the execution environment to die right after the charge "
                               "(the handler must call the provider)")
-        shop.redeliver_until_ok(order, first)
+        _redeliver_until_ok(shop, order, first)
     _expect_charged_once(s, shop, orders)
     for order_id, _ in orders:
         _expect_answered(s, shop, order_id)
@@ -277,13 +220,13 @@ def crash_after_charge(s: Scenario) -> None:
                 "record and raise when it differs (Powertools: payload_validation_jmespath "
                 "raises IdempotencyValidationError).",
            public={"order": ["ord-5001", 2500], "tampered_amount": 250000},
-           hidden=lambda r: {"order": (o := _orders(r, 1, 1)[0]),
+           hidden=lambda r: {"order": (o := random_orders(r, 1, 1)[0]),
                              "tampered_amount": o[1] + r.randrange(1, 100_000)})
 def tampered_retry(s: Scenario) -> None:
-    shop = _Shop(s)
+    shop = _shop(s)
     order = s.params["order"]
     tampered = [order[0], s.params["tampered_amount"]]
-    shop.redeliver_until_ok(order, shop.deliver(order))
+    _redeliver_until_ok(shop, order, shop.deliver(order))
     answer = shop.deliver(tampered)
     s.expect(answer.status == "error",
              observed=f"the tampered delivery ended with {answer.describe()}",

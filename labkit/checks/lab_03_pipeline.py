@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from labkit.checks.framework import Inconclusive, Mismatch, Scenario
+from labkit.checks.framework import Inconclusive, Mismatch, Scenario, inconclusive_if_timed_out
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
 
@@ -155,14 +155,10 @@ class Pipeline:
             answer = self.lam.invoke(FunctionName=self.function, Payload=b'{"warm": true}')
             if answer.get("FunctionError"):
                 error = json.loads(answer["Payload"].read() or b"{}")
-                if error.get("errorType") == "Sandbox.Timedout":
-                    # an environment that did not start within the function's timeout: on a
-                    # busy machine (seen with 2 CPU hogs' worth of load) as on a module that
-                    # never finishes importing; run again, and say both
-                    raise Inconclusive(f"the function's environment did not start within its "
-                                       f"{FUNCTION_TIMEOUT_S} s timeout: {error.get('errorMessage')}",
-                                       f"{ORDERS_FILE} to import within a few seconds (the "
-                                       "machine may have been too busy)")
+                # an environment that did not start within the function's timeout: seen with
+                # 2 CPU hogs' worth of load, as with a module that never finishes importing
+                inconclusive_if_timed_out(error, "starting the function's environment",
+                                          f"{ORDERS_FILE} to import within a few seconds")
                 raise Mismatch(f"the function could not start: {error.get('errorType')}: "
                                f"{error.get('errorMessage')}",
                                f"{ORDERS_FILE} to import cleanly (run its cell, then try it)")

@@ -18,8 +18,9 @@ from collections import Counter
 from typing import Any
 
 from labkit.checks.framework import Lab, Scenario
+from labkit.checks.payment_shop import PaymentShop, random_orders
 from labkit.checks.sandbox import Invocation
-from labkit.faults import Downstream, delivery_schedule
+from labkit.faults import delivery_schedule
 
 LAB = Lab(
     "99", "Example: idempotent payments", handler_file="lab99_payment.py",
@@ -43,84 +44,35 @@ REDELIVERIES = 3  # a queue would hand a failed message out again; we do it this
 
 # -- helpers every check shares --------------------------------------------------------------
 
-def _orders(r: random.Random, low: int, high: int) -> list[list[Any]]:
-    return [[f"ord-{r.randrange(10**6):06d}-{i}", r.randrange(100, 100_000)]
-            for i in range(r.randint(low, high))]
+def _deployment(s: Scenario) -> PaymentShop:
+    """A fresh payments table (key ``order_id``) + provider + the learner's function."""
+    return PaymentShop(s, "payments", "order_id", "PAYMENTS_TABLE", HANDLER_TIMEOUT_S)
 
 
-class _Deployment:
-    """A fresh payments table + provider + the learner's function wired to them."""
-
-    def __init__(self, s: Scenario):
-        self.s = s
-        self.table = f"{s.namespace}-payments"
-        self.dynamodb = s.client("dynamodb")
-        self.dynamodb.create_table(
-            TableName=self.table, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "order_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "order_id", "KeyType": "HASH"}])
-        s.on_cleanup(lambda: self.dynamodb.delete_table(TableName=self.table))
-        self.provider = Downstream(f"{s.namespace}-provider", client=self.dynamodb)
-        s.on_cleanup(self.provider.reset)
-        self.function = s.function({"PAYMENTS_TABLE": self.table,
-                                    "PAYMENT_PROVIDER": self.provider.name},
-                                   timeout_s=HANDLER_TIMEOUT_S)
-        self.deliveries: list[dict[str, Any]] = []
-        s.evidence["deliveries"] = self.deliveries
-
-    def deliver(self, order: list[Any]) -> Invocation:
-        result = self.function.invoke(_event(order))
-        self._record(order, result)
-        return result
-
-    def deliver_at_once(self, orders: list[list[Any]]) -> list[Invocation]:
-        results = self.function.invoke_at_once([_event(o) for o in orders])
-        for order, result in zip(orders, results):
-            self._record(order, result)
-        return results
-
-    def redeliver_until_ok(self, order: list[Any], result: Invocation) -> Invocation:
-        """What a queue does with a failed delivery: hand it out again, a few times."""
-        for _ in range(REDELIVERIES):
-            if result.ok:
-                break
-            result = self.deliver(order)
-        return result
-
-    def _record(self, order: list[Any], result: Invocation) -> None:
-        self.deliveries.append({"event": _event(order), **result.as_evidence()})
-        if result.status == "timeout":
-            # every later delivery would wait out the timeout too: fail fast and say why
-            raise _handler_timed_out(result)
-
-    def charges(self) -> Counter:
-        calls = self.provider.calls()
-        self.s.evidence["provider_calls"] = calls
-        return Counter(str(c.get("order_id")) for c in calls)
-
-    def records(self) -> dict[str, dict[str, Any]]:
-        items = self.dynamodb.scan(TableName=self.table, ConsistentRead=True)["Items"]
-        records = {i["order_id"]["S"]: {k: list(v.values())[0] for k, v in i.items()}
-                   for i in items}
-        self.s.evidence["payment_records"] = records
-        return records
+def _redeliver_until_ok(d: PaymentShop, order: list[Any], result: Invocation) -> Invocation:
+    """What a queue does with a failed delivery: hand it out again, a few times."""
+    for _ in range(REDELIVERIES):
+        if result.ok:
+            break
+        result = d.deliver(order)
+    return result
 
 
-def _event(order: list[Any]) -> dict[str, Any]:
-    return {"order_id": order[0], "amount": order[1]}
+def _charges(d: PaymentShop) -> Counter:
+    return Counter(str(c.get("order_id")) for c in d.provider_calls())
 
 
-def _handler_timed_out(result: Invocation) -> Exception:
-    from labkit.checks.framework import Mismatch
+def _records(s: Scenario, d: PaymentShop) -> dict[str, dict[str, Any]]:
+    items = d.dynamodb.scan(TableName=d.table, ConsistentRead=True)["Items"]
+    records = {i["order_id"]["S"]: {k: list(v.values())[0] for k, v in i.items()} for i in items}
+    s.evidence["payment_records"] = records
+    return records
 
-    return Mismatch(f"the handler did not return ({result.describe()})",
-                    f"an answer within {HANDLER_TIMEOUT_S:.0f} s")
 
-
-def _expect_charged_once(s: Scenario, d: _Deployment, orders: list[list[Any]],
+def _expect_charged_once(s: Scenario, d: PaymentShop, orders: list[list[Any]],
                          answers: dict[str, list[Invocation]]) -> None:
     """The shared invariant: one charge per order, of its amount, and one consistent answer."""
-    charges = d.charges()
+    charges = _charges(d)
     twice = [o for o, n in charges.items() if n > 1]
     never = [o for o, _ in orders if charges[o] == 0]
     s.expect(not twice, observed=f"{len(twice)} of {len(orders)} orders charged more than once "
@@ -132,7 +84,7 @@ def _expect_charged_once(s: Scenario, d: _Deployment, orders: list[list[Any]],
     wrong = [o for o, amount in orders if amounts.get(o) != amount]
     s.expect(not wrong, observed=f"{len(wrong)} orders charged a different amount",
              expected="the amount from the event")
-    records = d.records()
+    records = _records(s, d)
     for order_id, _ in orders:
         final = [a for a in answers[order_id] if a.ok]
         s.expect(bool(final), observed=f"no delivery of an order succeeded "
@@ -160,9 +112,9 @@ def _expect_charged_once(s: Scenario, d: _Deployment, orders: list[list[Any]],
            hint="Charge with provider.call(order_id=..., amount=...), store "
                 "order_id/status/charge_id in the payments table, and return them.",
            public={"orders": [["ord-1001", 1250], ["ord-1002", 990], ["ord-1003", 45000]]},
-           hidden=lambda r: {"orders": _orders(r, 2, 5)})
+           hidden=lambda r: {"orders": random_orders(r, 2, 5)})
 def charges_and_records(s: Scenario) -> None:
-    d = _Deployment(s)
+    d = _deployment(s)
     orders = s.params["orders"]
     answers = {o[0]: [d.deliver(o)] for o in orders}
     _expect_charged_once(s, d, orders, answers)
@@ -176,11 +128,11 @@ def charges_and_records(s: Scenario) -> None:
                 "order was already charged, and answer with the original charge.",
            public={"orders": [["ord-2001", 1500], ["ord-2002", 700], ["ord-2003", 2300]],
                    "copies": [2, 1, 3], "shuffle": None},
-           hidden=lambda r: {"orders": (o := _orders(r, 2, 4)),
+           hidden=lambda r: {"orders": (o := random_orders(r, 2, 4)),
                              "copies": [r.randint(1, 3) for _ in o],
                              "shuffle": r.randrange(10**6)})
 def sequential_duplicates(s: Scenario) -> None:
-    d = _Deployment(s)
+    d = _deployment(s)
     orders, copies = s.params["orders"], s.params["copies"]
     shuffle = s.params["shuffle"]
     schedule = delivery_schedule(orders, copies,
@@ -198,10 +150,10 @@ def sequential_duplicates(s: Scenario) -> None:
                 "(a conditional write, or an idempotency key the provider enforces).",
            public={"orders": [["ord-3001", 5000], ["ord-3002", 1200]], "copies": 2,
                    "delay": 1.0},
-           hidden=lambda r: {"orders": _orders(r, 1, 2), "copies": r.randint(2, 3),
+           hidden=lambda r: {"orders": random_orders(r, 1, 2), "copies": r.randint(2, 3),
                              "delay": round(r.uniform(0.8, 1.2), 2)})
 def concurrent_duplicates(s: Scenario) -> None:
-    d = _Deployment(s)
+    d = _deployment(s)
     orders = s.params["orders"]
     d.provider.slow(s.params["delay"])
     batch = [o for o in orders for _ in range(s.params["copies"])]
@@ -209,7 +161,7 @@ def concurrent_duplicates(s: Scenario) -> None:
     d.provider.heal()
     answers: dict[str, list[Invocation]] = {o[0]: [] for o in orders}
     for order, result in zip(batch, results):
-        answers[order[0]].append(d.redeliver_until_ok(order, result))
+        answers[order[0]].append(_redeliver_until_ok(d, order, result))
     _expect_charged_once(s, d, orders, answers)
     # right so far: it counts only if the copies really raced (a wrong answer is reported first)
     for order in orders:
@@ -222,9 +174,9 @@ def concurrent_duplicates(s: Scenario) -> None:
                 "wrote anything. The retry must recognise the charge: give the provider an "
                 "idempotency key that is the same for every delivery of an order.",
            public={"orders": [["ord-4001", 800], ["ord-4002", 6400]], "crash": 0},
-           hidden=lambda r: {"orders": (o := _orders(r, 1, 3)), "crash": r.randrange(len(o))})
+           hidden=lambda r: {"orders": (o := random_orders(r, 1, 3)), "crash": r.randrange(len(o))})
 def crash_after_charge(s: Scenario) -> None:
-    d = _Deployment(s)
+    d = _deployment(s)
     orders, crash = s.params["orders"], s.params["crash"]
     answers: dict[str, list[Invocation]] = {o[0]: [] for o in orders}
     for i, order in enumerate(orders):
@@ -236,7 +188,7 @@ def crash_after_charge(s: Scenario) -> None:
                      observed=f"the delivery ended with {first.describe()}",
                      expected="the execution environment to die right after charging "
                               "(the handler must call the provider)")
-        answers[order[0]].append(d.redeliver_until_ok(order, first))
+        answers[order[0]].append(_redeliver_until_ok(d, order, first))
     _expect_charged_once(s, d, orders, answers)
 
 
@@ -247,9 +199,9 @@ def crash_after_charge(s: Scenario) -> None:
            hint="DownstreamUnavailable means 'try again': retry the call a few times, with a "
                 "short pause that grows, inside the same invocation.",
            public={"orders": [["ord-5001", 3100], ["ord-5002", 150]], "failures": 2},
-           hidden=lambda r: {"orders": _orders(r, 1, 3), "failures": r.randint(1, 2)})
+           hidden=lambda r: {"orders": random_orders(r, 1, 3), "failures": r.randint(1, 2)})
 def transient_failures(s: Scenario) -> None:
-    d = _Deployment(s)
+    d = _deployment(s)
     orders = s.params["orders"]
     d.provider.fail(s.params["failures"])
     answers = {o[0]: [d.deliver(o)] for o in orders}
@@ -264,9 +216,9 @@ def transient_failures(s: Scenario) -> None:
            hint="DownstreamRejected will never succeed: do not raise (the queue would retry "
                 "it forever). Record the order as 'rejected' and answer with that status.",
            public={"orders": [["ord-6001", 99999], ["ord-6002", 4200]]},
-           hidden=lambda r: {"orders": _orders(r, 2, 3)})
+           hidden=lambda r: {"orders": random_orders(r, 2, 3)})
 def permanent_failure(s: Scenario) -> None:
-    d = _Deployment(s)
+    d = _deployment(s)
     rejected, *others = s.params["orders"]
     d.provider.fail_permanently()
     answer = d.deliver(rejected)
@@ -274,10 +226,10 @@ def permanent_failure(s: Scenario) -> None:
              expected="a normal answer (no exception) for a permanent rejection")
     status = answer.payload.get("status") if isinstance(answer.payload, dict) else None
     s.expect(status == "rejected", observed=f"status {status!r}", expected="status 'rejected'")
-    record = d.records().get(rejected[0], {})
+    record = _records(s, d).get(rejected[0], {})
     s.expect(record.get("status") == "rejected", observed=f"payment record {record or 'missing'}",
              expected="a record with status 'rejected'")
-    s.expect(sum(d.charges().values()) == 0, observed="a charge was recorded",
+    s.expect(sum(_charges(d).values()) == 0, observed="a charge was recorded",
              expected="no charge for a rejected payment")
     d.provider.heal()  # the next customers' payments go through again
     answers = {o[0]: [d.deliver(o)] for o in others}

@@ -90,7 +90,9 @@ def test_lesson_00_and_a_lab_check_run_for_every_learner_at_once(classroom):
         assert report.startswith("True"), f"{name}: lab 00 task-1 should pass:\n{report}"
         assert (classroom[name].home / "labs" / "lab00_tax.py").is_file()
         # the checks' clients and sandbox sign with "test": let in as the learner's own processes
-        assert _refusals(classroom[name]) == 0
+        # (a sender gone before the guard asked, e.g. an environment killed at its timeout with
+        # a call in flight, is not one the guard could let in)
+        assert _refusals(classroom[name], of_live_senders_only=True) == 0
 
 
 def test_resources_live_only_in_their_owners_backend(classroom):

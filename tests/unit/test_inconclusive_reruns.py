@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from labkit.checks import framework
-from labkit.checks.framework import Inconclusive, Mismatch, _run_scenario
+from labkit.checks.framework import Inconclusive, Mismatch, _run_scenario, inconclusive_if_timed_out
 from labkit.checks.lab_03_pipeline import ENDED, Pipeline
 
 
@@ -205,3 +205,20 @@ def test_the_harness_records_two_copies_of_one_body_in_one_batch_as_two_deliveri
             harness["handler"]({"Records": [{**copy, "messageId": "m-1"}, {**copy, "messageId": "m-2"}]}, None)
         items = ddb.scan(TableName="attempts")["Items"]
     assert sum(item["body"]["S"] == '{"id": "ok-1"}' for item in items) == 2
+
+
+def test_an_invocation_past_its_timeout_is_inconclusive_any_other_error_is_left_to_the_check():
+    timed_out = {"errorType": "Sandbox.Timedout",
+                 "errorMessage": "RequestId: 1 Error: Task timed out after 10.00 seconds"}
+    with pytest.raises(Inconclusive) as raised:
+        inconclusive_if_timed_out(timed_out, "the invocation with {'country': 'FR'}", "an answer")
+    assert raised.value.observed.startswith("inconclusive: the invocation with {'country': 'FR'} "
+                                            "ran past the function's timeout: RequestId: 1")
+    assert "the machine may have been too busy" in raised.value.expected
+    for other in ({"errorType": "KeyError", "errorMessage": "'XX'"}, None, "Task timed out", [1]):
+        inconclusive_if_timed_out(other, "the invocation", "an answer")   # returns: not a timeout
+
+    def hangs_every_time(s):
+        inconclusive_if_timed_out(timed_out, "the invocation", "an answer")
+    outcome = _run_scenario(spec(hangs_every_time), {}, target=None)
+    assert not outcome["passed"] and outcome["tries"] == framework.SCENARIO_TRIES

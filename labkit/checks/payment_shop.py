@@ -1,0 +1,79 @@
+"""The payment shop that labs 02 and 99 grade a payment handler in: a fresh DynamoDB table, a
+payment provider (a ``labkit.faults.Downstream``) and the learner's handler wired to both, with
+orders delivered as a queue would hand them out. What each lab asks of the handler, and how
+often its queue hands a failed order out again, stay in the lab's own module."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from labkit.checks.framework import Mismatch, Scenario
+from labkit.checks.sandbox import Function, Invocation
+from labkit.faults import Downstream
+
+
+def random_orders(r: random.Random, low: int, high: int) -> list[list[Any]]:
+    """Between low and high orders [order id, amount in cents], drawn from r."""
+    return [[f"ord-{r.randrange(10**6):06d}-{i}", r.randrange(100, 100_000)]
+            for i in range(r.randint(low, high))]
+
+
+def order_event(order: list[Any]) -> dict[str, Any]:
+    return {"order_id": order[0], "amount": order[1]}
+
+
+class PaymentShop:
+    """A fresh table (``table_suffix``, hash key ``key``, a string), a payment provider, and the
+    learner's handler deployed with the table's name in $``table_variable`` and the provider's
+    in $PAYMENT_PROVIDER. Every delivery is kept as evidence; a delivery that times out fails
+    the scenario at once (every later one would wait out the timeout too)."""
+
+    def __init__(self, s: Scenario, table_suffix: str, key: str, table_variable: str,
+                 timeout_s: float):
+        self.s, self.timeout_s = s, timeout_s
+        self.table = f"{s.namespace}-{table_suffix}"
+        self.dynamodb = s.client("dynamodb")
+        self.dynamodb.create_table(
+            TableName=self.table, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
+        s.on_cleanup(lambda: self.dynamodb.delete_table(TableName=self.table))
+        self.provider = Downstream(f"{s.namespace}-provider", client=self.dynamodb)
+        s.on_cleanup(self.provider.reset)
+        self.variables = {table_variable: self.table, "PAYMENT_PROVIDER": self.provider.name}
+        self.groups: list[Function] = []   # sets of execution environments that share no memory
+        self.function = self.group(0)
+        self.answers: dict[str, list[Invocation]] = {}
+        self.deliveries: list[dict[str, Any]] = []
+        s.evidence["deliveries"] = self.deliveries
+
+    def group(self, k: int) -> Function:
+        """The k-th set of execution environments of the learner's handler, started when first
+        needed (a redelivery Lambda hands to an environment that never saw the order)."""
+        while len(self.groups) <= k:
+            self.groups.append(self.s.function(self.variables, timeout_s=self.timeout_s))
+        return self.groups[k]
+
+    def deliver(self, order: list[Any], group: int = 0) -> Invocation:
+        result = self.group(group).invoke(order_event(order))
+        self._record(order, result)
+        return result
+
+    def deliver_at_once(self, orders: list[list[Any]]) -> list[Invocation]:
+        results = self.function.invoke_at_once([order_event(o) for o in orders])
+        for order, result in zip(orders, results):
+            self._record(order, result)
+        return results
+
+    def _record(self, order: list[Any], result: Invocation) -> None:
+        self.answers.setdefault(order[0], []).append(result)
+        self.deliveries.append({"event": order_event(order), **result.as_evidence()})
+        if result.status == "timeout":
+            raise Mismatch(f"the handler did not return ({result.describe()})",
+                           f"an answer within {self.timeout_s:.0f} s")
+
+    def provider_calls(self) -> list[dict[str, Any]]:
+        """Every call the provider took (the charges), also kept as evidence."""
+        calls = self.provider.calls()
+        self.s.evidence["provider_calls"] = calls
+        return calls
