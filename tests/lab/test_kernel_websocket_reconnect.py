@@ -103,5 +103,8 @@ def test_output_sent_while_the_websocket_was_down_arrives_after_it_reconnects(ju
         relay.close()
     assert relay.dropped.is_set() and relay.connections == 2, (relay.connections, log.read_text())
     assert result == {"status": "ok", "stdout": "before the drop\nafter the drop\n", "error": None}
-    # the server took the second connection as the same session (and replays what it buffered)
-    assert "Restoring connection for" in log.read_text()
+    # the server took the second connection as the same session: it restores it (and replays
+    # what it buffered) or, when the new connection came before it saw the old one close,
+    # replaces the old one
+    server_log = log.read_text()
+    assert "Restoring connection for" in server_log or "Replacing stale connection" in server_log
