@@ -90,9 +90,6 @@ class Guard:
         self.key = key
         self.tree = ProcessTree(trusted_pid)   # the learner's Jupyter server and descendants
 
-    def allows(self, environ: dict) -> bool:
-        return self.refusal(environ) is None
-
     def refusal(self, environ: dict) -> str | None:
         """None when the request may pass, else who sent it (for the log)."""
         key = presented_key(environ)

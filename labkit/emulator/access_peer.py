@@ -67,9 +67,6 @@ class ProcessTree:
         self._pids: list[int] = [root_pid]
         self._lock = threading.Lock()
 
-    def holds_client_end(self, client: tuple[str, int], server: tuple[str, int]) -> bool:
-        return self.client_end_holder(client, server) == OURS
-
     def client_end_holder(self, client: tuple[str, int], server: tuple[str, int]) -> str:
         """OURS, or who else holds it: GONE (no such socket any more: its process closed it or
         died, e.g. a Lambda worker killed at its timeout with a request in flight), ANOTHER_USER

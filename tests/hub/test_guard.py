@@ -71,9 +71,9 @@ def test_the_socket_table_names_the_process_holding_a_connection():
             with conn:
                 ends = conn.getpeername(), conn.getsockname()
                 assert peer.socket_owner(*ends) == (os.getuid(), os.fstat(client.fileno()).st_ino)
-                assert peer.ProcessTree(os.getpid()).holds_client_end(*ends)
+                assert peer.ProcessTree(os.getpid()).client_end_holder(*ends) == peer.OURS
                 with subprocess.Popen(["sleep", "60"]) as stranger:
-                    assert not peer.ProcessTree(stranger.pid).holds_client_end(*ends)
+                    assert peer.ProcessTree(stranger.pid).client_end_holder(*ends) != peer.OURS
                     assert peer.ProcessTree(stranger.pid).client_end_holder(*ends) == peer.ANOTHER_PROCESS
                     stranger.kill()
                 client.close()   # the sender is gone: nobody holds that end any more
