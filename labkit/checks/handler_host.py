@@ -96,7 +96,6 @@ def zygote() -> None:
         boto3.client(service, region_name="us-east-1", aws_access_key_id="warm",
                      aws_secret_access_key="warm", endpoint_url="http://127.0.0.1:9")
 
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     control = socket.socket(fileno=int(os.environ.pop("LABKIT_ZYGOTE_FD")))
     sys.stdout.write("ready\n")
     sys.stdout.flush()
@@ -108,11 +107,14 @@ def zygote() -> None:
         if not msg:
             return  # the checker went away: so do we
         request = json.loads(msg)
+        if "kill" in request:
+            _kill_and_reap(request["kill"])
+            control.send(b'{"killed": true}')
+            continue
         pid = os.fork()
         if pid == 0:
             try:
                 control.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 os.setsid()
                 protocol = socket.socket(fileno=fds[0])
                 os.dup2(fds[1], 1)  # the learner's prints and tracebacks go to the log
@@ -127,6 +129,20 @@ def zygote() -> None:
         for fd in fds:
             os.close(fd)
         control.send(json.dumps({"pid": pid}).encode())
+
+
+def _kill_and_reap(pid: int) -> None:
+    """Kill an environment's session and reap it. Only here: an environment that exits on its
+    own stays a zombie until then, so its pid, which is also its group's id, cannot be given to
+    another process while the checker may still ask for this kill."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:   # not ours, or reaped already
+        pass
 
 
 def environment(handler: str) -> None:

@@ -114,13 +114,18 @@ class Zygote:
             raise RuntimeError("the handler sandbox exited")
         return json.loads(reply)["pid"], ours
 
-    @staticmethod
-    def kill(pid: int) -> None:
-        """Stop an environment and anything it started (its own session)."""
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    def kill(self, pid: int) -> None:
+        """Stop an environment and anything it started (its own session). The zygote does it
+        and then reaps the environment: an environment that exited stays a zombie until this
+        call, so its pid, which is also its group's id, is never another process's while it may
+        still be signalled. (A zygote that reaped at once, as it used to, left the checker
+        killing pids the system could have given to anyone: in CI, a learner's Jupyter server.)"""
+        with self._lock:
+            try:
+                self.control.send(json.dumps({"kill": pid}).encode())
+                self.control.recv(4096)
+            except OSError:   # the zygote is gone, and its zombies with it: nothing of ours to kill
+                pass
 
     def close(self) -> None:
         try:
@@ -171,6 +176,7 @@ class _Environment:
         self.reader = self.sock.makefile("rb")
         self.replies: queue.Queue = queue.Queue()
         self._dead = threading.Event()
+        self._killed = False
         threading.Thread(target=self._read, daemon=True).start()
         first = self._next(INIT_TIMEOUT_S)
         if first is None or "init_error" in first or first.get("timeout"):
@@ -223,7 +229,11 @@ class _Environment:
         return not self._dead.is_set()
 
     def kill(self) -> None:
-        self.starter.kill(self.pid)  # the environment and anything it started
+        """Kill the environment and anything it started (its own session), once: its starter
+        reaps it, and after that its pid may be anybody's."""
+        if not self._killed:
+            self._killed = True
+            self.starter.kill(self.pid)
         try:
             self.sock.close()
         except OSError:

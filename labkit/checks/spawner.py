@@ -50,11 +50,14 @@ class Spawner:
                 raise RuntimeError("the execution environment did not start")
 
     def kill(self, pid: int) -> None:
+        """Stop an environment and anything it started, then reap it. Until then its pid stays
+        its own, even if it exited (a zombie), so the signal cannot reach another process."""
         with self._lock:
             proc = self._procs.pop(pid, None)
+        if proc is None:   # killed and reaped before: its pid may belong to a stranger by now
+            return
         kill_tree(pid)   # the environment and anything it started, as the runtime kills workers
-        if proc is not None:
-            proc.wait()
+        proc.wait()
 
     def close(self) -> None:
         for pid in list(self._procs):
