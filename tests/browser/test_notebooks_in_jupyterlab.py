@@ -66,10 +66,11 @@ def _shot(nb: NotebookPage, path: str, suffix: str, cell_index: int | None = Non
 
 @pytest.mark.parametrize("path", LESSONS + FIXTURES, ids=lambda path: path + (
     "-portable" if ON_PORTABLE_PATH.get(path) else "-awslambdaric"))
-def test_lesson_runs_and_widget_redraws(request, page, path):
+def test_lesson_runs_and_widget_redraws(request, page, path, shut_down_after):
     started = time.monotonic()
     jupyterlab = request.getfixturevalue(
         "jupyterlab_portable" if ON_PORTABLE_PATH.get(path) else "jupyterlab")
+    shut_down_after(jupyterlab, path)
     nb = NotebookPage(page, jupyterlab, path)
     nb.open()
     nb.run_all(RUN_DEADLINE_S)
@@ -107,8 +108,9 @@ HEADING = re.compile(r"(\d+)/(\d+) points")
 
 
 @pytest.mark.parametrize("path", SOLUTIONS)
-def test_solution_checks_all_pass_in_browser(jupyterlab_portable, page, path):
+def test_solution_checks_all_pass_in_browser(jupyterlab_portable, page, path, shut_down_after):
     started = time.monotonic()
+    shut_down_after(jupyterlab_portable, path)
     nb = NotebookPage(page, jupyterlab_portable, path)
     nb.open()
     nb.run_all(RUN_DEADLINE_S)

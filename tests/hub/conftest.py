@@ -15,6 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.hub import failure_report
 from tests.hub.hub_api import HubAPI, LearnerServer
 from tests.hub.hub_process import Hub
 from tests.hub.memory import tree, tree_memory
@@ -42,9 +43,21 @@ class Learner:
                     if "labkit.emulator.server" in " ".join(p.cmdline()))
 
 
+_running: dict = {}   # the hub and the class, once up: for the report of a failed test
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.failed and "hub" in _running:
+        report.sections.append(("hub and learners at the failure",
+                                failure_report.describe(_running["hub"], _running.get("classroom"))))
+
+
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory):
     hub = Hub(tmp_path_factory.mktemp("hub")).start()
+    _running["hub"] = hub
     try:
         yield hub
     finally:
@@ -75,7 +88,8 @@ def classroom(hub, api) -> dict[str, Learner]:
         pytest.fail(f"{type(exc).__name__}: {exc}\n{hub.log_tail()}")
     print(f"\nclass of {len(LEARNERS)} up in {time.monotonic() - started:.0f}s")
     _measure_idle(learners)
-    return {learner.name: learner for learner in learners}
+    _running["classroom"] = {learner.name: learner for learner in learners}
+    return _running["classroom"]
 
 
 def _open_lesson_00(hub: Hub, api: HubAPI, name: str) -> Learner:
