@@ -182,3 +182,27 @@ def query_cost_view(statistics: dict[str, dict[str, float]], orders: int,
 PRICE_NOTE = (f"{CLOUDWATCH_LOGS_INSIGHTS_SCANNED_GB.describe()} "
               f"({CLOUDWATCH_LOGS_INSIGHTS_SCANNED_GB.source}, us-east-1, checked "
               f"{CLOUDWATCH_LOGS_INSIGHTS_SCANNED_GB.checked})")
+
+
+def missing_failure_lines(errors: pd.DataFrame, picked_up: pd.DataFrame, timed_out: set[str],
+                          failed_in_orders, failed_in_fulfil) -> list[str]:
+    """What is still missing before every failed order's lines are in (empty: nothing).
+
+    ``errors``: the lines at level ERROR; ``picked_up``: `orders`' "order picked up" lines;
+    ``timed_out``: the request ids whose REPORT says ``timeout``. An order failed in `orders` is
+    rejected once per delivery that ran to its end: a delivery that timed out (a busy machine)
+    may have logged "picked up" and died before the rejection, so it is not waited for. An
+    order failed in `fulfil` has our "out of stock" line and, from the same invocation, the
+    runtime's report of the unhandled exception (no correlation id, the same request id)."""
+    by_order = errors["correlation_id"].value_counts()
+    answered = picked_up[~picked_up["request_id"].isin(timed_out)]["correlation_id"].value_counts()
+    missing = [f"{c}: {by_order.get(c, 0)} rejection line(s) of {max(1, answered.get(c, 0))} expected"
+               for c in failed_in_orders if by_order.get(c, 0) < max(1, answered.get(c, 0))]
+    runtime_requests = set(errors.loc[errors["correlation_id"].isna(), "request_id"])
+    for c in failed_in_fulfil:
+        ours = errors[errors["correlation_id"] == c]
+        if ours.empty:
+            missing.append(f"{c}: no line of fulfil's failure")
+        missing += [f"{c}: no runtime error line for request {r}" for r in ours["request_id"]
+                    if r not in timed_out and r not in runtime_requests]
+    return missing

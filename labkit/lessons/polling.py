@@ -22,9 +22,10 @@ def poll(predicate: Callable[[], T], timeout: float, interval: float = 0.2) -> T
 
 
 def wait_until(predicate: Callable[[], T], timeout: float = 30.0, interval: float = 0.2,
-               what: str = "the condition") -> T:
-    """``poll``, and raise TimeoutError (naming ``what``) if the deadline passes first."""
+               what: str | Callable[[], str] = "the condition") -> T:
+    """``poll``, and raise TimeoutError (naming ``what``) if the deadline passes first.
+    ``what`` may be a function, called at the deadline: it can say what was still missing."""
     value = poll(predicate, timeout, interval)
     if not value:
-        raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s")
+        raise TimeoutError(f"gave up waiting for {what() if callable(what) else what} after {timeout:.0f} s")
     return value

@@ -123,6 +123,20 @@ def test_wait_until_names_what_it_waited_for():
         wait_until(lambda: False, timeout=0.2, interval=0.05, what="the queue to drain")
 
 
+def test_wait_until_asks_what_is_missing_at_the_deadline():
+    """``what`` as a function is called once, at the deadline: the error says what the last look
+    found missing, not what was missing when the wait began."""
+    looks = []
+
+    def still_missing():
+        looks.append(1)
+        return None
+
+    with pytest.raises(TimeoutError, match=r"the lines \(missing: 3 after 1+ looks\)"):
+        wait_until(still_missing, timeout=0.2, interval=0.05,
+                   what=lambda: f"the lines (missing: 3 after {'1' * len(looks)} looks)")
+
+
 def test_poll_gives_the_last_value_and_looks_once_more_at_the_deadline(monkeypatch):
     """A check judges what poll returns: at the deadline, the value of a last look taken at
     the deadline itself, not one taken a sleep earlier."""
