@@ -29,10 +29,10 @@ import uuid
 class Context:
     """The parts of the Lambda context object handlers commonly use."""
 
-    def __init__(self, function_name: str, timeout_s: float):
+    def __init__(self, function_name: str, timeout_s: float, memory_mb: int = 128):
         self.function_name = function_name
         self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 128
+        self.memory_limit_in_mb = memory_mb
         self.aws_request_id = str(uuid.uuid4())
         self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
         self._deadline = time.monotonic() + timeout_s
@@ -72,10 +72,11 @@ def run_environment(protocol: socket.socket, path: str, env: dict[str, str], cwd
     # the init's own CPU time: unlike wall time, barely moved by other load on the machine
     send({"ready": True, "init_cpu_ms": (time.process_time() - cpu_before) * 1000})
     function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "learner-function")
+    memory_mb = int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
     for line in reader:
         event = json.loads(line)
         try:
-            result = handler(event, Context(function_name, timeout_s))
+            result = handler(event, Context(function_name, timeout_s, memory_mb))
             reply = {"ok": json.loads(json.dumps(result, default=str))}
         except BaseException as exc:  # noqa: BLE001 - every failure is the handler's answer
             reply = {"error": _error(exc)}

@@ -254,6 +254,7 @@ class Function:
     env: dict[str, str] = field(default_factory=dict)
     endpoint_url: str | None = None
     timeout_s: float = 10.0
+    memory_mb: int = 128                        # the configured memory, as the context reports it
     zygote: "Zygote | Spawner | None" = None   # what starts its environments
     workdir: str | None = None
     drop_root: bool = False  # only used when this function starts its own zygote
@@ -284,6 +285,9 @@ class Function:
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
             "LABKIT_HANDLER_TIMEOUT": str(self.timeout_s),
             "AWS_LAMBDA_FUNCTION_NAME": os.path.splitext(os.path.basename(self.handler_path))[0],
+            # Lambda sets it in every function's environment (Lambda Developer Guide, "Defined
+            # runtime environment variables"); the context's memory_limit_in_mb says the same
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
         }
         if self.endpoint_url:  # an emulator: dummy credentials, never the learner's real ones
             env.update(AWS_ENDPOINT_URL=self.endpoint_url,

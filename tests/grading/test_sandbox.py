@@ -62,6 +62,22 @@ def test_init_once_per_environment_and_reuse(tmp_path, zygote):
         assert not ran_together(one_after_another)
 
 
+def test_context_and_environment_report_the_configured_memory(tmp_path, zygote):
+    """AWS: the context's memory_limit_in_mb is the function's configured memory, and Lambda
+    sets AWS_LAMBDA_FUNCTION_MEMORY_SIZE to it (Lambda Developer Guide, "Using the Lambda
+    context object to retrieve Python function information"; "Defined runtime environment
+    variables"). The sandbox said 128 whatever the configuration."""
+    path = _handler(tmp_path, """
+        import os
+        def handler(event, context):
+            return [context.memory_limit_in_mb, os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]]
+    """)
+    with Function(path, memory_mb=512, zygote=zygote) as fn:
+        assert fn.invoke({}).payload == [512, "512"]
+    with Function(path, zygote=zygote) as fn:
+        assert fn.invoke({}).payload == [128, "128"]   # Lambda's default memory
+
+
 def test_environment_holds_no_grader_secrets(tmp_path, zygote, monkeypatch):
     monkeypatch.setenv("LABKIT_GRADE_SEED", "secret-seed")
     path = _handler(tmp_path, """
