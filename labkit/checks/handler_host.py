@@ -109,8 +109,8 @@ def zygote() -> None:
             return  # the checker went away: so do we
         request = json.loads(msg)
         if "kill" in request:
-            _kill_and_reap(request["kill"])
-            control.send(b'{"killed": true}')
+            control.send(json.dumps({"killed": True,
+                                     "exit_code": _kill_and_reap(request["kill"])}).encode())
             continue
         pid = os.fork()
         if pid == 0:
@@ -132,18 +132,19 @@ def zygote() -> None:
         control.send(json.dumps({"pid": pid}).encode())
 
 
-def _kill_and_reap(pid: int) -> None:
+def _kill_and_reap(pid: int) -> int | None:
     """Kill an environment's session and reap it. Only here: an environment that exits on its
     own stays a zombie until then, so its pid, which is also its group's id, cannot be given to
-    another process while the checker may still ask for this kill."""
+    another process while the checker may still ask for this kill. -> its exit status, as
+    subprocess gives it (an exit code, or minus the signal); None if it was not ours."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
     try:
-        os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     except ChildProcessError:   # not ours, or reaped already
-        pass
+        return None
 
 
 def environment(handler: str) -> None:

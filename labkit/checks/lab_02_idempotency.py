@@ -31,6 +31,7 @@ from labkit.checks.framework import Lab, Mismatch, Scenario
 from labkit.checks.payment_shop import PaymentShop, random_orders
 from labkit.checks.sandbox import Invocation
 from labkit.faults import delivery_schedule
+from labkit.lambda_outcomes import CRASHED, ERROR
 
 LAB = Lab(
     "02", "Idempotency: charge each order once", handler_file="lab02_payment.py",
@@ -202,7 +203,7 @@ def crash_after_charge(s: Scenario) -> None:
             shop.provider.crash_after_next_call()
         first = shop.deliver(order)
         if i == crash:
-            s.expect(first.status == "crashed",
+            s.expect(first.status == CRASHED,
                      observed=f"the delivery ended with {first.describe()}",
                      expected="the execution environment to die right after the charge "
                               "(the handler must call the provider)")
@@ -228,7 +229,7 @@ def tampered_retry(s: Scenario) -> None:
     tampered = [order[0], s.params["tampered_amount"]]
     _redeliver_until_ok(shop, order, shop.deliver(order))
     answer = shop.deliver(tampered)
-    s.expect(answer.status == "error",
+    s.expect(answer.status == ERROR,
              observed=f"the tampered delivery ended with {answer.describe()}",
              expected="an error: same order id, different amount")
     genuine = shop.deliver(order)

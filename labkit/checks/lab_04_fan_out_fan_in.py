@@ -37,6 +37,7 @@ from labkit import aws_events
 from labkit.checks.framework import Lab, Mismatch, Scenario
 from labkit.checks.sandbox import Function, Invocation
 from labkit.faults import Downstream
+from labkit.lambda_outcomes import TIMEOUT
 from labkit.lessons.fan_in_lesson import COLUMNS, csv_chunks, reference_totals, totals_frame
 
 LAB = Lab(
@@ -156,7 +157,7 @@ class _Job:
 
     def _record(self, chunk: int, result: Invocation) -> Invocation:
         self.deliveries.append({"chunk": chunk, **result.as_evidence()})
-        if result.status == "timeout":
+        if result.status == TIMEOUT:
             raise Mismatch(f"a delivery of chunk {chunk} did not return ({result.describe()})",
                            f"each delivery to finish within {HANDLER_TIMEOUT_S:.0f} s")
         return result

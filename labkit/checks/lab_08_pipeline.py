@@ -19,6 +19,7 @@ from typing import Any
 from labkit import aws_events
 from labkit.checks.framework import Inconclusive, Mismatch, Scenario
 from labkit.checks.sandbox import Invocation
+from labkit.lambda_outcomes import CRASHED, INIT_ERROR, TIMEOUT
 
 HOPS = ("api", "orders", "notify")
 HANDLER_TIMEOUT_S = 10.0     # generous: a cold start imports Powertools on a loaded machine
@@ -72,13 +73,13 @@ class Pipeline:
         lines = [parse_line(t) for t in text.splitlines() if t.strip()]
         self.invocations.append({"hop": hop, "orders": orders, "result": result.as_evidence(),
                                  "lines": lines})
-        if result.status == "timeout":
+        if result.status == TIMEOUT:
             # a handler of this lab does a few calls in milliseconds: past HANDLER_TIMEOUT_S, a
             # loaded machine (a cold start importing Powertools) is as likely as the code. The
             # scenario runs again; a handler that hangs every time still gets no points.
             raise Inconclusive(f"{hop} ended with {result.describe()}",
                                f"an answer within {HANDLER_TIMEOUT_S:.0f} s")
-        if result.status in ("init_error", "crashed"):
+        if result.status in (INIT_ERROR, CRASHED):
             raise Mismatch(f"{hop} ended with {result.describe()}",
                            f"an answer within {HANDLER_TIMEOUT_S:.0f} s")
         return result

@@ -21,6 +21,7 @@ from labkit.checks.framework import Lab, Scenario
 from labkit.checks.payment_shop import PaymentShop, random_orders
 from labkit.checks.sandbox import Invocation
 from labkit.faults import delivery_schedule
+from labkit.lambda_outcomes import CRASHED
 
 LAB = Lab(
     "99", "Example: idempotent payments", handler_file="lab99_payment.py",
@@ -184,7 +185,7 @@ def crash_after_charge(s: Scenario) -> None:
             d.provider.crash_after_next_call()
         first = d.deliver(order)
         if i == crash:
-            s.expect(first.status == "crashed",
+            s.expect(first.status == CRASHED,
                      observed=f"the delivery ended with {first.describe()}",
                      expected="the execution environment to die right after charging "
                               "(the handler must call the provider)")

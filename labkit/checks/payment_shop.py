@@ -10,6 +10,7 @@ from typing import Any
 from labkit.checks.framework import Mismatch, Scenario
 from labkit.checks.sandbox import Function, Invocation
 from labkit.faults import Downstream
+from labkit.lambda_outcomes import TIMEOUT
 
 
 def random_orders(r: random.Random, low: int, high: int) -> list[list[Any]]:
@@ -68,7 +69,7 @@ class PaymentShop:
     def _record(self, order: list[Any], result: Invocation) -> None:
         self.answers.setdefault(order[0], []).append(result)
         self.deliveries.append({"event": order_event(order), **result.as_evidence()})
-        if result.status == "timeout":
+        if result.status == TIMEOUT:
             raise Mismatch(f"the handler did not return ({result.describe()})",
                            f"an answer within {self.timeout_s:.0f} s")
 

@@ -28,17 +28,21 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.faults import at_once
 from labkit.isolation.limits import give_to_learner, limited_command
+from labkit.lambda_outcomes import CRASHED, ERROR, INIT_ERROR, OK, TIMEOUT, exit_error, timeout_error
 from labkit.platform_support import has_safe_fork
 
 if TYPE_CHECKING:
     from labkit.checks.spawner import Spawner
 
-INIT_TIMEOUT_S = 60.0  # generous: a loaded 2-core machine imports slowly
+# Longer than Lambda's (labkit.lambda_outcomes.init_deadline_s): a grading machine runs a
+# class's checks side by side, and an environment started without fork (Spawner) imports
+# Python and boto3 first. The checks judge what an init does, never how long it takes.
+INIT_TIMEOUT_S = 60.0
 
 
 @dataclass
 class Invocation:
-    status: str                      # ok | error | timeout | crashed | init_error
+    status: str                      # an outcome of labkit.lambda_outcomes: ok, error, timeout, ...
     payload: Any = None
     error: dict[str, Any] | None = None
     started: float = 0.0             # time.monotonic() when the invocation was handed over,
@@ -46,7 +50,7 @@ class Invocation:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == OK
 
     def describe(self) -> str:
         if self.ok:
@@ -114,18 +118,19 @@ class Zygote:
             raise RuntimeError("the handler sandbox exited")
         return json.loads(reply)["pid"], ours
 
-    def kill(self, pid: int) -> None:
+    def kill(self, pid: int) -> int | None:
         """Stop an environment and anything it started (its own session). The zygote does it
         and then reaps the environment: an environment that exited stays a zombie until this
         call, so its pid, which is also its group's id, is never another process's while it may
         still be signalled. (A zygote that reaped at once, as it used to, left the checker
-        killing pids the system could have given to anyone: in CI, a learner's Jupyter server.)"""
+        killing pids the system could have given to anyone: in CI, a learner's Jupyter server.)
+        -> the environment's exit status, as subprocess gives it (None: not known)."""
         with self._lock:
             try:
                 self.control.send(json.dumps({"kill": pid}).encode())
-                self.control.recv(4096)
-            except OSError:   # the zygote is gone, and its zombies with it: nothing of ours to kill
-                pass
+                return json.loads(self.control.recv(4096)).get("exit_code")
+            except (OSError, ValueError):   # the zygote is gone, and its zombies with it
+                return None
 
     def close(self) -> None:
         try:
@@ -207,37 +212,35 @@ class _Environment:
     def invoke(self, event: Any, timeout_s: float) -> Invocation:
         try:
             self.sock.sendall((json.dumps(event) + "\n").encode())
-        except OSError:
-            return Invocation("crashed", error={"errorType": "Runtime.ExitError",
-                                                "errorMessage": "environment had exited"})
+        except OSError:   # it had exited since its last invocation
+            return Invocation(CRASHED, error=exit_error(self.kill()))
         reply = self._next(timeout_s)
-        if reply is None:
-            return Invocation("crashed", error={
-                "errorType": "Runtime.ExitError",
-                "errorMessage": "the execution environment exited during the invocation"})
+        if reply is None:   # it exited during this one: its exit status says how
+            return Invocation(CRASHED, error=exit_error(self.kill()))
         if reply.get("timeout"):
             self.kill()
-            return Invocation("timeout", error={
-                "errorType": "Sandbox.Timedout",
-                "errorMessage": f"Task timed out after {timeout_s:.2f} seconds"})
+            return Invocation(TIMEOUT, error=timeout_error(timeout_s))
         if "error" in reply:
-            return Invocation("error", error=reply["error"])
-        return Invocation("ok", payload=reply.get("ok"))
+            return Invocation(ERROR, error=reply["error"])
+        return Invocation(OK, payload=reply.get("ok"))
 
     @property
     def alive(self) -> bool:
         return not self._dead.is_set()
 
-    def kill(self) -> None:
+    def kill(self) -> int | None:
         """Kill the environment and anything it started (its own session), once: its starter
-        reaps it, and after that its pid may be anybody's."""
+        reaps it, and after that its pid may be anybody's. -> its exit status (negative: the
+        signal that ended it; None: unknown, or killed before)."""
+        code = None
         if not self._killed:
             self._killed = True
-            self.starter.kill(self.pid)
+            code = self.starter.kill(self.pid)
         try:
             self.sock.close()
         except OSError:
             pass
+        return code
 
 
 class _InitFailed(Exception):
@@ -307,11 +310,11 @@ class Function:
             try:
                 environment = self._new_environment()
             except _InitFailed as exc:
-                return Invocation("init_error", error=exc.error)
+                return Invocation(INIT_ERROR, error=exc.error)
         started = time.monotonic()
         result = environment.invoke(event, self.timeout_s)
         result.started, result.ended = started, time.monotonic()
-        if environment.alive and result.status != "timeout":
+        if environment.alive and result.status != TIMEOUT:
             with self._lock:
                 self._idle.append(environment)
         return result

@@ -49,15 +49,16 @@ class Spawner:
                 self.kill(proc.pid)
                 raise RuntimeError("the execution environment did not start")
 
-    def kill(self, pid: int) -> None:
+    def kill(self, pid: int) -> int | None:
         """Stop an environment and anything it started, then reap it. Until then its pid stays
-        its own, even if it exited (a zombie), so the signal cannot reach another process."""
+        its own, even if it exited (a zombie), so the signal cannot reach another process.
+        -> its exit status (Popen.returncode; None if it was killed and reaped before)."""
         with self._lock:
             proc = self._procs.pop(pid, None)
         if proc is None:   # killed and reaped before: its pid may belong to a stranger by now
-            return
-        kill_tree(pid)   # the environment and anything it started, as the runtime kills workers
-        proc.wait()
+            return None
+        kill_tree(pid)   # the environment and anything it started (a zombie keeps its exit status)
+        return proc.wait()
 
     def close(self) -> None:
         for pid in list(self._procs):

@@ -109,15 +109,24 @@ def test_timeout_kills_the_environment(tmp_path, zygote):
 
 
 def test_crash_and_errors_are_reported(tmp_path, zygote):
+    """AWS: a process that exits during an invocation is Runtime.ExitError, "Runtime exited with
+    error: exit status 3", or "signal: killed" (Lambda Developer Guide, "Troubleshoot invocation
+    issues in Lambda"): the emulator's runtime words it the same (labkit.lambda_outcomes)."""
     path = _handler(tmp_path, """
-        import os
+        import os, signal
         def handler(event, context):
             if event == "exit":
                 os._exit(3)
+            if event == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
             raise ValueError("bad order")
     """)
     with Function(path, zygote=zygote) as fn:
-        assert fn.invoke("exit").status == "crashed"
+        exited, killed = fn.invoke("exit"), fn.invoke("kill")
+        assert exited.status == killed.status == "crashed"
+        assert exited.error == {"errorType": "Runtime.ExitError",
+                                "errorMessage": "Runtime exited with error: exit status 3"}
+        assert killed.error["errorMessage"] == "Runtime exited with error: signal: killed"
         err = fn.invoke("x")
         assert err.status == "error" and err.error["errorType"] == "ValueError"
 

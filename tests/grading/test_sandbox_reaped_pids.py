@@ -11,7 +11,8 @@ Now an environment is reaped only when its starter kills it, once. The first tes
 reuse exactly: after an environment was killed at its timeout (and reaped), a bystander process
 (its own session, like a Jupyter server or a kernel) is started with the environment's old pid,
 chosen through /proc/sys/kernel/ns_last_pid (root); closing the function must spare it. The
-second shows an exited environment's pid stays reserved until the kill."""
+second stages it for an environment that exited by itself: reaped as its crash is reported,
+never signalled after."""
 from __future__ import annotations
 
 import os
@@ -94,9 +95,10 @@ def test_an_environment_killed_at_its_timeout_is_not_killed_again(tmp_path, star
         fn.close()
 
 
-def test_an_environment_that_exited_keeps_its_pid_until_the_function_kills_it(tmp_path, starter):
-    """A handler that ends its own process: the environment stays a zombie, its pid reserved,
-    until the function closes and kills it; only then is the pid free for another process."""
+def test_an_environment_that_exited_is_reaped_once_and_never_signalled_again(tmp_path, starter):
+    """A handler that ends its own process: the function reaps it as it reports the crash (the
+    exit status is the error's wording), and closing the function later spares whatever process
+    has its pid by then."""
     path = _handler(tmp_path, """
         import os
         def handler(event, context):
@@ -105,10 +107,10 @@ def test_an_environment_that_exited_keeps_its_pid_until_the_function_kills_it(tm
     """)
     fn = Function(path, zygote=starter)
     try:
-        assert fn.invoke({}).status == "crashed"
+        result = fn.invoke({})
+        assert result.status == "crashed" and result.error["errorMessage"].endswith("exit status 3")
         pid = int(fn.log_tail().split("pid ")[-1].split()[0])
-        time.sleep(0.5)   # ample for an exited process to be reaped, if anything were to reap it
-        assert psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        _gone(pid)
+        _assert_close_spares(fn, pid)
     finally:
         fn.close()
-    _gone(pid)

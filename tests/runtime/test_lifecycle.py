@@ -5,6 +5,7 @@ import math
 import os
 import re
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.runtime.conftest import invoke, log_messages, report_lines, wait_for
 
@@ -119,6 +120,20 @@ def handler(event, context):
     assert payload["errorMessage"].endswith("Runtime exited with error: exit status 3")
     _, _, payload, _ = invoke(lam, name, {"how": "os._exit"})
     assert payload["errorMessage"].endswith("Runtime exited with error: exit status 7")
+
+
+def test_an_init_over_10_s_is_given_the_function_timeout(lam, deploy):
+    """AWS: "The Init phase is limited to 10 seconds. If all three tasks do not complete within
+    10 seconds, Lambda retries the Init phase at the time of the first function invocation with
+    the configured function timeout." (Lambda Developer Guide, "Understanding the Lambda
+    execution environment lifecycle"). An init of 10.5 s succeeds under a 15 s timeout, and
+    times out (Sandbox.Timedout) under a 3 s one. Both functions are invoked at once: one wait."""
+    slow_init = "import time\ntime.sleep(10.5)\ndef handler(event, context):\n    return 'ready'\n"
+    names = {"long": deploy(slow_init, Timeout=15), "short": deploy(slow_init, Timeout=3)}
+    with ThreadPoolExecutor(2) as pool:
+        answers = dict(zip(names, pool.map(lambda name: invoke(lam, name), names.values())))
+    assert answers["long"][1:3] == (None, "ready"), answers["long"]
+    assert answers["short"][1] == "Unhandled" and answers["short"][2]["errorType"] == "Sandbox.Timedout"
 
 
 def test_import_error_is_an_init_error(lam, deploy):

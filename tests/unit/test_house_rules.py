@@ -13,9 +13,10 @@ import pytest
 
 LABKIT = Path(__file__).resolve().parents[2] / "labkit"
 LAYERS = [
-    # what everything may use: the platform, limits, AWS naming and event shapes, prices, faults,
-    # small tools
-    {"__init__", "platform_support", "isolation", "aws_resources", "aws_events", "cost", "faults",
+    # what everything may use: the platform, limits, AWS naming, event shapes and invocation
+    # outcomes, prices, faults, small tools
+    {"__init__", "platform_support", "isolation", "aws_resources", "aws_events", "lambda_outcomes",
+     "cost", "faults",
      "kernel_client", "notebook_outputs", "thread_safe_ast", "aws_clients"},
     {"emulator", "ministack", "postgres", "postgres_proxy"},  # embedded, MiniStack, PostgreSQL (+ proxy)
     {"backends", "backend_gaps", "deploy", "cleanup"},  # choosing a backend (and what it lacks), deploying, deleting

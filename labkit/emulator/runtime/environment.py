@@ -27,9 +27,9 @@ from labkit.emulator.runtime.cpu_share import cpu_share
 from labkit.emulator.runtime.monitor import work_arrived
 from labkit.emulator.runtime.process_control import cpu_time_s, kill_tree, memory_mb
 from labkit.emulator.runtime.runtime_api import RuntimeApiServer
+from labkit.lambda_outcomes import CRASHED, ERROR, INIT_ERROR, OK, TIMEOUT, init_deadline_s
 
 XRAY_DAEMON_ENV = "LABKIT_XRAY_DAEMON_ADDRESS"   # the server's X-Ray daemon (xray_daemon.py)
-INIT_TIMEOUT_S = float(os.environ.get("LABKIT_LAMBDA_INIT_TIMEOUT", "10"))  # AWS: 10 s
 
 
 @dataclass
@@ -48,7 +48,18 @@ class Invocation:
     cpu_at_delivery: float | None = None  # worker CPU seconds at delivery: the CPU-share budget counts from here
     result: bytes = b""
     error_type: str | None = None  # set when the handler reported an error
-    failure: str | None = None     # "timeout" | "exit" | "init" | "killed": the sandbox failed
+    failure: str | None = None     # "timeout" | "init-timeout" | "init" | "exit" | a kill reason
+
+    @property
+    def outcome(self) -> str:
+        """What happened, in labkit.lambda_outcomes' words (read once ``done`` is set)."""
+        if self.failure in ("timeout", "init-timeout"):
+            return TIMEOUT
+        if self.failure == "init":
+            return INIT_ERROR
+        if self.failure:   # the worker exited or was killed (crash, memory)
+            return CRASHED
+        return ERROR if self.error_type else OK
 
     @property
     def duration_ms(self) -> float:
@@ -235,7 +246,7 @@ class Environment:
         self.busy = True
         self.current = None
         self._queue.put(inv)
-        if not self.ready.wait(INIT_TIMEOUT_S):
+        if not self.ready.wait(init_deadline_s(inv.timeout_s)):
             inv.failure = "init-timeout"
             self.kill("init-timeout")
         elif self.init_error_body is not None and not inv.delivered.is_set():

@@ -16,31 +16,15 @@ the invocation's log lines (with START/END/REPORT) into CloudWatch Logs, and the
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import time
 
 from labkit.emulator.runtime import cloudwatch, report
 from labkit.emulator.runtime.invoke_result import InvokeResult
+from labkit.lambda_outcomes import exit_description, exit_error, report_status, timeout_error
 
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100   # AWS message says 6291556 bytes
 LOG_TAIL_BYTES = 4096
-
-# by name: Windows has no SIGKILL or SIGBUS (its exit codes are never negative)
-_SIGNAL_WORDS = {getattr(signal, name): word for name, word in (
-    ("SIGKILL", "killed"), ("SIGSEGV", "segmentation fault"), ("SIGABRT", "aborted"),
-    ("SIGTERM", "terminated"), ("SIGBUS", "bus error")) if hasattr(signal, name)}
-_SIGKILL = getattr(signal, "SIGKILL", 9)
-
-
-def exit_description(exit_code: int | None) -> str:
-    """Go-style, as the Lambda service words it: "exit status 1" / "signal: killed"."""
-    if exit_code is None or exit_code == -_SIGKILL:
-        return "signal: killed"
-    if exit_code < 0:
-        sig = signal.Signals(-exit_code)
-        return "signal: " + _SIGNAL_WORDS.get(sig, sig.name.lower())
-    return f"exit status {exit_code}"
 
 
 def error_document(error_type: str, message: str) -> bytes:
@@ -48,14 +32,11 @@ def error_document(error_type: str, message: str) -> bytes:
 
 
 def timeout_document(request_id: str, timeout_s: float) -> bytes:
-    return error_document("Sandbox.Timedout",
-                          f"RequestId: {request_id} Error: Task timed out after {timeout_s:.2f} seconds")
+    return json.dumps(timeout_error(timeout_s, request_id)).encode()
 
 
 def exit_document(request_id: str, exit_code: int | None) -> bytes:
-    return error_document("Runtime.ExitError",
-                          f"RequestId: {request_id} Error: Runtime exited with error: "
-                          f"{exit_description(exit_code)}")
+    return json.dumps(exit_error(exit_code, request_id)).encode()
 
 
 def exit_log_line(request_id: str, exit_code: int | None) -> str:
@@ -112,7 +93,9 @@ def finish(cfg, env, inv, cold: bool) -> InvokeResult:
         payload = exit_document(inv.request_id, env.exit_code)
         lines.append((now, exit_log_line(inv.request_id, env.exit_code)))
     duration = inv.duration_ms
-    status = report.outcome_status(function_error, inv.failure)
+    status = report_status(inv.outcome)
+    if function_error and status == "success":   # it returned, but Lambda refused the answer (> 6 MB)
+        status = "error"
     lines.append((now, report.end_line(inv.request_id, json_logs, now, status)))
     lines.append((now, report.report_line(inv.request_id, duration, cfg.memory_mb,
                                           max(1, max_used), init_ms, json_logs, now,

@@ -55,14 +55,6 @@ def start_line(request_id: str, version: str, json_format: bool, when: float) ->
     return f"START RequestId: {request_id} Version: {version}"
 
 
-def outcome_status(function_error: str | None, failure: str | None) -> str:
-    """The "status" of platform.runtimeDone / platform.report: success, error or timeout
-    (AWS Telemetry API schema: success | failure | error | timeout)."""
-    if failure in ("timeout", "init-timeout"):
-        return "timeout"
-    return "error" if function_error else "success"
-
-
 def end_line(request_id: str, json_format: bool, when: float, status: str = "success") -> str:
     if json_format:
         return json.dumps({"time": _iso(when), "type": "platform.runtimeDone",
