@@ -31,7 +31,7 @@ from labkit.checks.framework import Lab, Mismatch, Scenario
 from labkit.checks.payment_shop import PaymentShop, random_orders
 from labkit.checks.sandbox import Invocation
 from labkit.faults import delivery_schedule
-from labkit.lambda_outcomes import CRASHED, ERROR
+from labkit.lambda_outcomes import ERROR
 
 LAB = Lab(
     "02", "Idempotency: charge each order once", handler_file="lab02_payment.py",
@@ -172,18 +172,11 @@ def same_receipt(s: Scenario) -> None:
 def concurrent_duplicates(s: Scenario) -> None:
     shop = _shop(s)
     orders = s.params["orders"]
-    shop.provider.slow(s.params["delay"])  # a slow provider keeps the race window open
-    batch = [o for o in orders for _ in range(s.params["copies"])]
-    results = shop.deliver_at_once(batch)
-    shop.provider.heal()
-    for order, result in zip(batch, results):
-        _redeliver_until_ok(shop, order, result)
+    batch, results, _ = shop.race_copies(orders, s.params["copies"], s.params["delay"],
+                                         lambda order, result: _redeliver_until_ok(shop, order, result))
     call_ids = _expect_charged_once(s, shop, orders)
     _expect_same_receipts(s, shop, orders, call_ids)
-    # right so far: it counts only if the copies really raced (a wrong answer is reported first,
-    # whatever the timing, so one submission gets one verdict)
-    for order in orders:
-        s.expect_raced(f"copies of {order[0]}", [r for o, r in zip(batch, results) if o is order])
+    shop.expect_copies_raced(orders, batch, results)
 
 
 # -- task 3 ------------------------------------------------------------------------------------
@@ -197,17 +190,9 @@ def concurrent_duplicates(s: Scenario) -> None:
            hidden=lambda r: {"orders": (o := random_orders(r, 1, 3)), "crash": r.randrange(len(o))})
 def crash_after_charge(s: Scenario) -> None:
     shop = _shop(s)
-    orders, crash = s.params["orders"], s.params["crash"]
-    for i, order in enumerate(orders):
-        if i == crash:
-            shop.provider.crash_after_next_call()
-        first = shop.deliver(order)
-        if i == crash:
-            s.expect(first.status == CRASHED,
-                     observed=f"the delivery ended with {first.describe()}",
-                     expected="the execution environment to die right after the charge "
-                              "(the handler must call the provider)")
-        _redeliver_until_ok(shop, order, first)
+    orders = s.params["orders"]
+    shop.crash_after_charge(orders, s.params["crash"],
+                            lambda order, result: _redeliver_until_ok(shop, order, result))
     _expect_charged_once(s, shop, orders)
     for order_id, _ in orders:
         _expect_answered(s, shop, order_id)

@@ -21,7 +21,6 @@ from labkit.checks.framework import Lab, Scenario
 from labkit.checks.payment_shop import PaymentShop, random_orders
 from labkit.checks.sandbox import Invocation
 from labkit.faults import delivery_schedule
-from labkit.lambda_outcomes import CRASHED
 
 LAB = Lab(
     "99", "Example: idempotent payments", handler_file="lab99_payment.py",
@@ -156,17 +155,10 @@ def sequential_duplicates(s: Scenario) -> None:
 def concurrent_duplicates(s: Scenario) -> None:
     d = _deployment(s)
     orders = s.params["orders"]
-    d.provider.slow(s.params["delay"])
-    batch = [o for o in orders for _ in range(s.params["copies"])]
-    results = d.deliver_at_once(batch)
-    d.provider.heal()
-    answers: dict[str, list[Invocation]] = {o[0]: [] for o in orders}
-    for order, result in zip(batch, results):
-        answers[order[0]].append(_redeliver_until_ok(d, order, result))
+    batch, results, answers = d.race_copies(orders, s.params["copies"], s.params["delay"],
+                                            lambda order, result: _redeliver_until_ok(d, order, result))
     _expect_charged_once(s, d, orders, answers)
-    # right so far: it counts only if the copies really raced (a wrong answer is reported first)
-    for order in orders:
-        s.expect_raced(f"copies of {order[0]}", [r for o, r in zip(batch, results) if o is order])
+    d.expect_copies_raced(orders, batch, results)
 
 
 @LAB.check("task-2", "crash-after-charge", "a crash right after the charge does not charge twice",
@@ -178,18 +170,9 @@ def concurrent_duplicates(s: Scenario) -> None:
            hidden=lambda r: {"orders": (o := random_orders(r, 1, 3)), "crash": r.randrange(len(o))})
 def crash_after_charge(s: Scenario) -> None:
     d = _deployment(s)
-    orders, crash = s.params["orders"], s.params["crash"]
-    answers: dict[str, list[Invocation]] = {o[0]: [] for o in orders}
-    for i, order in enumerate(orders):
-        if i == crash:
-            d.provider.crash_after_next_call()
-        first = d.deliver(order)
-        if i == crash:
-            s.expect(first.status == CRASHED,
-                     observed=f"the delivery ended with {first.describe()}",
-                     expected="the execution environment to die right after charging "
-                              "(the handler must call the provider)")
-        answers[order[0]].append(_redeliver_until_ok(d, order, first))
+    orders = s.params["orders"]
+    answers = d.crash_after_charge(orders, s.params["crash"],
+                                   lambda order, result: _redeliver_until_ok(d, order, result))
     _expect_charged_once(s, d, orders, answers)
 
 
