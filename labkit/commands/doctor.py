@@ -16,6 +16,7 @@ from labkit.ministack import installed_version
 HELP = "Show versions, which backend labkit would use and why, whether it answers, and what to do."
 PACKAGES = ("labkit", "boto3", "moto", "awslambdaric", "aws-lambda-powertools", "jupyterlab")
 MIN_PYTHON = (3, 11)
+HEALTH_PATIENCE_S = 10.0   # how long the backend may take to answer its health request
 
 
 def add_arguments(p) -> None:
@@ -158,7 +159,8 @@ def report(env: dict[str, str], found_versions: dict[str, str | None],
         answers = _aws_answers(backend) if probe is None else bool(probe(backend))
         lines.append(f"  credentials accepted: {'yes' if answers else 'no'}")
     else:
-        health = (probe or (lambda b: b.health()))(backend)
+        # a busy machine can take seconds to answer; nothing listening is refused at once
+        health = (probe or (lambda b: b.health(timeout=HEALTH_PATIENCE_S)))(backend)
         answers = health is not None
         if answers:
             detail = health.get("labkit", health)
