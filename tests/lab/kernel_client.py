@@ -14,6 +14,12 @@ from datetime import datetime, timezone
 
 import websocket  # websocket-client
 
+# A wait in recv() is cut this short, so that the deadline is looked at again: the server's
+# websocket pings would otherwise restart a socket timeout as long as the deadline itself, and a
+# reply that never comes would be waited for forever. websocket-client keeps a frame read in
+# part across a timeout, so nothing is lost by it.
+RECV_POLL_S = 5.0
+
 
 class JupyterServer:
     def __init__(self, port: int, token: str):
@@ -54,7 +60,7 @@ def execute_on_channels(url: str, code: str, timeout: float, header: list[str] |
     url += ("&" if "?" in url else "?") + f"session_id={session}"
     msg_id = uuid.uuid4().hex
     deadline = time.monotonic() + timeout
-    ws = websocket.create_connection(url, timeout=timeout, header=header or [])
+    ws = _connect(url, deadline, header)
     try:
         ws.send(json.dumps({
             "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
@@ -68,12 +74,13 @@ def execute_on_channels(url: str, code: str, timeout: float, header: list[str] |
         while (status is None or not idle) and time.monotonic() < deadline:
             try:
                 msg = json.loads(ws.recv())
+            except websocket.WebSocketTimeoutException:
+                continue   # nothing for RECV_POLL_S: look at the deadline again
             except (websocket.WebSocketConnectionClosedException, ConnectionResetError):
                 # shown in the suite's warnings summary: a run that needed it says so
                 warnings.warn(f"kernel websocket lost mid-run, opened again: {url.split('?')[0]}")
                 ws.close()
-                ws = websocket.create_connection(url, timeout=max(1.0, deadline - time.monotonic()),
-                                                 header=header or [])
+                ws = _connect(url, deadline, header)
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
@@ -89,3 +96,12 @@ def execute_on_channels(url: str, code: str, timeout: float, header: list[str] |
         return {"status": status, "stdout": "".join(stdout), "error": error}
     finally:
         ws.close()
+
+
+def _connect(url: str, deadline: float, header: list[str] | None) -> websocket.WebSocket:
+    """Open the channels websocket (the handshake may take what is left of the deadline), then
+    cut each later wait in recv() to RECV_POLL_S."""
+    ws = websocket.create_connection(url, timeout=max(1.0, deadline - time.monotonic()),
+                                     header=header or [])
+    ws.settimeout(RECV_POLL_S)
+    return ws
