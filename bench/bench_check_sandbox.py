@@ -19,15 +19,11 @@ import statistics
 import tempfile
 import time
 
+from bench.bench_runtime import pct
 from labkit.checks.sandbox import Function, Zygote
 from labkit.checks.spawner import Spawner
 
 HANDLER = "import boto3\n\ndef handler(event, context):\n    return {'echo': event}\n"
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
 def cold_ms(starter, path: str, runs: int) -> list[float]:

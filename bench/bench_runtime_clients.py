@@ -17,13 +17,10 @@ import statistics
 import sys
 import time
 
+from bench.bench_runtime import pct
+
 MINIMAL = "def handler(event, context):\n    return None\n"
 CLIENTS = ("awslambdaric", "portable")
-
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
 def init_ms(result) -> float:

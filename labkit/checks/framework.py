@@ -233,9 +233,9 @@ class Scenario:
                 if entry.ready.is_set() and entry.value is value:
                     del self.target._shared[key]
 
-    def function(self, env: dict[str, str], timeout_s: float = 10.0, memory_mb: int = 128) -> Function:
+    def function(self, env: dict[str, str], timeout_s: float = 10.0) -> Function:
         fn = Function(self.target.handler_path, env=env, endpoint_url=self.target.endpoint_url,
-                      timeout_s=timeout_s, memory_mb=memory_mb, zygote=self.target.zygote,
+                      timeout_s=timeout_s, zygote=self.target.zygote,
                       drop_root=self.target.drop_root)
         self._functions.append(fn)
         return fn

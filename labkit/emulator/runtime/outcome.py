@@ -21,7 +21,7 @@ import time
 
 from labkit.emulator.runtime import cloudwatch, report
 from labkit.emulator.runtime.invoke_result import InvokeResult
-from labkit.lambda_outcomes import exit_description, exit_error, report_status, timeout_error
+from labkit.lambda_outcomes import exit_error, report_status, timeout_error
 
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100   # AWS message says 6291556 bytes
 LOG_TAIL_BYTES = 4096
@@ -41,8 +41,8 @@ def exit_document(request_id: str, exit_code: int | None) -> bytes:
 
 def exit_log_line(request_id: str, exit_code: int | None) -> str:
     # AWS logs: "RequestId: <id> Error: Runtime exited with error: signal: killed" + "Runtime.ExitError"
-    return (f"RequestId: {request_id} Error: Runtime exited with error: "
-            f"{exit_description(exit_code)}\rRuntime.ExitError")
+    error = exit_error(exit_code, request_id)
+    return f"{error['errorMessage']}\r{error['errorType']}"
 
 
 def too_large_document() -> bytes:
