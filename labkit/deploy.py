@@ -19,7 +19,15 @@ import zipfile
 
 DEFAULT_ROLE_NAME = "labkit-lambda-role"
 DEFAULT_RUNTIME = "python3.11"
-_TRUST = {"Version": "2012-10-17", "Statement": [{
+ROLE_PROPAGATION_S = 60
+# What the kit's functions do with their execution role on AWS: write their logs to CloudWatch
+# Logs, and let an SQS event source mapping poll for them (CreateEventSourceMapping is refused
+# without sqs:ReceiveMessage, DeleteMessage and GetQueueAttributes on the role). These AWS
+# managed policies grant exactly that ("Lambda execution role" and "Using Lambda with Amazon
+# SQS", Lambda Developer Guide).
+ROLE_POLICIES = ("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+                 "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole")
+LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 
@@ -53,10 +61,13 @@ def ensure_role(lambda_client, role_name: str = DEFAULT_ROLE_NAME) -> str:
     except iam.exceptions.NoSuchEntityException:
         pass
     try:
-        return iam.create_role(RoleName=role_name,
-                               AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]["Arn"]
+        arn = iam.create_role(RoleName=role_name,
+                              AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     except iam.exceptions.EntityAlreadyExistsException:  # a parallel deploy created it first
         return iam.get_role(RoleName=role_name)["Role"]["Arn"]
+    for policy in ROLE_POLICIES:
+        iam.attach_role_policy(RoleName=role_name, PolicyArn=policy)
+    return arn
 
 
 def deploy_function(lambda_client, name: str, source: str | dict[str, str],
@@ -77,10 +88,25 @@ def deploy_function(lambda_client, name: str, source: str | dict[str, str],
         arn = lambda_client.update_function_configuration(
             FunctionName=name, Handler=handler, **config)["FunctionArn"]
     else:
-        arn = lambda_client.create_function(FunctionName=name, Handler=handler,
-                                            Code={"ZipFile": code}, **config)["FunctionArn"]
+        arn = _create(lambda_client, dict(FunctionName=name, Handler=handler,
+                                          Code={"ZipFile": code}, **config))
     _wait_updated(lambda_client, name)
     return arn
+
+
+def _create(lambda_client, request: dict, patience_s: float = ROLE_PROPAGATION_S) -> str:
+    """CreateFunction, again while Lambda cannot yet assume a role just created: IAM changes
+    are eventually consistent ("Changes that I make are not always immediately visible", IAM
+    User Guide, Troubleshooting IAM), and Lambda answers InvalidParameterValueException "The
+    role defined for the function cannot be assumed by Lambda" meanwhile."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            return lambda_client.create_function(**request)["FunctionArn"]
+        except lambda_client.exceptions.InvalidParameterValueException as error:
+            if "cannot be assumed" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(2)
 
 
 def _wait_updated(lambda_client, name: str, timeout: float = 300.0) -> None:
