@@ -7,7 +7,9 @@ A lab module declares a ``Lab`` and its checks:
     @LAB.check("task-2", "sequential-duplicates", "a resent order is charged once", points=2,
                hint="...", public={"copies": [2, 1, 3]}, hidden=lambda rng: {...})
     def sequential_duplicates(s: Scenario) -> None:
-        ...drive s.function(...), then s.expect(condition, observed=..., expected=...)
+        ...make what it needs with s.create (s.create.table("orders"): named under the
+        scenario's prefix, deleted when it ends), drive s.function(...), then
+        s.expect(condition, observed=..., expected=...)
 
 Each check runs once with its *public* parameters (a fixed fault schedule, what ``check()``
 in the notebook runs) and, at grading time, ``hidden_count`` more times with parameters drawn
@@ -28,7 +30,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from labkit.checks.sandbox import Function, Invocation, Limits, ran_together, start_environments
+from labkit.checks.scenario_resources import ScenarioResources
 from labkit.faults import rng as seeded_rng
+from labkit.lessons.polling import wait_until
 
 
 class Mismatch(Exception):
@@ -200,6 +204,8 @@ class Scenario:
         self._functions: list[Function] = []
         self._cleanups: list[Callable[[], None]] = []
         self._machine_explanations: list[Callable[[], None]] = []
+        # what it creates in the backend, named under the prefix and deleted at close
+        self.create = ScenarioResources(self)
 
     def client(self, service: str):
         return self.target.client(service)
@@ -257,6 +263,17 @@ class Scenario:
                 raise
             except Exception:  # noqa: BLE001 - an explanation that fails must not hide the verdict
                 pass
+
+    def settle(self, condition: Callable[[], Any], timeout: float, what: str,
+               interval: float = 0.5) -> bool:
+        """Wait until `condition()` holds; at the deadline go on (False, noted in the evidence):
+        the verdicts that follow say what is missing, better than "timed out" would."""
+        try:
+            wait_until(condition, timeout=timeout, interval=interval, what=what)
+            return True
+        except TimeoutError:
+            self.evidence.setdefault("waited_out", []).append(f"{what} ({timeout:g} s)")
+            return False
 
     def expect(self, condition: bool, observed: str, expected: str) -> None:
         if not condition:

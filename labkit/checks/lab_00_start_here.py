@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from labkit.checks.framework import Inconclusive, Lab, Scenario, inconclusive_if_timed_out
-from labkit.deploy import deploy_function
 from labkit.lessons.logs import read_json_lines, read_log_messages, wait_for_reports
 
 LAB = Lab(
@@ -89,19 +88,18 @@ class _Deployment:
     """The learner's file as a Lambda function, with its own configuration parameter."""
 
     def __init__(self, s: Scenario, rates: dict[str, float], ttl_s: float):
-        self.s, self.name = s, f"{s.namespace}-tax"
+        self.s = s
         self.lam, self.ssm, self.logs = s.client("lambda"), s.client("ssm"), s.client("logs")
+        # an SSM path, not a name under the prefix: created and deleted here
         self.parameter = f"/{s.namespace}/tax-rates"
         self.set_rates(rates)
         s.on_cleanup(lambda: self.ssm.delete_parameter(Name=self.parameter))
         source = Path(s.target.handler_path).read_text()
-        deploy_function(self.lam, self.name, {LAB.handler_file: source},
-                        handler=f"{Path(LAB.handler_file).stem}.handler", Timeout=10,
-                        MemorySize=128, Environment={"Variables": {
-                            "TAX_RATES_PARAMETER": self.parameter, "CONFIG_LOAD_S": str(LOAD_S),
-                            "CONFIG_TTL_S": str(ttl_s)}})
-        s.on_cleanup(lambda: self.lam.delete_function(FunctionName=self.name))
-        s.on_cleanup(lambda: self.logs.delete_log_group(logGroupName=f"/aws/lambda/{self.name}"))
+        self.name = s.create.function(
+            "tax", {LAB.handler_file: source}, handler=f"{Path(LAB.handler_file).stem}.handler",
+            Timeout=10, MemorySize=128, Environment={"Variables": {
+                "TAX_RATES_PARAMETER": self.parameter, "CONFIG_LOAD_S": str(LOAD_S),
+                "CONFIG_TTL_S": str(ttl_s)}})
         self.since = time.time() - 1
         self.answers: list[dict[str, Any]] = []
         s.evidence["answers"] = self.answers

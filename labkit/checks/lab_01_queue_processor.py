@@ -38,8 +38,8 @@ from typing import Any
 
 from labkit import aws_events
 from labkit.checks.framework import Lab, Mismatch, Scenario
-from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
+from labkit.lessons.queues import queue_arn
 
 LAB = Lab(
     "01", "Queue processor: partial batch failures, DLQ, visibility", handler_file="lab01_orders.py",
@@ -71,12 +71,8 @@ class _Orders:
     """The orders table the learner's ``process`` writes to, as the checks read it."""
 
     def __init__(self, s: Scenario):
-        self.s, self.table = s, f"{s.namespace}-orders"
+        self.s, self.table = s, s.create.table("orders")
         self.ddb = s.client("dynamodb")
-        self.ddb.create_table(TableName=self.table, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
-        s.on_cleanup(lambda: self.ddb.delete_table(TableName=self.table))
 
     def counts(self) -> dict[str, dict[str, int]]:
         items, start = [], None
@@ -91,15 +87,12 @@ class _Orders:
                                "processed": int(i.get("processed", {}).get("N", 0))} for i in items}
 
 
-def _deploy(s: Scenario, name: str, source: str | None, orders_table: str = "",
+def _deploy(s: Scenario, suffix: str, source: str | None, orders_table: str = "",
             timeout_s: int = FUNCTION_TIMEOUT_S) -> str:
-    lam = s.client("lambda")
     files = {LAB.handler_file: source} if source is not None else {"stand_in.py": STAND_IN_SOURCE}
     handler = f"{Path(LAB.handler_file).stem}.handler" if source is not None else "stand_in.handler"
-    deploy_function(lam, name, files, handler=handler, Timeout=timeout_s, MemorySize=256,
-                    Environment={"Variables": {"ORDERS_TABLE": orders_table}})
-    s.on_cleanup(lambda: lam.delete_function(FunctionName=name))
-    return name
+    return s.create.function(suffix, files, handler=handler, Timeout=timeout_s, MemorySize=256,
+                             Environment={"Variables": {"ORDERS_TABLE": orders_table}})
 
 
 def _sqs_record(message_id: str, body: dict[str, Any], queue_arn: str) -> dict[str, Any]:
@@ -129,7 +122,7 @@ def _bad_positions(r: random.Random, size: int) -> list[int]:
 def reports_failures(s: Scenario) -> None:
     orders = _Orders(s)
     # invoked directly, not by a queue: a generous timeout, a loaded machine is no learner's bug
-    name = _deploy(s, f"{s.namespace}-orders", Path(s.target.handler_path).read_text(),
+    name = _deploy(s, "orders", Path(s.target.handler_path).read_text(),
                    orders.table, timeout_s=DIRECT_TIMEOUT_S)
     lam = s.client("lambda")
     arn = f"arn:aws:sqs:us-east-1:123456789012:{s.namespace}"
@@ -199,8 +192,7 @@ def _configuration_problems(s: Scenario, pipeline: dict[str, Any]) -> list[str]:
     event = pipeline["event"]
     attributes = sqs.get_queue_attributes(QueueUrl=pipeline["queue_url"],
                                           AttributeNames=["All"])["Attributes"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=pipeline["dlq_url"],
-                                       AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = queue_arn(sqs, pipeline["dlq_url"])
     mapping = lam.get_event_source_mapping(UUID=pipeline["mapping_uuid"])
     s.evidence.setdefault("configuration", []).append({
         "function_timeout_s": event["function_timeout_s"], "queue": attributes, "mapping": {
@@ -277,7 +269,7 @@ def configuration(s: Scenario) -> None:
     problems = []
     for timeout in s.params["function_timeouts_s"]:
         # the stand-in really has this timeout, so reading it from the function gives the same
-        function = _deploy(s, f"{s.namespace}-fn{timeout}s", None, timeout_s=timeout)
+        function = _deploy(s, f"fn{timeout}s", None, timeout_s=timeout)
         pipeline = _pipeline(s, function, function_timeout_s=timeout, suffix=f"fn{timeout}s")
         found = _configuration_problems(s, pipeline)
         if found:
@@ -343,7 +335,7 @@ def _mixed_params(r: random.Random) -> dict[str, Any]:
            hidden=_mixed_params, hidden_count=1)   # one per seed: each takes ~40 s
 def mixed_batches(s: Scenario) -> None:
     orders = _Orders(s)
-    function = _deploy(s, f"{s.namespace}-fn", Path(s.target.handler_path).read_text(),
+    function = _deploy(s, "fn", Path(s.target.handler_path).read_text(),
                        orders.table)
     pipeline = _pipeline(s, function)
     problems = [p for p in _configuration_problems(s, pipeline) if "Redrive" in p or "Visibility" in p]
@@ -360,10 +352,8 @@ def mixed_batches(s: Scenario) -> None:
         good += [order_id for i, order_id in enumerate(ids) if i not in wave["bad"]]
         _send(sqs, pipeline["queue_url"], [{"id": order_id, "bad": i in wave["bad"]}
                                            for i, order_id in enumerate(ids)])
-        try:
-            wait_until(lambda: all(orders.counts().get(o, {}).get("processed") for o in good),
-                       timeout=30, interval=0.3, what=f"the good orders of wave {number + 1}")
-        except TimeoutError:
+        if not s.settle(lambda: all(orders.counts().get(o, {}).get("processed") for o in good),
+                        timeout=30, interval=0.3, what=f"the good orders of wave {number + 1}"):
             break  # the expectations below say which orders were not processed
     visibility = 6 * FUNCTION_TIMEOUT_S + p["window_s"]
     deadline = (p["max_receive_count"] + 1) * visibility + SETTLE_SLACK_S
@@ -381,10 +371,7 @@ def mixed_batches(s: Scenario) -> None:
         return _queue_depth(sqs, pipeline["queue_url"]) == 0 and \
             _queue_depth(sqs, pipeline["dlq_url"]) >= len(bad)
 
-    try:
-        wait_until(settled, timeout=deadline, interval=0.5, what="the queue to settle")
-    except TimeoutError:
-        pass  # the expectations below say what is missing
+    s.settle(settled, timeout=deadline, what="the queue to settle")
     counts = orders.counts()
     dead = _dead_lettered(sqs, pipeline["dlq_url"])
     s.evidence.update(orders=counts, dead_lettered=dead, good=good, bad=bad)

@@ -264,18 +264,12 @@ def nothing_lost(s: Scenario) -> None:
            public={"parked": [1]},
            hidden=lambda r: {"parked": [r.randrange(10**6) for _ in range(r.randint(1, 3))]})
 def alarm_fires(s: Scenario) -> None:
-    sqs, sns, cloudwatch = s.client("sqs"), s.client("sns"), s.client("cloudwatch")
-    dlq_name = f"{s.namespace}-dlq"
-    dlq = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
-    s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=dlq))
-    topic = sns.create_topic(Name=f"{s.namespace}-oncall")["TopicArn"]
-    s.on_cleanup(lambda: sns.delete_topic(TopicArn=topic))
-    inbox = sqs.create_queue(QueueName=f"{s.namespace}-inbox")["QueueUrl"]
-    s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=inbox))
-    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
-    alarm_name = f"{s.namespace}-dlq-not-empty"
+    sqs, cloudwatch = s.client("sqs"), s.client("cloudwatch")
+    dlq_name, dlq = s.create.name("dlq"), s.create.queue("dlq")
+    topic = s.create.topic("oncall")
+    inbox = s.create.inbox("inbox", topic)
+    # the learner's create_alarm makes the alarm, under this name: deleting it is ours
+    alarm_name = s.create.name("dlq-not-empty")
     s.on_cleanup(lambda: cloudwatch.delete_alarms(AlarmNames=[alarm_name]))
     # datapoints from the next whole second on were published after the alarm existed
     created = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)

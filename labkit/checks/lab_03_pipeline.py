@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from labkit.checks.framework import Inconclusive, Mismatch, Scenario, inconclusive_if_timed_out
-from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
+from labkit.lessons.queues import queue_arn
 
 ORDERS_FILE = "lab03_orders.py"   # the learner's file; the harness imports it as lab03_orders
 ENDED = "#ended"          # the attempts-table body of "this invocation ended" (HARNESS writes it)
@@ -110,43 +110,25 @@ class Pipeline:
 
     def __init__(self, s: Scenario, env: dict[str, str] | None = None):
         self.s, self.run = s, uuid.uuid4().hex[:6]
-        ns = s.namespace
         self.sqs, self.ddb, self.lam = s.client("sqs"), s.client("dynamodb"), s.client("lambda")
-        self.payments_table, self.attempts_table = f"{ns}-payments", f"{ns}-attempts"
-        self.ddb.create_table(TableName=self.payments_table, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
-        self.ddb.create_table(TableName=self.attempts_table, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "body", "AttributeType": "S"},
-                                                    {"AttributeName": "at", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "body", "KeyType": "HASH"},
-                                         {"AttributeName": "at", "KeyType": "RANGE"}])
-        for table in (self.payments_table, self.attempts_table):
-            s.on_cleanup(lambda t=table: self.ddb.delete_table(TableName=t))
-        self.dlq_name, self.queue_name = f"{ns}-dlq", f"{ns}-orders"
-        self.dlq_url = self.sqs.create_queue(QueueName=self.dlq_name)["QueueUrl"]
-        self.queue_url = self.sqs.create_queue(
-            QueueName=self.queue_name, Attributes={"VisibilityTimeout": str(VISIBILITY_S)})["QueueUrl"]
-        for url in (self.queue_url, self.dlq_url):
-            s.on_cleanup(lambda u=url: self.sqs.delete_queue(QueueUrl=u))
-        self.dlq_arn, self.queue_arn = self._arn(self.dlq_url), self._arn(self.queue_url)
-        self.function = f"{ns}-orders"
+        self.payments_table = s.create.table("payments")
+        # one item per delivery (HARNESS): the body, then when/which invocation/which message
+        self.attempts_table = s.create.table("attempts", key="body", sort_key="at")
+        self.dlq_name, self.queue_name = s.create.name("dlq"), s.create.name("orders")
+        self.dlq_url = s.create.queue("dlq")
+        self.queue_url = s.create.queue("orders", VisibilityTimeout=VISIBILITY_S)
+        self.dlq_arn, self.queue_arn = queue_arn(self.sqs, self.dlq_url), queue_arn(self.sqs, self.queue_url)
         source = Path(s.target.handler_path).read_text()
         self.variables = {"DLQ_URL": self.dlq_url, "PAYMENTS_TABLE": self.payments_table,
                           "ATTEMPTS_TABLE": self.attempts_table, **(env or {})}
-        deploy_function(self.lam, self.function,
-                        {ORDERS_FILE: source, "lab03_harness.py": HARNESS},
-                        handler="lab03_harness.handler", Timeout=FUNCTION_TIMEOUT_S,
-                        MemorySize=MEMORY_MB, Environment={"Variables": self.variables})
-        s.on_cleanup(lambda: self.lam.delete_function(FunctionName=self.function))
+        self.function = s.create.function(
+            "orders", {ORDERS_FILE: source, "lab03_harness.py": HARNESS},
+            handler="lab03_harness.handler", Timeout=FUNCTION_TIMEOUT_S, MemorySize=MEMORY_MB,
+            Environment={"Variables": self.variables})
         self.warm_up()
         self.sent: dict[str, dict[str, Any]] = {}
         s.on_failure_ask(self.unless_overrun)
         s.evidence["queue"] = self.queue_name
-
-    def _arn(self, url: str) -> str:
-        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
 
     def warm_up(self) -> None:
         """Start the environments first: a cold start longer than the visibility timeout would
@@ -170,11 +152,10 @@ class Pipeline:
             {"deadLetterTargetArn": self.dlq_arn, "maxReceiveCount": max_receive_count})})
 
     def connect(self) -> None:
-        mapping = self.lam.create_event_source_mapping(
+        mapping = self.s.create.mapping(
             FunctionName=self.function, EventSourceArn=self.queue_arn, BatchSize=10,
             FunctionResponseTypes=["ReportBatchItemFailures"],
-            ScalingConfig={"MaximumConcurrency": CONCURRENCY})["UUID"]
-        self.s.on_cleanup(lambda: self.lam.delete_event_source_mapping(UUID=mapping))
+            ScalingConfig={"MaximumConcurrency": CONCURRENCY})
         wait_until(lambda: self.lam.get_event_source_mapping(UUID=mapping)["State"] == "Enabled",
                    timeout=60, what="the event source mapping to be Enabled")
 
@@ -302,13 +283,8 @@ def dead_letter(s: Scenario, dlq_url: str, bodies: list[str], timeout_s: float =
     a failed processing attempt, it isn't captured by this metric": "Using dead-letter queues in
     Amazon SQS", SQS Developer Guide), so only an alarm on the DLQ's depth sees it."""
     sqs = s.client("sqs")
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    source = sqs.create_queue(QueueName=f"{s.namespace}-poison", Attributes={
-        "VisibilityTimeout": "0",
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})[
-        "QueueUrl"]
-    s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=source))
+    source = s.create.queue("poison", VisibilityTimeout=0, RedrivePolicy={
+        "deadLetterTargetArn": queue_arn(sqs, dlq_url), "maxReceiveCount": 1})
     for body in bodies:
         sqs.send_message(QueueUrl=source, MessageBody=body)
 

@@ -91,9 +91,10 @@ class _Job:
                                  for i in range(0, rows, p["chunk_rows"])]
         texts = csv_chunks(frame, p["chunk_rows"])
         self.ddb, self.s3 = s.client("dynamodb"), s.client("s3")
-        self.jobs_table, self.results_table = f"{s.namespace}-jobs", f"{s.namespace}-results"
+        self.jobs_table = s.create.table("jobs", key="pk")
+        self.results_table = s.create.table("results", key="job", sort_key="part")
+        # S3 wants a lower-case name, and a bucket must be emptied before it is deleted
         self.bucket = s.namespace.lower().replace("_", "-")[:63]
-        self._tables()
         self.s3.create_bucket(Bucket=self.bucket)
         s.on_cleanup(self._delete_bucket)
         self.keys = []
@@ -119,18 +120,6 @@ class _Job:
     @property
     def chunks(self) -> int:
         return len(self.keys)
-
-    def _tables(self) -> None:
-        self.ddb.create_table(TableName=self.jobs_table, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-        self.ddb.create_table(TableName=self.results_table, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "job", "AttributeType": "S"},
-                                                    {"AttributeName": "part", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "job", "KeyType": "HASH"},
-                                         {"AttributeName": "part", "KeyType": "RANGE"}])
-        for table in (self.jobs_table, self.results_table):
-            self.s.on_cleanup(lambda t=table: self.ddb.delete_table(TableName=t))
 
     def _delete_bucket(self) -> None:
         for key in self.keys:

@@ -259,14 +259,9 @@ def flaky_compensation(s: Scenario) -> None:
 def stuck_saga_parked(s: Scenario) -> None:
     trip = Trip(s)
     step, broken = s.params["step"], s.params["broken"]
-    alarm_name = f"{s.namespace}-stuck-sagas"
-    cloudwatch, sns, sqs = s.client("cloudwatch"), s.client("sns"), s.client("sqs")
-    topic = sns.create_topic(Name=f"{s.namespace}-oncall")["TopicArn"]
-    s.on_cleanup(lambda: sns.delete_topic(TopicArn=topic))
-    inbox = sqs.create_queue(QueueName=f"{s.namespace}-inbox")["QueueUrl"]
-    s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=inbox))
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs.get_queue_attributes(
-        QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+    cloudwatch, sqs = s.client("cloudwatch"), s.client("sqs")
+    topic = s.create.topic("oncall")
+    inbox = s.create.inbox("inbox", topic)
     try:
         alarm = yaml.safe_load(substitute(trip.alarm_text, {
             "stuck_queue_name": trip.stuck_queue_name, "topic_arn": topic})) or {}
@@ -276,8 +271,9 @@ def stuck_saga_parked(s: Scenario) -> None:
              observed=f"{ALARM_FILE} holds {alarm!r:.120}", expected="PutMetricAlarm parameters")
     # datapoints from the next whole second on were published after the alarm existed
     created = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
-    cloudwatch.put_metric_alarm(**{**alarm, "AlarmName": alarm_name})
-    s.on_cleanup(lambda: cloudwatch.delete_alarms(AlarmNames=[alarm_name]))
+    # the check names the alarm: an AlarmName in the learner's file is not used
+    alarm_name = s.create.alarm("stuck-sagas",
+                                **{k: v for k, v in alarm.items() if k != "AlarmName"})
 
     def state() -> dict[str, Any]:
         return cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]

@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from labkit.checks.framework import Inconclusive, Mismatch, Scenario
-from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
 from labkit.lessons.saga_lesson import (attempts_per_state, compensation_order,
                                         execution_history, read_saga_items, states_entered,
@@ -144,28 +143,19 @@ class Trip:
         self.services_source = Path(s.target.handler_path).read_text()
         self.definition_text = self._read(folder / DEFINITION_FILE)
         self.alarm_text = (folder / ALARM_FILE).read_text() if (folder / ALARM_FILE).is_file() else ""
-        ns = s.namespace
         self.ddb, self.sqs = s.client("dynamodb"), s.client("sqs")
         self.lam, self.sfn = s.client("lambda"), s.client("stepfunctions")
-        self.tables = {service: f"{ns}-{service}" for service in SERVICES}
-        self.attempts_table = f"{ns}-attempts"
-        for table, key in [*((t, "saga_id") for t in self.tables.values()), (self.attempts_table, "id")]:
-            self.ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
-                                  KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-                                  AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}])
-            s.on_cleanup(lambda t=table: self.ddb.delete_table(TableName=t))
-        self.stuck_queue_name = f"{ns}-stuck"
-        self.stuck_queue = self.sqs.create_queue(QueueName=self.stuck_queue_name)["QueueUrl"]
-        s.on_cleanup(lambda: self.sqs.delete_queue(QueueUrl=self.stuck_queue))
-        self.functions = {}
+        self.tables = {service: s.create.table(service, key="saga_id") for service in SERVICES}
+        self.attempts_table = s.create.table("attempts")
+        self.stuck_queue_name, self.stuck_queue = s.create.name("stuck"), s.create.queue("stuck")
+        self.functions = {}   # service -> function ARN (the definition's placeholders)
         for service in SERVICES:
-            name = f"{ns}-{service}"
-            self.functions[service] = deploy_function(
-                self.lam, name, {"saga_harness.py": HARNESS, SERVICES_FILE: self.services_source},
+            name = s.create.function(
+                service, {"saga_harness.py": HARNESS, SERVICES_FILE: self.services_source},
                 handler="saga_harness.handler", Timeout=FUNCTION_TIMEOUT_S, MemorySize=1024,
                 Environment={"Variables": {"SERVICE": service, "TABLE": self.tables[service],
                                            "ATTEMPTS_TABLE": self.attempts_table}})
-            s.on_cleanup(lambda n=name: self.lam.delete_function(FunctionName=n))
+            self.functions[service] = s.create.function_arn(name)
         # cold starts belong to the deployment, not to the first saga's TimeoutSeconds
         self.environments = {service: 0 for service in SERVICES}
         with ThreadPoolExecutor(len(SERVICES)) as pool:
@@ -179,7 +169,7 @@ class Trip:
         s.evidence["definition"] = parsed
         try:
             self.machine = self.sfn.create_state_machine(
-                name=f"{ns}-trip", definition=json.dumps(parsed),
+                name=s.create.name("trip"), definition=json.dumps(parsed),
                 roleArn="arn:aws:iam::123456789012:role/lab05-saga")["stateMachineArn"]
         except self.sfn.exceptions.InvalidDefinition as error:
             raise Mismatch(f"Step Functions refused the definition: {error}", "a valid ASL definition")

@@ -158,7 +158,6 @@ def _hidden_pipeline(r: random.Random) -> dict[str, Any]:
 
 def _run_pipeline(s: Scenario) -> tuple[dict[str, int], float, dict[str, list[dict]]]:
     """Deploy and invoke the stages; return monthly invocations by name, since, log events."""
-    from labkit.deploy import deploy_function
     from labkit.lessons import read_log_messages, wait_for_reports
 
     lam, logs, iam = s.client("lambda"), s.client("logs"), s.client("iam")
@@ -171,13 +170,11 @@ def _run_pipeline(s: Scenario) -> tuple[dict[str, int], float, dict[str, list[di
     since = time.time() - 1
     names: dict[str, dict[str, Any]] = {}
     for stage in s.params["stages"]:
-        name = f"{s.namespace}-{stage['name']}"[:64]
-        deploy_function(lam, name, PIPELINE_SOURCE, MemorySize=stage["memory_mb"], Timeout=30,
-                        Role=role["Role"]["Arn"],
-                        Environment={"Variables": {"INIT_S": str(stage["init_s"]),
-                                                   "WORK_S": str(stage["work_s"]),
-                                                   "LOG_LINES": str(stage["log_lines"])}})
-        s.on_cleanup(lambda name=name: lam.delete_function(FunctionName=name))
+        name = s.create.function(stage["name"], PIPELINE_SOURCE, MemorySize=stage["memory_mb"],
+                                 Timeout=30, Role=role["Role"]["Arn"],
+                                 Environment={"Variables": {"INIT_S": str(stage["init_s"]),
+                                                            "WORK_S": str(stage["work_s"]),
+                                                            "LOG_LINES": str(stage["log_lines"])}})
         names[name] = stage
 
     def call(name: str, i: int) -> None:

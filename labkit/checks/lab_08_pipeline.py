@@ -20,6 +20,7 @@ from labkit import aws_events
 from labkit.checks.framework import Inconclusive, Mismatch, Scenario
 from labkit.checks.sandbox import Invocation
 from labkit.lambda_outcomes import CRASHED, INIT_ERROR, TIMEOUT
+from labkit.lessons.queues import queue_arn
 
 HOPS = ("api", "orders", "notify")
 HANDLER_TIMEOUT_S = 10.0     # generous: a cold start imports Powertools on a loaded machine
@@ -35,15 +36,12 @@ class Pipeline:
 
     def __init__(self, s: Scenario):
         self.s = s
-        self.sqs, sns = s.client("sqs"), s.client("sns")
-        self.queue_url = self._queue(f"{s.namespace}-orders",
-                                     VisibilityTimeout=str(VISIBILITY_TIMEOUT_S))
-        self.queue_arn = self._arn(self.queue_url)
-        self.topic_arn = sns.create_topic(Name=f"{s.namespace}-accepted")["TopicArn"]
-        s.on_cleanup(lambda: sns.delete_topic(TopicArn=self.topic_arn))
+        self.sqs = s.client("sqs")
+        self.queue_url = s.create.queue("orders", VisibilityTimeout=VISIBILITY_TIMEOUT_S)
+        self.queue_arn = queue_arn(self.sqs, self.queue_url)
+        self.topic_arn = s.create.topic("accepted")
         # what the topic delivers, read back to build the SNS event notify would receive
-        self.inbox_url = self._queue(f"{s.namespace}-notify-inbox")
-        sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=self._arn(self.inbox_url))
+        self.inbox_url = s.create.inbox("notify-inbox", self.topic_arn)
         env = {"ORDERS_QUEUE_URL": self.queue_url, "ORDER_TOPIC_ARN": self.topic_arn}
         self.functions = {hop: s.function({**env, "LABKIT_HANDLER_NAME": hop,
                                            "POWERTOOLS_SERVICE_NAME": hop},
@@ -51,15 +49,6 @@ class Pipeline:
         self.invocations: list[dict[str, Any]] = []
         self.dead_lettered: list[str] = []
         s.evidence["invocations"] = self.invocations
-
-    def _queue(self, name: str, **attributes: str) -> str:
-        url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        self.s.on_cleanup(lambda: self.sqs.delete_queue(QueueUrl=url))
-        return url
-
-    def _arn(self, url: str) -> str:
-        return self.sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def invoke(self, hop: str, event: dict[str, Any], orders: list[str]) -> Invocation:
         """One invocation, and the lines it wrote (invocations of a hop never overlap here)."""

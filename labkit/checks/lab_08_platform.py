@@ -27,7 +27,6 @@ from typing import Any
 from labkit import aws_events
 from labkit.checks.framework import Scenario
 from labkit.checks.lab_08_pipeline import HANDLER_TIMEOUT_S
-from labkit.deploy import deploy_function
 
 # High-resolution alarm periods are 10 s, 30 s or a multiple of 60 s (CloudWatch User Guide,
 # "High-resolution alarms"); the shortest keeps a graded run short.
@@ -60,25 +59,20 @@ class TracedOrders:
     under a trace id of the check's."""
 
     def __init__(self, s: Scenario, handler_file: str):
-        self.s, self.name = s, f"{s.namespace}-orders"
-        self.lam, sns, logs = _client(s, "lambda"), s.client("sns"), s.client("logs")
+        self.s, self.lam = s, _client(s, "lambda")
         self._header: dict[str, str] = {}
         # Lambda continues the trace of the Invoke's X-Amzn-Trace-Id header (before signing)
         self.lam.meta.events.register(
             "before-call.lambda.Invoke",
             lambda params, **_: params["headers"].update(self._header))
-        topic = sns.create_topic(Name=f"{s.namespace}-accepted")["TopicArn"]
-        s.on_cleanup(lambda: sns.delete_topic(TopicArn=topic))
+        topic = s.create.topic("accepted")
         self.queue_arn = f"arn:aws:sqs:us-east-1:000000000000:{s.namespace}-orders"
         source = Path(s.target.handler_path).read_text()
-        deploy_function(self.lam, self.name, {handler_file: source},
-                        handler=f"{Path(handler_file).stem}.orders", Timeout=int(HANDLER_TIMEOUT_S),
-                        MemorySize=256, TracingConfig={"Mode": "Active"},
-                        Environment={"Variables": {"POWERTOOLS_SERVICE_NAME": "orders",
-                                                   "ORDER_TOPIC_ARN": topic,
-                                                   "ORDERS_QUEUE_URL": "unused"}})
-        s.on_cleanup(lambda: self.lam.delete_function(FunctionName=self.name))
-        s.on_cleanup(lambda: logs.delete_log_group(logGroupName=f"/aws/lambda/{self.name}"))
+        self.name = s.create.function(
+            "orders", {handler_file: source}, handler=f"{Path(handler_file).stem}.orders",
+            Timeout=int(HANDLER_TIMEOUT_S), MemorySize=256, TracingConfig={"Mode": "Active"},
+            Environment={"Variables": {"POWERTOOLS_SERVICE_NAME": "orders",
+                                       "ORDER_TOPIC_ARN": topic, "ORDERS_QUEUE_URL": "unused"}})
         self.started = datetime.now(timezone.utc) - timedelta(seconds=5)
 
     def invoke(self, orders: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
@@ -189,22 +183,18 @@ class AlarmTraffic:
 
     def __init__(self, s: Scenario):
         self.s, self.lam, self.cloudwatch = s, s.client("lambda"), s.client("cloudwatch")
-        logs = s.client("logs")
-        self.functions = {case: f"{s.namespace}-{case}" for case in CASES}
-        self.alarms = {case: f"{s.namespace}-{case}-error-rate" for case in CASES}
-        for name in self.functions.values():
-            s.on_cleanup(lambda name=name: self.lam.delete_function(FunctionName=name))
-            s.on_cleanup(lambda name=name: logs.delete_log_group(
-                logGroupName=f"/aws/lambda/{name}"))
+        self.alarms = {case: s.create.name(f"{case}-error-rate") for case in CASES}
         with ThreadPoolExecutor(len(CASES)) as pool:   # three deployments, each mostly waiting
-            list(pool.map(lambda name: deploy_function(self.lam, name, STAND_IN, Timeout=5,
-                                                       MemorySize=128), self.functions.values()))
+            names = pool.map(lambda case: s.create.function(case, STAND_IN, Timeout=5,
+                                                            MemorySize=128), CASES)
+            self.functions = dict(zip(CASES, names))
         self.periods: dict[str, set[int]] = {case: set() for case in CASES}
         self.last_invoked = 0.0
 
     def put_alarm(self, case: str, definition: dict[str, Any]) -> None:
-        self.cloudwatch.put_metric_alarm(**{**definition, "AlarmName": self.alarms[case]})
-        self.s.on_cleanup(lambda: self.cloudwatch.delete_alarms(AlarmNames=[self.alarms[case]]))
+        config = {**definition}            # not a mapping: TypeError, reported as refused
+        config.pop("AlarmName", None)      # the check names the alarm, not the learner
+        self.s.create.alarm(f"{case}-error-rate", **config)
 
     def send(self, case: str, failures: list[bool]) -> None:
         """Invoke the case's function once per entry, failing where it says True; note the

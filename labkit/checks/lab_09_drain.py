@@ -11,13 +11,13 @@ import time
 from typing import Any
 
 from labkit.checks.framework import Inconclusive, Scenario
-from labkit.deploy import deploy_function
 from labkit.labs.lab_09_concurrency_backpressure import (
     BATCH_SIZE, WORKER_SOURCE, allowed_concurrency, deadline_s)
 from labkit.lessons import read_json_lines, read_log_messages
 from labkit.lessons.backpressure_lesson import FixedCapacityApi
 from labkit.lessons.concurrency import peak_concurrency
 from labkit.lessons.polling import wait_until
+from labkit.lessons.queues import queue_arn
 
 FUNCTION_TIMEOUT_S = 10    # a batch takes ~0.5-1 s; a 2-core machine running make test's lanes
                            # took over 5 s for one (run 14d): a timed-out batch is only inconclusive
@@ -36,18 +36,15 @@ class Drain:
         self.lam, self.sqs, self.logs = s.client("lambda"), s.client("sqs"), s.client("logs")
         self.api = FixedCapacityApi(self.p["capacity"], service_time_s=self.p["service_s"]).start()
         s.on_cleanup(self.api.stop)
-        self.worker = f"{s.namespace}-worker"[:64]
-        deploy_function(self.lam, self.worker, WORKER_SOURCE, Timeout=FUNCTION_TIMEOUT_S,
-                        Environment={"Variables": {"DOWNSTREAM_URL": self.api.url,
-                                                   "CONNECTIONS": str(self.p["connections"])}})
-        s.on_cleanup(self._delete_worker)
+        self.worker = s.create.function(
+            "worker", WORKER_SOURCE, Timeout=FUNCTION_TIMEOUT_S,
+            Environment={"Variables": {"DOWNSTREAM_URL": self.api.url,
+                                       "CONNECTIONS": str(self.p["connections"])}})
+        # the learner's configure makes the mappings: deleted before the worker
+        s.on_cleanup(self._delete_mappings)
         s.on_failure_ask(self._unless_a_batch_timed_out)
-        self.queue_url = self.sqs.create_queue(
-            QueueName=f"{s.namespace}-backlog"[:80],
-            Attributes={"VisibilityTimeout": str(VISIBILITY_TIMEOUT_S)})["QueueUrl"]
-        s.on_cleanup(lambda: self.sqs.delete_queue(QueueUrl=self.queue_url))
-        self.queue_arn = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.queue_url = s.create.queue("backlog", VisibilityTimeout=VISIBILITY_TIMEOUT_S)
+        self.queue_arn = queue_arn(self.sqs, self.queue_url)
         for start in range(0, self.p["backlog"], 10):
             self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=[
                 {"Id": str(i), "MessageBody": json.dumps({"n": start + i})}
@@ -66,11 +63,9 @@ class Drain:
                                f"{FUNCTION_TIMEOUT_S} s (the machine was too slow?)",
                                "every batch done within the function's timeout")
 
-    def _delete_worker(self) -> None:
+    def _delete_mappings(self) -> None:
         for mapping in self.lam.list_event_source_mappings(FunctionName=self.worker)["EventSourceMappings"]:
             self.lam.delete_event_source_mapping(UUID=mapping["UUID"])
-        self.lam.delete_function(FunctionName=self.worker)
-        self.logs.delete_log_group(logGroupName=f"/aws/lambda/{self.worker}")
 
     def configure(self) -> float:
         """Call the learner's configure; return when it did (the drain clock starts there)."""

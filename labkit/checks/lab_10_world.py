@@ -17,10 +17,10 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from labkit.deploy import deploy_function
 from labkit.isolation import local_http
 from labkit.lessons import front_door_apis as apis
 from labkit.lessons.front_door_lesson import invoke_url
+from labkit.lessons.queues import queue_arn
 
 HOLD_LIMIT_S = 60.0     # a held provider lets go after this, whatever happens to the check
 HANG_LIMIT_S = 20.0     # a hanging order's charge answers after this at the latest: below the
@@ -118,13 +118,7 @@ class Backend:
         self.endpoint_url = s.target.endpoint_url
 
     def table(self) -> str:
-        ddb = self.s.client("dynamodb")
-        name = f"{self.s.namespace}-orders"
-        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-        self.s.on_cleanup(lambda: ddb.delete_table(TableName=name))
-        return name
+        return self.s.create.table("orders", key="pk")
 
     def learner_function(self, entry: str, timeout_s: int, env: dict[str, str],
                          handler_file: str) -> tuple[str, str]:
@@ -137,13 +131,9 @@ class Backend:
         return self._function(label, source, "app.handler", timeout_s, {})
 
     def _function(self, label, files, handler, timeout_s, env) -> tuple[str, str]:
-        name = f"{self.s.namespace}-{label}"[:64]
-        arn = deploy_function(self.lam, name, files, handler=handler, Timeout=timeout_s,
-                              MemorySize=128, Environment={"Variables": env})
-        logs = self.s.client("logs")
-        self.s.on_cleanup(lambda: logs.delete_log_group(logGroupName=f"/aws/lambda/{name}"))
-        self.s.on_cleanup(lambda: self.lam.delete_function(FunctionName=name))
-        return name, arn
+        name = self.s.create.function(label, files, handler=handler, Timeout=timeout_s,
+                                      MemorySize=128, Environment={"Variables": env})
+        return name, self.s.create.function_arn(name)
 
     def http_api(self, function_arn: str, routes: list[str], timeout_ms: int | None = None,
                  route_limits: dict[str, tuple[float, int]] | None = None) -> str:
@@ -162,13 +152,8 @@ class Backend:
         return invoke_url(self.endpoint_url, self.region, api_id)
 
     def queue(self, visibility_s: int) -> tuple[str, str]:
-        sqs = self.s.client("sqs")
-        url = sqs.create_queue(QueueName=f"{self.s.namespace}-orders"[:80],
-                               Attributes={"VisibilityTimeout": str(visibility_s)})["QueueUrl"]
-        self.s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=url))
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-        return url, arn
+        url = self.s.create.queue("orders", VisibilityTimeout=visibility_s)
+        return url, queue_arn(self.s.client("sqs"), url)
 
     def messages_left(self, queue_url: str) -> int:
         counts = self.s.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
@@ -176,6 +161,4 @@ class Backend:
         return sum(int(v) for v in counts.values())
 
     def connect(self, queue_arn: str, function_name: str) -> None:
-        uuid = self.lam.create_event_source_mapping(
-            FunctionName=function_name, EventSourceArn=queue_arn, BatchSize=5)["UUID"]
-        self.s.on_cleanup(lambda: self.lam.delete_event_source_mapping(UUID=uuid))
+        self.s.create.mapping(FunctionName=function_name, EventSourceArn=queue_arn, BatchSize=5)

@@ -89,7 +89,7 @@ def range_without_scan(s: Scenario) -> None:
     orders, question, expected = orders_and_question(s.params)
     meter = DynamoMeter(s.target.endpoint_url or "https://dynamodb.us-east-1.amazonaws.com")
     s.on_cleanup(meter.stop)
-    table = f"{s.namespace}-orders"
+    table = s.create.name("orders")   # the learner's create_orders_table makes it
     ddb = s.client("dynamodb")
     s.on_cleanup(lambda: ddb.delete_table(TableName=table))
     _call(s, meter, "create_orders_table", {"table_name": table})

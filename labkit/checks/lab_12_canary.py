@@ -33,7 +33,6 @@ from typing import Any
 from labkit.checks.framework import Inconclusive, Scenario
 from labkit.checks.lab_12_infrastructure_as_code import LAB
 from labkit.checks.sandbox import Function
-from labkit.deploy import deploy_function
 from labkit.lessons.alias_traffic import AliasTraffic
 from labkit.lessons.polling import wait_until
 
@@ -99,15 +98,10 @@ def _hidden_good(r: random.Random) -> dict[str, Any]:
 def _release(s: Scenario) -> dict[str, Any]:
     """Deploy, start traffic, make the release, call the learner's release; what it observed."""
     p = s.params
-    lam = s.client("lambda")
-    name = f"{s.namespace}-checkout"[:64]
-    deploy_function(lam, name, {"app.py": CHECKOUT}, handler="app.handler", Timeout=5,
-                    MemorySize=128,
-                    Environment={"Variables": {"FAIL_PERCENT": str(p["stable_fail"])}})
-    logs, cw = s.client("logs"), s.client("cloudwatch")
-    alarm = f"{s.namespace}-canary"
-    s.on_cleanup(lambda: logs.delete_log_group(logGroupName=f"/aws/lambda/{name}"))
-    s.on_cleanup(lambda: lam.delete_function(FunctionName=name))
+    lam, cw = s.client("lambda"), s.client("cloudwatch")
+    name = s.create.function("checkout", {"app.py": CHECKOUT}, Timeout=5, MemorySize=128,
+                             Environment={"Variables": {"FAIL_PERCENT": str(p["stable_fail"])}})
+    alarm = s.create.name("canary")   # the learner's release() creates it
     s.on_cleanup(lambda: cw.delete_alarms(AlarmNames=[alarm]))
     stable = lam.publish_version(FunctionName=name)["Version"]
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion=stable)
@@ -305,7 +299,7 @@ def good_release_promoted(s: Scenario) -> None:
                            f"although release() watched for {seen['release_s']} s (the "
                            f"machine was too slow?)", "a canary with traffic to judge")
     s.expect(seen["canary"] > 0,
-             observed=f"the new version ran no request while the old one still served: "
-                      f"promoted without a canary, before its alarm could see anything",
+             observed="the new version ran no request while the old one still served: "
+                      "promoted without a canary, before its alarm could see anything",
              expected="a canary first: the new version on part of the traffic, watched for the "
                       "bake time, then promoted")

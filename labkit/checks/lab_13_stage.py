@@ -17,15 +17,14 @@ stage that is slow to start, as a new one can be (an event source mapping is "Cr
 from __future__ import annotations
 
 import ast
-import json
 import threading
 from pathlib import Path
 
 from labkit import thread_safe_ast
 from labkit.checks.framework import Inconclusive, Scenario
-from labkit.deploy import deploy_function
 from labkit.lessons.logs import read_log_messages
 from labkit.lessons.polling import wait_until
+from labkit.lessons.queues import queue_arn
 from labkit.lessons.testing_lesson import read_files
 
 FUNCTION_TIMEOUT_S = 3
@@ -36,39 +35,31 @@ WIRING_BUGS = ("no partial batch responses", "notify queue not set",
                "notifications to an old queue", "the table of an old stage")
 
 
-def deploy_stage(s: Scenario, name: str, app: Path, bug: str | None = None,
+def deploy_stage(s: Scenario, stage: str, app: Path, bug: str | None = None,
                  batch_size: int = 10) -> tuple[dict[str, str], str]:
-    """Table, queues, function and a disabled mapping named `name`-...; returns the names the
-    learner's test gets (as environment variables) and the mapping's UUID."""
-    lam, sqs, ddb = s.client("lambda"), s.client("sqs"), s.client("dynamodb")
-    tables = [f"{name}-bookings"] + ([f"{name}-old-bookings"] if bug == WIRING_BUGS[3] else [])
-    for table in tables:
+    """Table, queues, function and a disabled mapping named s.create.name(`stage`)-...; returns
+    the names the learner's test gets (as environment variables) and the mapping's UUID."""
+    sqs, ddb = s.client("sqs"), s.client("dynamodb")
+    tables = [s.create.name(f"{stage}-bookings")] + (
+        [s.create.name(f"{stage}-old-bookings")] if bug == WIRING_BUGS[3] else [])
+    for table in tables:   # keyed as the service's adapters declare it (no s.create.table)
         ddb.create_table(TableName=table, **table_definition(app))
         s.on_cleanup(lambda t=table: ddb.delete_table(TableName=t))
-
-    def queue(suffix: str, **attributes) -> str:
-        url = sqs.create_queue(QueueName=f"{name}-{suffix}", Attributes=attributes)["QueueUrl"]
-        s.on_cleanup(lambda: sqs.delete_queue(QueueUrl=url))
-        return url
-
-    dlq = queue("dlq")
-    source = queue("bookings", VisibilityTimeout=str(VISIBILITY_TIMEOUT_S), RedrivePolicy=json.dumps(
-        {"deadLetterTargetArn": _arn(sqs, dlq), "maxReceiveCount": 1}))
-    notify = queue("notify")
-    variables = {"BOOKINGS_TABLE": tables[-1],
-                 "NOTIFY_QUEUE_URL": queue("old-notify") if bug == WIRING_BUGS[2] else notify}
+    dlq = s.create.queue(f"{stage}-dlq")
+    source = s.create.queue(f"{stage}-bookings", VisibilityTimeout=VISIBILITY_TIMEOUT_S,
+                            RedrivePolicy={"deadLetterTargetArn": queue_arn(sqs, dlq), "maxReceiveCount": 1})
+    notify = s.create.queue(f"{stage}-notify")
+    variables = {"BOOKINGS_TABLE": tables[-1], "NOTIFY_QUEUE_URL": (
+        s.create.queue(f"{stage}-old-notify") if bug == WIRING_BUGS[2] else notify)}
     if bug == WIRING_BUGS[1]:
         del variables["NOTIFY_QUEUE_URL"]
-    function = f"{name}-worker"
-    deploy_function(lam, function, read_files(app), handler="bookings_handler.handler",
-                    Runtime="python3.12", Timeout=FUNCTION_TIMEOUT_S,
-                    Environment={"Variables": variables})
-    s.on_cleanup(lambda: lam.delete_function(FunctionName=function))
-    mapping = lam.create_event_source_mapping(
-        FunctionName=function, EventSourceArn=_arn(sqs, source), BatchSize=batch_size,
+    function = s.create.function(f"{stage}-worker", read_files(app), handler="bookings_handler.handler",
+                                 Runtime="python3.12", Timeout=FUNCTION_TIMEOUT_S,
+                                 Environment={"Variables": variables})
+    mapping = s.create.mapping(
+        FunctionName=function, EventSourceArn=queue_arn(sqs, source), BatchSize=batch_size,
         Enabled=False,
-        FunctionResponseTypes=[] if bug == WIRING_BUGS[0] else ["ReportBatchItemFailures"])["UUID"]
-    s.on_cleanup(lambda: lam.delete_event_source_mapping(UUID=mapping))
+        FunctionResponseTypes=[] if bug == WIRING_BUGS[0] else ["ReportBatchItemFailures"])
     ddb.get_waiter("table_exists").wait(TableName=tables[0])
     return ({"BOOKINGS_QUEUE_URL": source, "BOOKINGS_DLQ_URL": dlq, "NOTIFY_QUEUE_URL": notify,
              "BOOKINGS_TABLE": tables[0]}, mapping)
@@ -118,6 +109,3 @@ def table_definition(app: Path) -> dict:
             return ast.literal_eval(node.value)
     raise ValueError("bookings_adapters.py declares no TABLE_DEFINITION")
 
-
-def _arn(sqs, url: str) -> str:
-    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

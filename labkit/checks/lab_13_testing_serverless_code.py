@@ -188,7 +188,7 @@ def end_to_end_test(s: Scenario) -> None:
 
         def run_one(job):
             name, kind = job
-            stage, mapping = deploy_stage(s, stages[jobs.index(job)], app,
+            stage, mapping = deploy_stage(s, str(jobs.index(job)), app,
                                           bug=name if kind == "bug" else None,
                                           batch_size=s.params["batch_size"])
             enable_later(s, mapping, stage["BOOKINGS_QUEUE_URL"], s.params["start_after_s"])
@@ -198,7 +198,7 @@ def end_to_end_test(s: Scenario) -> None:
         correct = (f"the deployed stage (batches of {s.params['batch_size']}, polling from "
                    f"{s.params['start_after_s']} s after the first booking)")
         jobs = [(correct, "correct")] + [(b, "bug") for b in s.params["bugs"]]
-        stages = [f"{s.namespace}-{i}" for i in range(len(jobs))]
+        stages = [s.create.name(str(i)) for i in range(len(jobs))]
         runs = _run_all(jobs, run_one)
     s.on_failure_ask(lambda: slowed_down(s, stages))
     _judge(s, runs, "TestEndToEnd")

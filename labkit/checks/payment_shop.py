@@ -36,13 +36,8 @@ class PaymentShop:
     def __init__(self, s: Scenario, table_suffix: str, key: str, table_variable: str,
                  timeout_s: float):
         self.s, self.timeout_s = s, timeout_s
-        self.table = f"{s.namespace}-{table_suffix}"
+        self.table = s.create.table(table_suffix, key=key)
         self.dynamodb = s.client("dynamodb")
-        self.dynamodb.create_table(
-            TableName=self.table, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
-        s.on_cleanup(lambda: self.dynamodb.delete_table(TableName=self.table))
         self.provider = Downstream(f"{s.namespace}-provider", client=self.dynamodb)
         s.on_cleanup(self.provider.reset)
         self.variables = {table_variable: self.table, "PAYMENT_PROVIDER": self.provider.name}
