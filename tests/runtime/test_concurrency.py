@@ -180,3 +180,17 @@ def test_deleting_a_missing_provisioned_config_is_resource_not_found(lam, deploy
         lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=version)
     assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+@pytest.mark.parametrize("operation", ["get_provisioned_concurrency_config",
+                                       "delete_provisioned_concurrency_config"])
+@pytest.mark.parametrize("qualifier", ["live", "7"], ids=["alias", "version"])
+def test_a_missing_alias_or_version_is_resource_not_found(lam, deploy, operation, qualifier):
+    """AWS API reference, Get/DeleteProvisionedConcurrencyConfig, Errors: ResourceNotFound
+    Exception (HTTP 404), "The resource specified in the request does not exist." (the
+    emulator answered a 500 for an alias or version that was never created)."""
+    name = deploy(SLOW)
+    with pytest.raises(ClientError) as err:
+        getattr(lam, operation)(FunctionName=name, Qualifier=qualifier)
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404

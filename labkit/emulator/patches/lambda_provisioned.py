@@ -60,12 +60,15 @@ def _put(self):
 
 
 def _get(self):
-    self.backend.get_function(_name(self), None)
+    # a version or alias that does not exist: ResourceNotFoundException, HTTP 404, "The resource
+    # specified in the request does not exist" (Lambda API Reference, Get/Delete
+    # ProvisionedConcurrencyConfig, Errors); moto's lookup answers that (was a 500)
+    self.backend.get_function(_name(self), _qualifier(self))
     return _answer(lambda: (200, {}, json.dumps(_provisioned().get(_name(self), _qualifier(self)))))
 
 
 def _delete(self):
-    self.backend.get_function(_name(self), None)
+    self.backend.get_function(_name(self), _qualifier(self))
 
     def run():
         _provisioned().delete(_name(self), _qualifier(self))
