@@ -117,10 +117,11 @@ def lab99_code(tmp_path_factory, lab99):
 
 
 # The slowest files first (their times in test-output/grading.xml of a `make test`): the suite
-# runs file by file on two workers (--dist loadfile, in collection order), so a slow file
+# runs file by file on three workers (--dist loadfile, in collection order), so a slow file
 # scheduled last would run alone at the end while the other worker idles.
-SLOWEST_FIRST = ["test_grade_every_lab", "test_lab09_checks", "test_grade_cli", "test_lab03_checks",
-                 "test_lab05_checks", "test_lab13_checks", "test_lab10_checks", "test_lab08_checks"]
+SLOWEST_FIRST = ["test_grade_every_lab", "test_lab14_checks", "test_grade_cli", "test_lab05_checks",
+                 "test_lab08_checks", "test_lab03_checks", "test_lab10_checks", "test_lab09_checks",
+                 "test_lab13_checks", "test_lab01_checks"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
