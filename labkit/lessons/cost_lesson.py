@@ -1,5 +1,6 @@
 """Helpers for lesson 07 (cost) and its lab: the power-tuning model, log volume, state
-transitions. Prices always come from labkit.cost; nothing here holds a price.
+transitions, and the lesson's tables (its two live plots are in cost_figures.py). Prices always
+come from labkit.cost; nothing here holds a price.
 
 The power-tuning model. AWS: "Lambda allocates CPU power in proportion to the amount of
 memory configured"; at 1,769 MB a function has the equivalent of one vCPU (AWS Lambda
@@ -9,7 +10,8 @@ less above it; time spent waiting (network, a downstream) does not shrink with m
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable
 
 from labkit import cost
 
@@ -111,3 +113,155 @@ def per_period(count: float, seconds: float, period_s: float) -> float:
     if seconds <= 0:
         raise ValueError("seconds must be > 0")
     return count / seconds * period_s
+
+
+def usd(x: float) -> str:
+    """Dollars for a table or a sentence: cents, or six decimals for less than a cent."""
+    return f"${x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"${x:,.6f}"
+
+
+def send_in_bursts(call: Callable[[int], Any], plan: Iterable[tuple[str, int]],
+                   label: str = "invoking") -> int:
+    """Run ``plan``, e.g. [("burst", 5), ("sequential", 25)]: a burst makes its n calls at the
+    same time (so it needs n execution environments), sequential ones wait for each other.
+    ``call(i)`` gets a running number; -> how many calls were made."""
+    from labkit.lessons.progress_bar import Progress
+
+    plan = list(plan)
+    sent = 0
+    with Progress(sum(n for _, n in plan), label) as progress, ThreadPoolExecutor(
+            max(n for _, n in plan)) as pool:
+        for kind, n in plan:
+            numbers = range(sent, sent + n)
+            if kind == "burst":
+                list(pool.map(call, numbers))
+            elif kind == "sequential":
+                for i in numbers:
+                    call(i)
+            else:
+                raise ValueError(f"a step is a burst or sequential, not {kind!r}")
+            sent += n
+            progress.step(n)
+    return sent
+
+
+# -- section 1: what billing INIT changes --------------------------------------------------------
+
+def init_share_of_gb_s(reports) -> float:
+    """INIT's share of the GB-seconds of the REPORT lines (a DataFrame from read_report_lines).
+    On AWS since August 2025, as on the embedded backend, INIT is inside Billed Duration."""
+    gb = reports["memory_mb"] / 1024
+    return float((reports["init_ms"].fillna(0) / 1000 * gb).sum()
+                 / (reports["billed_ms"] / 1000 * gb).sum())
+
+
+def init_billing_table(reports, monthly_requests: float, memory_mb: float,
+                       cold_shares: Iterable[float]):
+    """A month of the function at each cold-start share, with INIT billed (as since 1 August
+    2025) and not (before): the mean billed time of a request mixes the run's mean cold and
+    warm Billed Durations in that proportion. No free tier."""
+    import pandas as pd
+
+    warm, cold = reports[~reports.cold], reports[reports.cold]
+    rows = []
+    for share in cold_shares:
+        for bill_init in (True, False):
+            per_cold_ms = (cold.billed_ms if bill_init else cold.billed_ms - cold.init_ms).mean()
+            mean_billed = share * per_cold_ms + (1 - share) * warm.billed_ms.mean()
+            bill = cost.lambda_usage_cost(
+                monthly_requests, monthly_requests * mean_billed / 1000 * memory_mb / 1024,
+                free_tier=False)
+            rows.append({"cold-start share": f"{share:.0%}",
+                         "INIT billed": "yes (since 1 Aug 2025)" if bill_init else "no (before)",
+                         "monthly USD": round(bill.total_usd, 2)})
+    return pd.DataFrame(rows)
+
+
+# -- section 2: the memory sweep -----------------------------------------------------------------
+
+def memory_sweep_table(reports_by_memory: dict, cpu_rows: list[dict]):
+    """-> (table, cpu_ms). Per memory size, the median Duration and Billed Duration of the
+    REPORT lines and the CPU time the handler measured itself; next to them the modelled
+    duration of ``cpu_ms`` (the median CPU time the work needs) and the price per million
+    invocations, measured and modelled."""
+    import pandas as pd
+
+    reports = pd.concat([frame.assign(memory_mb=m) for m, frame in reports_by_memory.items()])
+    cpu = pd.DataFrame(cpu_rows)
+    table = (reports.groupby("memory_mb")
+             .agg(duration_ms=("duration_ms", "median"), billed_ms=("billed_ms", "median"))
+             .join(cpu.groupby("memory_mb").agg(cpu_ms=("cpu_ms", "median"))))
+    cpu_ms = float(cpu["cpu_ms"].median())
+    table["modelled_ms"] = [modelled_duration_ms(cpu_ms, m) for m in table.index]
+    for kind, column in (("measured", "duration_ms"), ("modelled", "modelled_ms")):
+        table[f"usd_per_million ({kind})"] = [monthly_lambda_usd(1e6, d, m)
+                                              for m, d in table[column].items()]
+    return table, cpu_ms
+
+
+def flat_monthly(label: str, usd_per_month: float) -> Callable[[float], Any]:
+    """An extra for labkit.cost.serverless_monthly_cost: a monthly charge that does not depend
+    on the traffic (a seed's estimate given without its inputs)."""
+    return lambda requests: cost.CostBreakdown(label, [cost.LineItem("other", label, 1, "month",
+                                                                     usd_per_month)])
+
+
+def per_request(label: str, usd_per_million: float) -> Callable[[float], Any]:
+    """An extra for labkit.cost.serverless_monthly_cost: a charge per request (DynamoDB, logs,
+    ...) at ``usd_per_million``."""
+    return lambda n: cost.CostBreakdown("other", [cost.LineItem(
+        "other", label, n, "requests", n / 1e6 * usd_per_million)])
+
+
+
+# -- section 4: the cost traps -------------------------------------------------------------------
+
+def queue_triggered_function(lam, sqs, name: str, source: str, env: dict | None = None,
+                             timeout_s: int = 5, memory_mb: int = 128, **queue) -> tuple[str, str]:
+    """A queue ``name`` (make_queue's settings: visibility_s, dlq_arn, max_receive), a function
+    ``name`` running ``source`` with the queue's URL in QUEUE_URL, and an event source mapping
+    (one message per invocation) from the queue to it, once Enabled. -> (function, queue URL)."""
+    from labkit.deploy import deploy_function
+    from labkit.lessons.queues import connect_queue, make_queue
+
+    url, arn = make_queue(sqs, name, **queue)
+    deploy_function(lam, name, source, Timeout=timeout_s, MemorySize=memory_mb,
+                    Environment={"Variables": {"QUEUE_URL": url, **(env or {})}})
+    connect_queue(lam, name, arn, BatchSize=1)
+    return name, url
+
+
+def outage_bill(storm_table, orders: float, timeout_s: float, memory_mb: float):
+    """What an outage costs with each retry setup (rows of ``storm_table``: calls per order and
+    invocations per order, as measured): every call waits ``timeout_s`` and is billed at
+    ``memory_mb``; SQS takes one send per order and one receive plus one delete (or return)
+    per invocation. No free tier."""
+    import pandas as pd
+
+    rows = []
+    for label, row in storm_table.iterrows():
+        invocations = orders * row["invocations per order"]
+        seconds_per_invocation = row["calls per order"] / row["invocations per order"] * timeout_s
+        bill = (cost.lambda_cost(invocations, seconds_per_invocation * 1000, memory_mb, free_tier=False)
+                + cost.sqs_cost(invocations * 2 + orders, free_tier=False))
+        rows.append({"setup": label, "downstream calls": orders * row["calls per order"],
+                     "invocations": invocations, "USD for the outage": round(bill.total_usd, 2)})
+    return pd.DataFrame(rows).set_index("setup")
+
+
+def log_level_bills(events_by_level: dict[str, list[dict]], invocations: int,
+                    monthly_requests: float):
+    """Per log level, a month of the function and of its logs, from the log events of
+    ``invocations`` runs: Lambda from the REPORT lines, CloudWatch Logs from every event's
+    bytes (START/END/REPORT included)."""
+    import pandas as pd
+
+    rows = []
+    for level, events in events_by_level.items():
+        per_invocation = ingested_bytes(events) / invocations
+        lambda_month = cost.cost_from_report_lines(events, scale=monthly_requests / invocations).total_usd
+        logs_month = logs_monthly_usd(per_invocation, monthly_requests)
+        rows.append({"log level": level, "bytes per invocation": round(per_invocation),
+                     "Lambda USD/month": round(lambda_month, 2), "Logs USD/month": round(logs_month, 2),
+                     "logs / Lambda": round(logs_month / lambda_month, 1)})
+    return pd.DataFrame(rows).set_index("log level")

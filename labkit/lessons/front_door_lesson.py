@@ -1,6 +1,7 @@
 """Helpers for lesson 10 (the front door): calling an API over HTTP, bursts of concurrent
-requests, latency percentiles, retries with backoff and jitter, the API Gateway price model,
-and the lesson's plots.
+requests, latency percentiles, retries with backoff and jitter, the orders table that counts
+charges, the tables the lesson shows, and the API Gateway price model (its plots and widget:
+front_door_figures.py).
 
 Callers talk to the API's invoke URL with plain HTTP (urllib), as a browser or a mobile app
 would; nothing here needs the backend's SDK. Error statuses (429, 503, 504) are answers, not
@@ -26,6 +27,10 @@ import pandas as pd
 
 from labkit.cost.prices import API_GATEWAY_PRICING
 from labkit.cost.services import api_gateway_cost
+from labkit.lessons.logs import read_json_lines
+from labkit.lessons.polling import wait_until
+from labkit.lessons.progress_bar import Progress
+from labkit.lessons.tables import make_table
 
 RETRYABLE = (429, 502, 503, 504)   # throttled, or the gateway gave up: worth another try
 STATUS_COLOURS = {200: "tab:green", 202: "tab:green", 429: "tab:red", 503: "tab:orange",
@@ -41,6 +46,13 @@ def invoke_url(endpoint_url: str | None, region: str, api_id: str, stage: str = 
     if not endpoint_url:
         return f"https://{api_id}.execute-api.{region}.amazonaws.com{suffix}"
     return f"{endpoint_url.rstrip('/')}/_aws/execute-api/{api_id}{suffix}"
+
+
+def url_maker(endpoint_url: str | None, region: str) -> Callable[..., str]:
+    """``url_of(api_id, stage="$default")``: invoke_url on this backend."""
+    def url_of(api_id: str, stage: str = "$default") -> str:
+        return invoke_url(endpoint_url, region, api_id, stage)
+    return url_of
 
 
 def http_call(url: str, method: str = "GET", body: Any = None, headers: dict | None = None,
@@ -169,6 +181,141 @@ def with_retries(call: Callable[[], dict], max_attempts: int = 8, base_s: float 
             "started_at": started_at, "latency_ms": (time.perf_counter() - started) * 1000}
 
 
+# ---------------------------------------------------------------- the lesson's experiments
+def post_order(url: str, order_id: str, headers: dict | None = None, **fields) -> dict[str, Any]:
+    """POST {"order_id": ..., **fields} to ``url``/orders: one order, as the lesson's clients send it."""
+    return http_call(f"{url}/orders", "POST", {"order_id": order_id, **fields}, headers=headers)
+
+
+def get_with_token(url: str, token: str) -> dict[str, Any]:
+    """GET ``url`` with an Authorization header: one request of a signed-in user."""
+    return http_call(url, headers={"Authorization": token})
+
+
+def burst_with_progress(label: str, call: Callable[[int], dict], n: int, concurrency: int) -> pd.DataFrame:
+    """send_burst, with a progress bar that counts the answers."""
+    with Progress(n, label) as progress:
+        return send_burst(call, n=n, concurrency=concurrency, on_answer=progress.step)
+
+
+def retry_burst(call: Callable[[int], dict], n: int, concurrency: int, label: str = "burst with retries",
+                **retry_settings) -> pd.DataFrame:
+    """A burst whose every request is sent through with_retries(**retry_settings)."""
+    return burst_with_progress(label, lambda i: with_retries(lambda: call(i), **retry_settings),
+                               n, concurrency)
+
+
+def post_at_once(urls: dict[str, str], order_of: dict[str, str], **fields) -> dict[str, dict]:
+    """One order to each URL (name -> URL; ``order_of``: name -> order id), all sent at the same
+    time from their own threads; -> name -> its answer."""
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        futures = {name: pool.submit(post_order, url, order_of[name], **fields) for name, url in urls.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def taking_turns(fronts: dict[str, Callable[[int], dict]], n_each: int, concurrency: int,
+                 label: str = "fronts taking turns") -> dict[str, pd.DataFrame]:
+    """``n_each`` requests to every front (name -> call(n), n = 0, 1, ...), sent as one burst in
+    which the fronts take turns request by request, so that all meet the same machine, however
+    busy it is. -> name -> that front's rows of the burst."""
+    names = list(fronts)
+    burst = burst_with_progress(label, lambda i: fronts[names[i % len(names)]](i // len(names)),
+                                n=n_each * len(names), concurrency=concurrency)
+    return {name: burst[burst["i"] % len(names) == k] for k, name in enumerate(names)}
+
+
+def requests_per_second(frame: pd.DataFrame) -> float:
+    """How many requests a second a burst achieved, first start to last answer."""
+    return len(frame) / (frame["ended_at"].max() - frame["started_at"].min())
+
+
+def burst_seconds(frame: pd.DataFrame) -> float:
+    """From the first attempt of a burst sent through with_retries to its last answer."""
+    return frame["ended_at"].max() - frame["tried_at"].map(min).min()
+
+
+# ---------------------------------------------------------------- the orders table
+def make_orders_table(ddb, name: str) -> str:
+    """The table that counts charges (one item per order, key "pk"), once it is ACTIVE."""
+    return make_table(ddb, name, "pk")
+
+
+def charge_counter(dynamodb, table: str) -> Callable[..., dict[str, int]]:
+    """``charges(*order_ids)`` -> order id -> how many times the payment ran for it (0: never),
+    read consistently. ``dynamodb`` is a boto3 DynamoDB *resource*."""
+    def charges(*order_ids: str) -> dict[str, int]:
+        found = {}
+        for start in range(0, len(order_ids), 100):          # BatchGetItem reads up to 100 keys
+            keys = [{"pk": o} for o in order_ids[start:start + 100]]
+            got = dynamodb.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
+            found.update({item["pk"]: int(item.get("charged", 0)) for item in got["Responses"][table]})
+        return {o: found.get(o, 0) for o in order_ids}
+    return charges
+
+
+def wait_for_charges(charges: Callable[..., dict[str, int]], order_ids: Iterable[str], times: int = 1,
+                     timeout: float = 30, what: str = "the charges") -> float:
+    """Wait until every order was charged at least ``times`` times, with a progress bar that
+    counts those orders (a charge can land seconds after the client got its answer).
+    -> when that was seen (time.time())."""
+    order_ids = list(order_ids)
+    with Progress(len(order_ids), "charged" if times == 1 else f"charged {times} times") as progress:
+        def all_charged() -> bool:
+            done = sum(1 for n in charges(*order_ids).values() if n >= times)
+            progress.step(done - progress.done)
+            return done == len(order_ids)
+        wait_until(all_charged, timeout=timeout, interval=0.2, what=what)
+    return time.time()
+
+
+# ---------------------------------------------------------------- the tables the lesson shows
+def cold_and_warm(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The latencies of the requests that met a cold start and of the warm ones (column "cold")."""
+    return {"cold start": frame[frame["cold"]]["latency_ms"], "warm": frame[~frame["cold"]]["latency_ms"]}
+
+
+def latencies(values: pd.DataFrame | Iterable[float]) -> list[float]:
+    """A burst's latencies: the latency_ms column of its rows, or the values themselves."""
+    return list(values["latency_ms"] if isinstance(values, pd.DataFrame) else values)
+
+
+def latency_table(groups: dict[str, pd.DataFrame | Iterable[float]]) -> pd.DataFrame:
+    """One row per group that has values (latencies, or a burst's rows): n, p50, p90, p99, max
+    (ms, rounded)."""
+    rows = {name: latency_percentiles(latencies(values)) for name, values in groups.items()
+            if len(latencies(values))}
+    return pd.DataFrame(rows).T.round(0)
+
+
+def timeout_table(answers: dict[str, dict], charges: dict[str, int], order_of: dict[str, str]) -> pd.DataFrame:
+    """One row per API: what its client was answered, how long it waited, and how many times its
+    order (``order_of``: API -> order id) had been charged when the answer came (``charges``)."""
+    return pd.DataFrame([{"API": kind, "status": a["status"], "body": a["body"],
+                          "client waited ms": round(a["latency_ms"]),
+                          "charges when the client got its answer": charges[order_of[kind]]}
+                         for kind, a in answers.items()])
+
+
+def authorizer_invocations(logs, authorizer: str, api_id: str, since: float, minimum: int) -> int:
+    """How many times the authorizer ran for this API: its "authorize" log lines naming the
+    API, counted once the count is at least ``minimum`` and stops growing (logs arrive late)."""
+    def count() -> int:
+        lines = read_json_lines(logs, authorizer, since - 1, kind="authorize")
+        return int((lines["api"] == api_id).sum()) if len(lines) else 0
+    return int(wait_until(settled(count, minimum=minimum), timeout=60, interval=0.3,
+                          what=f"the authorizer log lines of API {api_id}"))
+
+
+def authorizer_table(traffic: dict[int, pd.DataFrame], invocations: dict[int, int], timing: str) -> pd.DataFrame:
+    """One row per authorizer TTL: requests, their answers, authorizer invocations (per request)
+    and the p50 the clients saw."""
+    return pd.DataFrame([{"TTL s": ttl, "requests": len(frame), "answers": count_statuses(frame["status"]),
+                          "authorizer invocations": invocations[ttl],
+                          "invocations per request": round(invocations[ttl] / len(frame), 2),
+                          f"p50 ms ({timing})": round(latency_percentiles(frame["latency_ms"])["p50"])}
+                         for ttl, frame in traffic.items()])
+
+
 # ---------------------------------------------------------------- the price model
 def monthly_api_price(requests_per_month: float, kind: str) -> float:
     """Modelled API Gateway request price per month (us-east-1 list prices in labkit.cost,
@@ -191,57 +338,20 @@ def price_comparison(workloads: dict[str, float]) -> pd.DataFrame:
 
 PRICE_SOURCE = API_GATEWAY_PRICING
 
-
-# ---------------------------------------------------------------- plots
-def plot_latency_groups(groups: dict[str, Sequence[float]], timing: str, title: str):
-    """One row of dots per group (each dot one request's latency, log scale), with the
-    group's p50 and p99 marked: the shape of a distribution, not just its average."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    fig, ax = plt.subplots(figsize=(9, 0.9 + 0.8 * len(groups)))
-    rng = np.random.default_rng(0)
-    for row, (label, values) in enumerate(groups.items()):
-        values = np.asarray(list(values), dtype=float)
-        if not len(values):
-            continue
-        ax.scatter(values, row + rng.uniform(-0.18, 0.18, len(values)), s=14, alpha=0.6)
-        p50, p99 = percentile(values, 50), percentile(values, 99)
-        ax.plot([p50, p50], [row - 0.3, row + 0.3], color="black", lw=2)
-        ax.plot([p99, p99], [row - 0.3, row + 0.3], color="tab:red", lw=2)
-        ax.annotate(f"p50 {p50:,.0f}  p99 {p99:,.0f} ms", (p99, row + 0.32), fontsize=8,
-                    ha="right", va="bottom")
-    ax.set_xscale("log")
-    ax.set_yticks(range(len(groups)), [f"{k} (n={len(list(v))})" for k, v in groups.items()])
-    ax.set_ylim(-0.6, len(groups) - 0.3)
-    ax.set_xlabel(f"latency seen by the caller, ms, log scale ({timing}); black p50, red p99")
-    ax.set_title(title)
-    return fig
+# The seeds' traffic, priced in the lesson's last section: seed 003 before and after its
+# growth, seed 004's three workloads (per day x 30).
+SEED_WORKLOADS = {
+    "seed 003 before (2M requests/month)": 2_000_000,
+    "seed 003 after (10M/month)": 10_000_000,
+    "seed 004 workload 1 (1K/day)": 1_000 * 30,
+    "seed 004 workload 2 (100K/day)": 100_000 * 30,
+    "seed 004 workload 3 (2M/day)": 2_000_000 * 30,
+}
 
 
-def plot_retry_timeline(frame: pd.DataFrame, timing: str, title: str):
-    """Left: every attempt of every request (y) over time (x), coloured by its answer.
-    Right: requests completed over time. ``frame`` rows come from with_retries (tried_at,
-    statuses) inside send_burst."""
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 2]})
-    start = min(min(t) for t in frame["tried_at"])
-    seen = set()
-    for row in frame.itertuples():
-        for at, status in zip(row.tried_at, row.statuses):
-            label = None if status in seen else str(status)
-            seen.add(status)
-            left.scatter(at - start, row.i, s=10, color=STATUS_COLOURS.get(status, "tab:gray"),
-                         label=label)
-    left.set_xlabel(f"seconds after the burst started ({timing})")
-    left.set_ylabel("request")
-    left.legend(title="answer", fontsize=8, loc="lower right")
-    left.set_title(title, fontsize=10)
-    done = sorted(row.ended_at - start for row in frame.itertuples() if row.status < 400)
-    right.step(done, range(1, len(done) + 1), where="post")
-    right.set_xlabel(f"seconds after the burst started ({timing})")
-    right.set_ylabel("requests answered 2xx")
-    right.set_ylim(0, len(frame) * 1.05)
-    right.set_title(f"{len(done)} of {len(frame)} done", fontsize=10)
-    return fig
+def __getattr__(name: str):
+    """The plots moved to front_door_figures.py; importing them from here still works."""
+    if name in ("plot_latency_groups", "plot_retry_timeline"):
+        from labkit.lessons import front_door_figures
+        return getattr(front_door_figures, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

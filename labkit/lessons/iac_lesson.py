@@ -1,11 +1,13 @@
-"""Helpers for lesson 12 (infrastructure as code and safe delivery): change sets and drift
-reports as tables, a stack's live settings, the canary plot (of labkit.lessons.alias_traffic's
-rows), and the modelled prices.
+"""Helpers for lesson 12 (infrastructure as code and safe delivery): deploying and deleting stacks
+through change sets, change sets and drift reports as tables, a stack's live settings, the steps
+and counts of a canary run (of labkit.lessons.alias_traffic's rows), and the modelled prices.
+The canary's plot (and its requests per time window), its report and its controls are in
+iac_figures.py.
 
-    change_rows(cf.describe_change_set(...))         # one row per resource the change set touches
-    drift_rows(cf.describe_stack_resource_drifts(...)["StackResourceDrifts"])
+    stacks = Stacks(cf, logs, create_change_set)      # the caller makes the CreateChangeSet call
+    outputs = stacks.deploy("l12-x-prod", TEMPLATE, {"Stage": "prod"}, "v1")   # plan, show, execute
+    status, drifts = detect_drift(cf, "l12-x-prod")    # DetectStackDrift, as a table
     with AliasTraffic(lam, "checkout", "live", per_second=20) as traffic: ...   # alias_traffic
-    show_figure(plot_canary(traffic.frame(), events, stable="1", new="2", threshold=2, ...))
 
 Everything that talks to AWS takes plain boto3 clients from the caller, so the lesson runs the
 same on the embedded backend and on AWS.
@@ -14,11 +16,14 @@ from __future__ import annotations
 
 import difflib
 import json
+import time
+from typing import Callable
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from labkit.cost.prices import CLOUDWATCH_PRICING, LAMBDA_REQUESTS, Price
+from labkit.lessons.polling import wait_until
+from labkit.lessons.progress_bar import Progress
 
 CLOUDFORMATION_PRICING = "https://aws.amazon.com/cloudformation/pricing/"
 CODEDEPLOY_PRICING = "https://aws.amazon.com/codedeploy/pricing/"
@@ -28,6 +33,127 @@ ALARM_MONTH = Price(0.10, 1, "alarm-month", CLOUDWATCH_PRICING, checked="2026-12
 
 DRIFT_COLUMNS = ["resource", "type", "drift", "property", "expected", "actual", "difference"]
 CHANGE_COLUMNS = ["action", "resource", "type", "replacement", "properties", "because of"]
+DEPLOY_COLUMNS = ["stack", "template", "change set", "plan (s)", "execute (s)"]
+
+# (stack, template text, parameters, "CREATE" or "UPDATE", change set name) -> the change set's Id
+CreateChangeSet = Callable[[str, str, dict, str, str], str]
+
+
+# -- deploying and deleting stacks ----------------------------------------------------------------
+class Stacks:
+    """This run's stacks, deployed as `sam deploy` does it: CreateChangeSet (``create_change_set``,
+    the caller's call, with the parameters the lesson discusses), wait for the plan
+    (DescribeChangeSet), show its changes, ExecuteChangeSet, wait for the stack to settle. Each
+    wait polls with a deadline, ``timeout_s``: on AWS a stack with IAM roles takes minutes."""
+
+    def __init__(self, cf, logs, create_change_set: CreateChangeSet, timeout_s: float = 60.0):
+        self.cf, self.logs, self.timeout_s = cf, logs, timeout_s
+        self.create_change_set = create_change_set
+        self.names: list[str] = []       # created and not deleted yet
+        self.deploys: list[dict] = []    # one row per deploy, with what each step took
+
+    def __contains__(self, stack: str) -> bool:
+        return stack in self.names
+
+    def __iter__(self):
+        return iter(list(self.names))
+
+    def deploy(self, stack: str, template: str, parameters: dict, label: str, show: bool = True) -> dict:
+        """Create a change set (CREATE for a new stack, UPDATE for one of ours), show its changes
+        when ``show``, execute it, wait; return the stack's outputs."""
+        kind = "UPDATE" if stack in self.names else "CREATE"
+        began = time.monotonic()
+        arn = self.create_change_set(stack, template, parameters, kind, f"{stack}-{len(self.deploys) + 1}")
+        if kind == "CREATE":
+            self.names.append(stack)     # from now on there is something to delete
+        with Progress(2, f"deploy {label}") as progress:     # plan, then execute: minutes on AWS
+            change_set = wait_until(lambda: self._planned(arn), timeout=self.timeout_s, interval=0.5,
+                                    what=f"the change set of {stack}")
+            if change_set["Status"] != "CREATE_COMPLETE":
+                raise RuntimeError(f"change set of {stack} failed: {change_set.get('StatusReason')}")
+            planned = time.monotonic()
+            progress.step()
+            if show:
+                from IPython.display import display
+
+                print(f"{stack}: change set {kind} with template {label}, {len(change_set['Changes'])} change(s)")
+                display(change_rows(change_set))
+            self.cf.execute_change_set(ChangeSetName=arn)
+            settled = wait_until(lambda: self._executed(arn, stack), timeout=self.timeout_s, interval=0.5,
+                                 what=f"stack {stack} to settle")
+            progress.step()
+        if settled["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+            raise RuntimeError(f"stack {stack} ended {settled['StackStatus']}")
+        self.deploys.append({"stack": stack, "template": label, "change set": kind,
+                             "plan (s)": round(planned - began, 2),
+                             "execute (s)": round(time.monotonic() - planned, 2)})
+        return {output["OutputKey"]: output["OutputValue"] for output in settled.get("Outputs", [])}
+
+    def _planned(self, arn: str) -> dict | None:
+        described = self.cf.describe_change_set(ChangeSetName=arn)
+        return described if described["Status"] in ("CREATE_COMPLETE", "FAILED") else None
+
+    def _executed(self, arn: str, stack: str) -> dict | None:
+        """The stack, once the change set has run and the stack has settled; None until then."""
+        if self.cf.describe_change_set(ChangeSetName=arn)["ExecutionStatus"] in (
+                "AVAILABLE", "EXECUTE_IN_PROGRESS"):
+            return None
+        described = self.cf.describe_stacks(StackName=stack)["Stacks"][0]
+        return described if described["StackStatus"].endswith(("_COMPLETE", "_FAILED")) else None
+
+    def remove(self, stack: str) -> None:
+        """Delete a stack and wait until it is gone. Lambda, not CloudFormation, created the
+        functions' log groups, so deleting the stack leaves them: they are deleted here too."""
+        resources = self.cf.list_stack_resources(StackName=stack)["StackResourceSummaries"]
+        stack_id = self.cf.describe_stacks(StackName=stack)["Stacks"][0]["StackId"]  # a deleted stack is found by id
+
+        def deleted():
+            status = self.cf.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+            return status if status in ("DELETE_COMPLETE", "DELETE_FAILED") else None
+
+        self.cf.delete_stack(StackName=stack)
+        status = wait_until(deleted, timeout=self.timeout_s, interval=0.5, what=f"stack {stack} to be deleted")
+        if status != "DELETE_COMPLETE":
+            raise RuntimeError(f"stack {stack} ended {status}")
+        for resource in resources:
+            if resource["ResourceType"] == "AWS::Lambda::Function":
+                try:
+                    self.logs.delete_log_group(logGroupName=f"/aws/lambda/{resource['PhysicalResourceId']}")
+                except self.logs.exceptions.ResourceNotFoundException:
+                    pass
+        self.names.remove(stack)
+
+    def remove_all(self) -> list[str]:
+        """Delete every stack of ours still there; their names."""
+        gone = list(self.names)
+        for stack in gone:
+            self.remove(stack)
+        return gone
+
+    def deploy_times(self) -> pd.DataFrame:
+        """One row per deploy: the stack, the template, CREATE or UPDATE, seconds to plan and execute."""
+        return pd.DataFrame(self.deploys, columns=DEPLOY_COLUMNS).set_index("stack")
+
+
+def left_behind(prefix: str, cf, lam, sqs, cw, logs) -> dict[str, list[str]]:
+    """What is still there under ``prefix``, by kind: stacks, functions, queues, alarms, log groups."""
+    return {
+        "stacks": [s["StackName"] for page in cf.get_paginator("list_stacks").paginate()
+                   for s in page["StackSummaries"]
+                   if s["StackName"].startswith(prefix) and s["StackStatus"] != "DELETE_COMPLETE"],
+        "functions": [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
+                      for f in page["Functions"] if f["FunctionName"].startswith(prefix)],
+        "queues": sqs.list_queues(QueueNamePrefix=prefix).get("QueueUrls", []),
+        "alarms": [a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]],
+        "log groups": [g["logGroupName"] for g in
+                       logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{prefix}")["logGroups"]],
+    }
+
+
+def wait_for_update(lam, function: str, timeout: float = 60) -> None:
+    """Until the function's last configuration update has finished (LastUpdateStatus)."""
+    wait_until(lambda: lam.get_function_configuration(FunctionName=function)["LastUpdateStatus"] == "Successful",
+               timeout=timeout, interval=0.25, what=f"the update of {function}")
 
 
 # -- templates, change sets, drift ------------------------------------------------------------
@@ -81,6 +207,19 @@ def drift_of(table: pd.DataFrame, resource: str) -> str:
     return str(found.iloc[0])
 
 
+def detect_drift(cf, stack: str, timeout_s: float = 60.0) -> tuple[dict, pd.DataFrame]:
+    """DetectStackDrift on the whole stack, wait until DescribeStackDriftDetectionStatus says it
+    finished; that status, and DescribeStackResourceDrifts' answer as drift_rows()."""
+    detection = cf.detect_stack_drift(StackName=stack)["StackDriftDetectionId"]
+
+    def finished():
+        status = cf.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
+        return status if status["DetectionStatus"] != "DETECTION_IN_PROGRESS" else None
+
+    status = wait_until(finished, timeout=timeout_s, interval=0.5, what=f"drift detection of {stack}")
+    return status, drift_rows(cf.describe_stack_resource_drifts(StackName=stack)["StackResourceDrifts"])
+
+
 def declared_resources(template_text: str) -> list[str]:
     """The logical ids a YAML template declares (two-space indented keys under Resources:),
     read from the text: short-form tags such as !Sub make it unreadable to a plain YAML parser."""
@@ -95,10 +234,21 @@ def declared_resources(template_text: str) -> list[str]:
     return names
 
 
-def resource_types(template: dict) -> pd.Series:
-    """Logical id -> resource type of a template (a parsed one: GetTemplate's answer)."""
+def resource_types(template: dict | str) -> pd.Series:
+    """Logical id -> resource type of a template: GetTemplate's TemplateBody, a JSON text or
+    already parsed (boto3 parses a JSON body)."""
+    template = json.loads(template) if isinstance(template, str) else template
     return pd.Series({name: body.get("Type", "") for name, body in
                       (template.get("Resources") or {}).items()}, name="type").sort_index()
+
+
+def expansion_table(processed: dict | str, template_text: str) -> pd.DataFrame:
+    """Each resource of the processed template (GetTemplate, TemplateStage="Processed"), its type,
+    and whether the template text declared it or a transform (SAM's) added it."""
+    table = resource_types(processed).to_frame()
+    declared = set(declared_resources(template_text))
+    table["declared by"] = ["the template" if name in declared else "SAM's transform" for name in table.index]
+    return table
 
 
 # -- a pipeline stack's live settings, and two stages side by side ------------------------------
@@ -139,25 +289,49 @@ def parity_table(settings: dict[str, dict], from_parameters: set[str]) -> pd.Dat
     return table
 
 
+def stage_parity(cf, lam, sqs, cw, stacks: dict[str, str], from_parameters: set[str]) -> pd.DataFrame:
+    """parity_table() of the stages' stacks (stage -> stack name), as the services report them."""
+    return parity_table({stage: read_pipeline(cf, lam, sqs, cw, stack) for stage, stack in stacks.items()},
+                        from_parameters)
+
+
 def unexplained(table: pd.DataFrame) -> list[str]:
     """Settings that differ between stages although no parameter makes them differ."""
     return [name for name, why in table["why they differ"].items() if why.startswith("NOT")]
 
 
 # -- what a canary run measured ---------------------------------------------------------------------
-def requests_per_bin(frame: pd.DataFrame, new: str, bin_s: float = 0.5) -> pd.DataFrame:
-    """Requests sent in each ``bin_s`` window: served by any other version ("stable"), by
-    ``new`` successfully ("new ok") or with an error ("new failed")."""
-    columns = ["stable", "new ok", "new failed"]
-    if frame.empty:
-        return pd.DataFrame(columns=columns, dtype=int)
-    kind = frame.apply(lambda r: "stable" if r["version"] != new else "new ok" if r["ok"] else "new failed",
-                       axis=1)
-    start = (frame["t"] // bin_s) * bin_s
-    counts = pd.crosstab(start.rename("bin start (s)"), kind).reindex(columns=columns, fill_value=0)
-    every = [round(i * bin_s, 9) for i in range(int(start.max() / bin_s + 1.5))]
-    counts.index = counts.index.map(lambda v: round(v, 9))
-    return counts.reindex(every, fill_value=0).astype(int)
+def wait_for_requests(traffic, more: int, what: str, timeout: float = 60) -> None:
+    """Until ``traffic`` (an AliasTraffic) has served ``more`` requests beyond those served now."""
+    target = traffic.served() + more
+    wait_until(lambda: traffic.served() >= target, timeout=timeout, what=what)
+
+
+def alarm_or_bake(cw, alarm: str, traffic, bake_s: float, per_second: float) -> str:
+    """Watch a canary from now on: "alarm" as soon as ``alarm`` is in ALARM, "quiet" once ``bake_s``
+    seconds have passed and carried the planned traffic (``per_second`` x ``bake_s`` requests).
+    A progress bar counts the seconds watched; it stops short when the alarm ends the watch."""
+    started, served = traffic.now(), traffic.served()
+    with Progress(int(bake_s), "canary under watch") as progress:
+        def verdict():
+            progress.step(max(0, int(traffic.now() - started) - progress.done))
+            if cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "ALARM":
+                return "alarm"
+            baked = traffic.now() - started >= bake_s
+            return "quiet" if baked and traffic.served() - served >= per_second * bake_s else None
+
+        return wait_until(verdict, timeout=bake_s + 120, interval=0.25, what="an alarm or the end of the bake")
+
+
+def canary_result(lam, cw, function: str, alarm: str, frame: pd.DataFrame, events: dict[str, float],
+                  stable: str, new: str, settle_s: float = 0.0, **run) -> dict:
+    """One canary run's record: ``run`` (its settings), the versions, the requests, the events,
+    the alarm's threshold, each version's BUG_PERCENT as Lambda keeps it, and the counts."""
+    versions = {v: lam.get_function_configuration(FunctionName=function, Qualifier=v)["Environment"][
+        "Variables"]["BUG_PERCENT"] for v in (stable, new)}
+    threshold = cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["Threshold"]
+    return {**run, "stable": stable, "new": new, "frame": frame, "events": events, "threshold": threshold,
+            "versions": versions, "summary": canary_summary(frame, events, new, settle_s=settle_s)}
 
 
 def canary_summary(frame: pd.DataFrame, events: dict[str, float], new: str,
@@ -188,43 +362,6 @@ def blast_radius(per_second: float, detect_s: float, bug_share: float, weight: f
     the share of requests the bug breaks, for a canary at ``weight`` and for all at once."""
     return {"canary": per_second * detect_s * weight * bug_share,
             "all at once": per_second * detect_s * bug_share}
-
-
-def plot_canary(frame: pd.DataFrame, events: dict[str, float], stable: str, new: str,
-                threshold: float, title: str, timing: str, bin_s: float = 0.5):
-    """Requests per version over time (stacked bars), failures in red, the new version's failures
-    summed below with the alarm threshold, and every event of the rollout as a line."""
-    bins = requests_per_bin(frame, new, bin_s)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5), sharex=True,
-                                      gridspec_kw={"height_ratios": [3, 1.4]})
-    x, base = bins.index.to_numpy(dtype=float), 0
-    for column, color, label in (("stable", "tab:blue", f"version {stable}"),
-                                 ("new ok", "tab:orange", f"version {new}: ok"),
-                                 ("new failed", "tab:red", f"version {new}: error")):
-        top.bar(x, bins[column], width=bin_s, align="edge", bottom=base, color=color, label=label)
-        base = base + bins[column].to_numpy()
-    failed = frame[(frame["version"] == new) & ~frame["ok"]].sort_values("t")
-    bottom.step([0.0, *failed["t"], float(frame["t"].max()) if len(frame) else 0.0],
-                [0, *range(1, len(failed) + 1), len(failed)], where="post", color="tab:red")
-    bottom.axhline(threshold, color="grey", ls="--", lw=1)
-    bottom.annotate(f"alarm threshold: {threshold:g} errors in one period", (0, threshold),
-                    xytext=(2, 3), textcoords="offset points", fontsize=8, color="grey")
-    highest = max(float(base.max()) if len(bins) else 0.0, 1.0)
-    top.set_ylim(0, highest * 1.6)           # headroom above the bars for the event labels
-    if "canary starts" in events:
-        decided = events.get("rolled back", events.get("promoted", x[-1] + bin_s if len(x) else 0.0))
-        top.axvspan(events["canary starts"], decided, color="tab:orange", alpha=0.08, lw=0, zorder=0)
-    for n, (label, t) in enumerate(sorted(events.items(), key=lambda item: item[1])):
-        for axis in (top, bottom):
-            axis.axvline(t, color="black", ls=":", lw=1)
-        top.annotate(label, (t, highest * (1.5 - 0.12 * (n % 4))), xytext=(3, 0), textcoords="offset points",
-                     fontsize=8, va="center")
-    top.set_ylabel(f"requests per {bin_s:g} s")
-    top.set_title(f"{title} ({timing})", fontsize=10)
-    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-    bottom.set_ylabel(f"errors of v{new}\n(cumulative)")
-    bottom.set_xlabel("seconds after the traffic started")
-    return fig
 
 
 # -- prices (modelled) ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import pandas as pd
 
 from labkit.deploy import deploy_function
 from labkit.lessons.observability_lesson import load_log_events, plot_request_path, request_path
+from labkit.lessons.queues import subscribe_queue
 
 HOPS = ("api", "orders", "notify", "fulfil")
 
@@ -98,12 +99,7 @@ class OrderPipeline:
         """An SNS topic for the alarms, with an SQS queue subscribed (the on-call's phone)."""
         pager = self.sns.create_topic(Name=self.name("pager"))["TopicArn"]
         self.inbox_url, inbox_arn = self._queue(self.name("pager-inbox"))
-        self.sqs.set_queue_attributes(QueueUrl=self.inbox_url, Attributes={"Policy": json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage", "Resource": inbox_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": pager}}}]})})
-        self.sns.subscribe(TopicArn=pager, Protocol="sqs", Endpoint=inbox_arn)
+        subscribe_queue(self.sns, self.sqs, pager, self.inbox_url, inbox_arn)
         return pager
 
     # -- traffic and where each order ended ---------------------------------------------------

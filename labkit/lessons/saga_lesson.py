@@ -1,16 +1,26 @@
 """Helpers for lesson 05 (sagas on Step Functions): an execution's history as a timeline,
-the order compensations ran in, and whether the services' tables ended consistent.
+the order compensations ran in, whether the services' tables ended consistent, the plumbing
+around the saga (tables, the state machine's role, the stuck-saga queue and its alarm) and the
+modelled Step Functions prices. Figures and the widget are in saga_figures.py.
 
 Everything reads plain boto3 results (GetExecutionHistory events, DynamoDB items), so the
 lesson and its lab behave the same on the embedded backend, on LocalStack and on AWS.
 """
 from __future__ import annotations
 
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 import pandas as pd
 
+from labkit import cost
+from labkit.lessons.cost_lesson import state_transitions
+from labkit.lessons.logs import read_json_lines
 from labkit.lessons.polling import wait_until
+from labkit.lessons.progress_bar import Progress
+from labkit.lessons.queues import make_queue, subscribe_queue
 
 # History event types that start and end one attempt of a Task state. Lambda functions
 # called by ARN log LambdaFunction*, service integrations (lambda:invoke, sqs:sendMessage)
@@ -24,8 +34,6 @@ ATTEMPT_OUTCOMES = {
     "LambdaFunctionTimedOut": "timed out", "TaskTimedOut": "timed out",
 }
 TIMELINE_COLUMNS = ["state", "state_type", "attempt", "start_s", "end_s", "outcome", "error"]
-OUTCOME_COLOURS = {"succeeded": "tab:green", "failed": "tab:red", "timed out": "tab:orange",
-                   "entered": "tab:grey"}
 
 
 def _details(event: dict) -> dict:
@@ -115,39 +123,6 @@ def execution_history(sfn, execution_arn: str) -> list[dict]:
     return sorted(events, key=lambda e: e["id"])
 
 
-def plot_timeline(frame: pd.DataFrame, compensations: Iterable[str] = (), ax=None,
-                  title: str = ""):
-    """Draw the timeline: one row per state in the order first entered, one bar per attempt,
-    coloured by outcome; compensation states are hatched. Returns the matplotlib Axes."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 0.35 * max(4, frame["state"].nunique()) + 1))
-    compensations = set(compensations)
-    order = list(dict.fromkeys(frame["state"]))
-    span = max(float(frame["end_s"].max()), 0.1) if len(frame) else 1.0
-    for row in frame.itertuples():
-        y = order.index(row.state)
-        width = max(row.end_s - row.start_s, span / 150)  # instant states stay visible
-        ax.barh(y, width, left=row.start_s, color=OUTCOME_COLOURS.get(row.outcome, "tab:grey"),
-                hatch="//" if row.state in compensations else None, edgecolor="black", lw=0.5)
-        error = row.error if isinstance(row.error, str) else ""   # None/NaN: no error
-        label = (f"#{row.attempt} " if row.attempt > 1 else "") + error
-        if label:
-            ax.text(row.start_s + width, y, " " + label.strip(), va="center", fontsize=7)
-    ax.set_yticks(range(len(order)), order, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("seconds since the execution started")
-    ax.set_xlim(0, span * 1.3)
-    handles = [Patch(color=c, label=o) for o, c in OUTCOME_COLOURS.items()]
-    handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="compensation"))
-    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    if title:
-        ax.set_title(title, fontsize=10)
-    return ax
-
-
 # ---- consistency of the services' tables after one saga ---------------------------------
 
 def saga_problems(items: dict[str, dict | None], booked: bool) -> list[str]:
@@ -208,3 +183,183 @@ def _plain(value: dict):
     if kind == "NULL":
         return None
     return raw
+
+
+# ---- the plumbing around the saga: tables, the on-call queue, the state machine's role ------
+
+def topic_with_queue(sns, sqs, topic_name: str, queue_name: str) -> tuple[str, str]:
+    """A new SNS topic and a new queue that receives its messages as they were published (raw
+    delivery), with the queue policy that lets the topic send to it (required on AWS);
+    -> (topic ARN, queue URL)."""
+    topic_arn = sns.create_topic(Name=topic_name)["TopicArn"]
+    url, arn = make_queue(sqs, queue_name)
+    subscribe_queue(sns, sqs, topic_arn, url, arn, raw=True)
+    return topic_arn, url
+
+
+def state_machine_role(iam, role_name: str, function_arns, stuck_queue_arn: str) -> str:
+    """A role Step Functions can assume, allowed to invoke the functions and to send to the
+    stuck-saga queue (the Park... states); -> its ARN."""
+    arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"Service": "states.amazonaws.com"}}]}))["Role"]["Arn"]
+    allow_role_to_invoke(iam, role_name, "saga", function_arns,
+                         [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": stuck_queue_arn}])
+    return arn
+
+
+def allow_role_to_invoke(iam, role_name: str, policy_name: str, function_arns,
+                         more_statements: list[dict] = ()) -> None:
+    """An inline policy on the role: lambda:InvokeFunction on these functions (and any other
+    statements)."""
+    iam.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": list(function_arns)},
+            *more_statements]}))
+
+
+def create_state_machine(sfn, name: str, definition: dict, role_arn: str,
+                         machine_type: str = "STANDARD", patience_s: float = 60.0) -> str:
+    """CreateStateMachine; -> its ARN. On AWS a brand-new role takes a few seconds to become
+    usable, so an error about the role is retried; a definition error is not."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            return sfn.create_state_machine(name=name, definition=json.dumps(definition),
+                                            roleArn=role_arn, type=machine_type)["stateMachineArn"]
+        except sfn.exceptions.InvalidDefinition:
+            raise
+        except Exception as error:
+            if "role" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+# ---- reading one saga's outcome ---------------------------------------------------------
+
+def late_call_logged(logs, function_name: str, action: str, run: dict) -> bool:
+    """Has the service's function logged "done" for this saga's `action` since the run started?"""
+    lines = read_json_lines(logs, function_name, run["started"] - 1, kind="done")
+    return bool(len(lines)) and bool(((lines["saga_id"] == run["saga_id"])
+                                      & (lines["action"] == action)).any())
+
+
+def settle(run: dict, ddb, logs, tables: dict[str, str], function_prefix: str) -> dict:
+    """Add the saga's items and their problems to `run`, read once late calls (a timed-out step
+    still running, "slow_s" in its faults) have finished: the slow call logs "done" when it
+    finally reaches its table. Functions are named f"{function_prefix}-{service}"."""
+    for key, fault in run["faults"].items():
+        if fault.get("slow_s"):
+            service, action = key.split(".")
+            wait_until(lambda: late_call_logged(logs, f"{function_prefix}-{service}", action, run),
+                       timeout=60, interval=0.5, what=f"the late {key} call of {run['saga_id']}")
+    run["items"] = read_saga_items(ddb, tables, run["saga_id"])
+    run["problems"] = saga_problems(run["items"], booked=run["status"] == "SUCCEEDED")
+    return run
+
+
+def items_table(run: dict) -> pd.DataFrame:
+    """What each service's table holds for the saga, one row per service ("(nothing)" when
+    absent), without the key and the timestamps."""
+    rows = {service: item or {"status": "(nothing)"} for service, item in run["items"].items()}
+    frame = pd.DataFrame(rows).T.drop(columns=["saga_id", "at", "cancelled_at"], errors="ignore")
+    return frame.fillna("")
+
+
+def run_all(function, cases: list, label: str, workers: int = 4) -> list:
+    """`function(case)` for every case, `workers` at a time, with a progress bar; results in
+    the order of `cases`."""
+    with Progress(len(cases), label) as progress, ThreadPoolExecutor(workers) as pool:
+        def one(case):
+            result = function(case)
+            progress.step()
+            return result
+        return list(pool.map(one, cases))
+
+
+def transitions_table(runs: dict[str, dict]) -> pd.DataFrame:
+    """Per run ({label: run}): its billed state transitions, counted from its history
+    (cost_lesson.state_transitions), and how long it took (seconds, emulated)."""
+    return pd.DataFrame([{"run": label, "state transitions": state_transitions(run["events"]),
+                          "seconds (emulated)": run["seconds"]} for label, run in runs.items()])
+
+
+def refund_ledger(runs: dict[str, dict]) -> pd.DataFrame:
+    """One row per run ({refund implementation: settled run}): how often RefundCard was
+    attempted (from the history), the refunds the payment table records, the amount charged,
+    what the customer got back (refunds x amount) and the saga's problems."""
+    rows = []
+    for name, run in runs.items():
+        payment = run["items"]["payment"]
+        rows.append({"refund": name, "RefundCard attempts": attempts_per_state(run["events"])["RefundCard"],
+                     "refunds paid": payment["refunds"], "charged": payment["amount"],
+                     "customer got back": payment["refunds"] * payment["amount"],
+                     "problems": "; ".join(run["problems"]) or "none"})
+    return pd.DataFrame(rows)
+
+
+# ---- the stuck-saga queue and its alarm ------------------------------------------------------
+
+def peek_messages(sqs, queue_url: str) -> list[dict]:
+    """Up to 10 messages (parsed JSON bodies, each with its "receipt" handle), received with
+    VisibilityTimeout=0: looked at without hiding them, since the alarm watches the visible count."""
+    got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    return [{**json.loads(m["Body"]), "receipt": m["ReceiptHandle"]} for m in got.get("Messages", [])]
+
+
+def wait_for_alarm(cloudwatch, alarm_name: str, timeout: float = 120.0) -> None:
+    """Wait until the alarm is in state ALARM."""
+    with Progress(1, "waiting for the alarm") as progress:
+        wait_until(lambda: cloudwatch.describe_alarms(AlarmNames=[alarm_name])
+                   ["MetricAlarms"][0]["StateValue"] == "ALARM",
+                   timeout=timeout, interval=1, what=f"the alarm {alarm_name}")
+        progress.step()
+
+
+def wait_for_notification(sqs, queue_url: str, timeout: float = 60.0) -> dict:
+    """The first message that arrives in the queue (an alarm's notification), parsed."""
+    page = wait_until(lambda: sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages"),
+                      timeout=timeout, what="the alarm notification")
+    return json.loads(page[0]["Body"])
+
+
+# ---- modelled Step Functions prices (labkit.cost holds every price) --------------------------
+
+def transitions_paid_by(standard_usd: float) -> float:
+    """How many Standard state transitions `standard_usd` pays for (no free tier)."""
+    per_transition = cost.PRICE_TABLE["SFN_STANDARD_TRANSITIONS"]
+    return standard_usd / per_transition.usd * per_transition.per
+
+
+def seed_004_transition_costs() -> str:
+    """Seed 004's Standard figures (10 states x 100,000 documents, and 40-50 transitions with
+    retries and branches), recomputed with labkit.cost rather than copied, as one sentence."""
+    def usd(transitions: float, free_tier: bool = False) -> str:
+        return f"${cost.step_functions_standard_cost(transitions, free_tier=free_tier).total_usd:,.2f}"
+
+    return (f"seed 004: 10 states x 100,000 documents = 1,000,000 transitions -> "
+            f"{usd(10 * 100_000)} ({usd(10 * 100_000, free_tier=True)} after the 4,000 free ones); "
+            f"with retries and branches at 40-50 transitions: "
+            f"{usd(40 * 100_000)}-{usd(50 * 100_000)} (the seed quotes the top, $125)")
+
+
+def express_budget_table(transitions: float, express_usd: float,
+                         per_execution=(5, 10, 20), memory_mb: int = 64) -> pd.DataFrame:
+    """If `transitions` per month were executions of `per_execution` transitions each, how long
+    could each run on Express for `express_usd` a month (requests first, the rest buys GB-s at
+    the first tier's price), recomputed with labkit.cost as a check."""
+    request = cost.PRICE_TABLE["SFN_EXPRESS_REQUESTS"]
+    gb_s = cost.PRICE_TABLE["SFN_EXPRESS_GB_S_FIRST_1K_GB_H"]
+    rows = []
+    for transitions_each in per_execution:
+        runs = transitions / transitions_each
+        left_for_duration = express_usd - request.cost(runs)
+        seconds_each = left_for_duration / gb_s.usd / (runs * memory_mb / 1024)
+        check = cost.step_functions_express_cost(runs, duration_ms=seconds_each * 1000,
+                                                 memory_mb=memory_mb).total_usd
+        rows.append({"transitions per execution": transitions_each, "executions/month": round(runs),
+                     f"Express ${express_usd:g} leaves s per execution ({memory_mb} MB)":
+                         round(seconds_each, 1),
+                     "Express recomputed ($)": round(check, 2)})
+    return pd.DataFrame(rows)

@@ -1,13 +1,19 @@
-"""Lesson 03's helpers: the redrive arithmetic, queue depths over time, reading a queue."""
+"""Lesson 03's helpers: the orders and the redrive arithmetic, sending, queue depths over time,
+reading a queue, the alarm's inbox."""
 from __future__ import annotations
 
 import json
+import time
 
+import pandas as pd
 import pytest
 
 from labkit.lessons import run_prefix, wait_until
-from labkit.lessons.errors_lesson import (DepthRecorder, attempts_allowed, ends_in_dlq,
-                                          messages_left, queue_depth, read_all)
+from labkit.lessons.errors_lesson import (AlarmInbox, DepthRecorder, attempts_allowed,
+                                          customer_orders, ends_in_dlq, make_orders,
+                                          move_task_status, poison_ids, read_all,
+                                          redrive_plan, send_orders, summarise)
+from labkit.lessons.queues import messages_left, queue_depth
 
 
 def test_poison_message_is_attempted_max_receive_count_times():
@@ -68,5 +74,76 @@ def test_read_all_deletes_and_parses(aws):
         assert with_attr["message_attributes"]["error_type"]["StringValue"] == "PermanentError"
         assert with_attr["attributes"]["ApproximateReceiveCount"] == "1"
         assert messages_left(sqs, url) == 0
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+
+
+def test_orders_and_what_the_redrive_rule_predicts_for_them():
+    orders = make_orders("r1", n_ok=2, n_flaky=1, flaky_failures=1, n_poison=2)
+    assert [o["id"] for o in orders] == ["ok-1", "ok-2", "flaky-1", "eu-1", "eu-2"]
+    assert {o["run"] for o in orders} == {"r1"}
+    plan, attempts, parked = redrive_plan(orders, max_receive=3, parking=False)
+    assert plan == {"ok-1": 0, "ok-2": 0, "flaky-1": 1, "eu-1": None, "eu-2": None}
+    assert (attempts, parked) == (1 + 1 + 2 + 3 + 3, 2)
+    assert poison_ids(plan) == ["eu-1", "eu-2"]
+    # a parking handler tries a poison order once, and parks it itself
+    assert redrive_plan(orders, max_receive=3, parking=True)[1:] == (1 + 1 + 2 + 1 + 1, 2)
+    # maxReceiveCount 1: the flaky order is parked as if it were poison
+    assert redrive_plan(orders, max_receive=1, parking=False)[1:] == (5, 3)
+
+
+def test_customer_orders_interleave_and_a1_is_poison():
+    orders = customer_orders("r")
+    assert [o["id"] for o in orders] == ["A1", "B1", "A2", "B2", "A3", "B3", "A4", "B4"]
+    assert [o["id"] for o in orders if o["amount"] == "12,50"] == ["A1"]
+
+
+def test_summarise_counts_attempts_per_order_and_outcome():
+    attempts = pd.DataFrame([{"id": "flaky-1", "outcome": "transient", "attempt": 1},
+                             {"id": "flaky-1", "outcome": "ok", "attempt": 2},
+                             {"id": "eu-1", "outcome": "permanent", "attempt": 1}])
+    table = summarise({"attempts": attempts, "plan": {"ok-1": 0, "flaky-1": 1, "eu-1": None}})
+    assert table.index.tolist() == ["ok-1", "flaky-1", "eu-1"]       # the plan's order, none missing
+    assert table["attempts"].tolist() == [0, 2, 1] and table.loc["flaky-1", "transient"] == 1
+
+
+def test_move_task_status_of_the_latest_task():
+    class FakeSqs:
+        def __init__(self, results):
+            self.results = results
+
+        def list_message_move_tasks(self, SourceArn, MaxResults):
+            return {"Results": self.results}
+
+    assert move_task_status(FakeSqs([]), "arn") == "none"
+    assert move_task_status(FakeSqs([{"Status": "RUNNING"}]), "arn") == "RUNNING"
+
+
+def test_send_orders_in_batches_and_fifo_groups(aws):
+    sqs = aws("sqs")
+    url = sqs.create_queue(QueueName=run_prefix("t-send") + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    try:
+        orders = customer_orders("r") + [{**o, "id": o["id"] + "x"} for o in customer_orders("r")]
+        send_orders(sqs, url, orders, fifo=True)                      # 16 orders: two batches
+        got = read_all(sqs, url)
+        assert sorted(m["body"]["id"] for m in got) == sorted(o["id"] for o in orders)
+        assert {m["attributes"]["MessageGroupId"] for m in got} == {"A", "B"}
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+
+
+def test_alarm_inbox_waits_for_a_state_after_a_time(aws):
+    sqs = aws("sqs")
+    url = sqs.create_queue(QueueName=run_prefix("t-inbox"))["QueueUrl"]
+    try:
+        inbox = AlarmInbox(sqs, url, started=time.time())
+        for state in ("OK", "ALARM"):   # an SNS envelope around CloudWatch's JSON
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"Message": json.dumps(
+                {"AlarmName": "a", "NewStateValue": state})}))
+        alarm = inbox.wait_for("ALARM", after=0, timeout=20)
+        assert alarm["AlarmName"] == "a" and alarm["t"] >= 0
+        assert [n["NewStateValue"] for n in inbox.notifications] == ["OK", "ALARM"]
+        with pytest.raises(TimeoutError):   # the early OK does not count as one after now
+            inbox.wait_for("OK", after=time.time() - inbox.started + 60, timeout=1)
     finally:
         sqs.delete_queue(QueueUrl=url)

@@ -1,4 +1,5 @@
-"""Lesson 06 helpers: traffic shapes, concurrent firing, joining calls to REPORT lines, models."""
+"""Lesson 06 helpers: traffic shapes, concurrent firing, joining calls to REPORT lines, models,
+reading `python -X importtime`, and the provisioned-concurrency plumbing."""
 from __future__ import annotations
 
 import threading
@@ -10,8 +11,9 @@ import pytest
 from labkit.deploy import deploy_function
 from labkit.lessons import run_prefix, wait_for_reports
 from labkit.lessons.cold_start_lesson import (
-    SEED_004_COLD_STARTS, burst, environments_left, expected_cold_share, fire_at, join_reports,
-    latency_summary, ramp_arrivals, timed_invoke,
+    SEED_004_COLD_STARTS, burst, environments_left, expected_cold_share, fire_at,
+    fresh_environments, join_reports, joined_with_reports, latency_summary, provisioned_ready,
+    ramp_arrivals, remove_provisioned_concurrency, slowest_imports, timed_invoke,
 )
 
 
@@ -141,3 +143,73 @@ def test_seed_004_table_is_the_published_python_row():
     python = SEED_004_COLD_STARTS[SEED_004_COLD_STARTS.runtime == "Python 3.12"]
     assert python[["memory_mb", "p50_ms", "p99_ms"]].values.tolist() == [
         [128, 380, 1100], [512, 210, 520], [1024, 140, 340]]
+
+
+# -- where init time goes: python -X importtime ------------------------------------------------
+
+IMPORTTIME = """import time: self [us] | cumulative | imported package
+import time:       120 |        120 |   _io
+import time:      2000 |       2000 |     botocore.utils
+import time:      1500 |       9500 |   botocore
+import time:       300 |        300 | json
+import time:       700 |      12000 | boto3
+some other stderr line
+"""
+
+
+def test_slowest_imports_keeps_import_order_and_indentation():
+    top = slowest_imports(IMPORTTIME, n=3)
+    module = "module (indented = imported by the one above)"
+    assert top[module].tolist() == ["    botocore.utils", "  botocore", "boto3"]
+    assert top["cumulative_ms"].tolist() == [2.0, 9.5, 12.0]
+
+
+def test_slowest_imports_reads_a_real_profile():
+    import subprocess
+    import sys
+
+    profile = subprocess.run([sys.executable, "-X", "importtime", "-c", "import boto3"],
+                             capture_output=True, text=True).stderr
+    top = slowest_imports(profile, n=8)
+    assert len(top) == 8 and (top["cumulative_ms"] > 0).all()
+    assert "boto3" in top.iloc[:, 0].str.strip().tolist()   # what the lesson looks for
+
+
+# -- provisioned concurrency plumbing ----------------------------------------------------------
+
+class _ProvisionedStatuses:
+    """get_provisioned_concurrency_config answering the given statuses in turn."""
+
+    def __init__(self, *statuses):
+        self.statuses, self.calls = list(statuses), 0
+
+    def get_provisioned_concurrency_config(self, FunctionName, Qualifier):
+        self.calls += 1
+        return {"Status": self.statuses.pop(0), "AllocatedProvisionedConcurrentExecutions": 2}
+
+
+def test_provisioned_ready_waits_for_ready():
+    lam = _ProvisionedStatuses("IN_PROGRESS", "READY")
+    assert provisioned_ready(lam, "f", timeout=10)["Status"] == "READY" and lam.calls == 2
+
+
+def test_provisioned_ready_gives_up_on_failed():
+    with pytest.raises(RuntimeError, match="FAILED"):
+        provisioned_ready(_ProvisionedStatuses("FAILED"), "f", timeout=10)
+
+
+def test_fresh_environments_provisions_on_the_alias_and_removes_it_again(aws):
+    lam, logs, name = aws("lambda"), aws("logs"), run_prefix("t-l06-fresh")
+    deploy_function(lam, name, "def handler(event, context):\n    return 1\n", MemorySize=256)
+    remove_provisioned_concurrency(lam, name)                 # none yet: nothing to delete
+    assert fresh_environments(lam, name, 512, provisioned=2) == "live"
+    config = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    assert config["Status"] == "READY" and config["RequestedProvisionedConcurrentExecutions"] == 2
+    assert fresh_environments(lam, name, 128, provisioned=2) == "live"   # the alias moves on
+    assert fresh_environments(lam, name, 128, provisioned=0) is None
+    assert lam.get_function_configuration(FunctionName=name)["MemorySize"] == 128
+    with pytest.raises(lam.exceptions.ClientError):
+        lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    since = __import__("time").time()
+    calls = [timed_invoke(lam, name) for _ in range(2)]
+    assert joined_with_reports(logs, name, calls, since)["cold"].tolist() == [True, False]

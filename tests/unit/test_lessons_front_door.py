@@ -1,10 +1,13 @@
 """Lesson 10's pure helpers: percentiles, counting, retries with backoff and jitter, the API
-Gateway price model, invoke URLs, and the burst sender (with a fake call: no network)."""
+Gateway price model, invoke URLs, the burst sender, and the experiments' helpers (fake calls
+and clients: no network), then the APIs and the orders table on the test backend."""
 from __future__ import annotations
 
 import random
 import threading
+import time
 
+import pandas as pd
 import pytest
 
 from labkit.lessons.front_door_lesson import (
@@ -154,6 +157,161 @@ def test_send_burst_runs_every_request_with_the_given_concurrency():
         send_burst(call, n=0, concurrency=1)
 
 
+# ---------------------------------------------------------------- the experiments' helpers
+def _fake_http(monkeypatch):
+    """Replace http_call: each call is recorded and answered 200 with a made-up timing."""
+    import labkit.lessons.front_door_lesson as door
+
+    sent = []
+
+    def fake(url, method="GET", body=None, headers=None, timeout=60.0):
+        sent.append({"url": url, "method": method, "body": body, "headers": headers})
+        return {"status": 200, "latency_ms": 5.0, "body": None, "started_at": 1.0, "ended_at": 1.005}
+    monkeypatch.setattr(door, "http_call", fake)
+    return sent
+
+
+def test_url_maker_fills_in_the_backend():
+    from labkit.lessons.front_door_lesson import url_maker
+
+    url_of = url_maker("http://h:1", "us-east-1")
+    assert url_of("abc") == "http://h:1/_aws/execute-api/abc"
+    assert url_of("abc", "prod") == "http://h:1/_aws/execute-api/abc/prod"
+
+
+def test_orders_and_tokens_are_sent_as_the_lesson_says(monkeypatch):
+    from labkit.lessons.front_door_lesson import get_with_token, post_at_once, post_order
+
+    sent = _fake_http(monkeypatch)
+    post_order("http://api", "o-1", provider_s=2.5, headers={"Idempotency-Key": "o-1"})
+    get_with_token("http://api/orders/o-1", "Bearer good-user1")
+    assert sent[0] == {"url": "http://api/orders", "method": "POST", "body": {"order_id": "o-1", "provider_s": 2.5},
+                       "headers": {"Idempotency-Key": "o-1"}}
+    assert (sent[1]["method"], sent[1]["headers"]) == ("GET", {"Authorization": "Bearer good-user1"})
+
+    sent.clear()
+    answers = post_at_once({"HTTP API": "http://a", "REST API": "http://b/prod"}, {"HTTP API": "h-0", "REST API": "h-1"},
+                           provider_s=2.5)
+    assert set(answers) == {"HTTP API", "REST API"}
+    assert sorted((c["url"], c["body"]["order_id"]) for c in sent) == [("http://a/orders", "h-0"),
+                                                                       ("http://b/prod/orders", "h-1")]
+
+
+def test_taking_turns_alternates_the_fronts_and_splits_the_answers():
+    from labkit.lessons.front_door_lesson import taking_turns
+
+    def front(name):
+        return lambda n: {"status": 200, "front": name, "n": n, "started_at": 1.0, "ended_at": 2.0}
+
+    fronts = taking_turns({"sync": front("sync"), "async": front("async")}, n_each=5, concurrency=3)
+    assert list(fronts) == ["sync", "async"]
+    for name, rows in fronts.items():
+        assert list(rows["front"]) == [name] * 5 and list(rows["n"]) == list(range(5))
+    assert list(fronts["sync"]["i"]) == [0, 2, 4, 6, 8]      # turn by turn in one burst
+
+
+def test_rate_and_duration_of_a_burst():
+    from labkit.lessons.front_door_lesson import burst_seconds, requests_per_second
+
+    frame = pd.DataFrame({"started_at": [10.0, 10.5, 11.0], "ended_at": [10.4, 11.2, 12.0]})
+    assert requests_per_second(frame) == pytest.approx(3 / 2.0)
+    retried = pd.DataFrame({"tried_at": [[9.0, 9.5], [9.2]], "ended_at": [10.0, 13.0]})
+    assert burst_seconds(retried) == pytest.approx(4.0)      # first attempt to last answer
+
+
+class _FakeDynamoDB:
+    """batch_get_item of a boto3 resource, over a dict of order -> charges."""
+
+    def __init__(self, charged):
+        self.charged, self.batches = charged, []
+
+    def batch_get_item(self, RequestItems):
+        (table, request), = RequestItems.items()
+        keys = [k["pk"] for k in request["Keys"]]
+        assert request["ConsistentRead"] and len(keys) <= 100
+        self.batches.append(len(keys))
+        return {"Responses": {table: [{"pk": k, "charged": self.charged[k]} for k in keys if k in self.charged]}}
+
+
+def test_charge_counter_reads_in_batches_of_100_and_says_0_for_an_unknown_order():
+    from labkit.lessons.front_door_lesson import charge_counter
+
+    ids = [f"o-{i}" for i in range(150)]
+    dynamodb = _FakeDynamoDB({o: 1 for o in ids[:149]} | {"o-7": 2})
+    found = charge_counter(dynamodb, "orders")(*ids)
+    assert dynamodb.batches == [100, 50]
+    assert list(found) == ids and found["o-7"] == 2 and found["o-0"] == 1 and found["o-149"] == 0
+
+
+def test_wait_for_charges_waits_for_every_order_and_times_out_naming_what(monkeypatch):
+    from labkit.lessons.front_door_lesson import wait_for_charges
+
+    polls = []
+
+    def charges(*ids):
+        polls.append(1)
+        return {o: len(polls) - 1 for o in ids}              # 0, then 1, then 2 charges each
+    assert wait_for_charges(charges, ["a", "b"], times=2, timeout=5) == pytest.approx(time.time(), abs=2)
+    assert len(polls) == 3
+    with pytest.raises(TimeoutError, match="the retry's charge"):
+        wait_for_charges(lambda *ids: {o: 0 for o in ids}, ["a"], timeout=0.3, what="the retry's charge")
+
+
+def test_latency_tables_take_latencies_or_a_bursts_rows():
+    from labkit.lessons.front_door_lesson import cold_and_warm, latencies, latency_table
+
+    frame = pd.DataFrame({"latency_ms": [900.0, 100.0, 120.0, 110.0], "cold": [True, False, False, False]})
+    groups = cold_and_warm(frame)
+    assert list(groups) == ["cold start", "warm"] and list(groups["cold start"]) == [900.0]
+    assert latencies(frame) == [900.0, 100.0, 120.0, 110.0] and latencies((1, 2)) == [1, 2]
+    table = latency_table({"all": frame, **groups, "none": []})
+    assert list(table.index) == ["all", "cold start", "warm"]        # an empty group has no row
+    assert table.loc["all", "n"] == 4 and table.loc["warm", "p50"] == 110 and table.loc["all", "max"] == 900
+
+
+def test_timeout_and_authorizer_tables():
+    from labkit.lessons.front_door_lesson import authorizer_table, timeout_table
+
+    answers = {"HTTP API": {"status": 503, "body": {"message": "Service Unavailable"}, "latency_ms": 1010.4}}
+    row = timeout_table(answers, {"h-0": 0}, {"HTTP API": "h-0"}).iloc[0]
+    assert (row["API"], row["status"], row["client waited ms"], row["charges when the client got its answer"]) == \
+        ("HTTP API", 503, 1010, 0)
+    frame = pd.DataFrame({"status": [200] * 30, "latency_ms": [20.0] * 30})
+    table = authorizer_table({0: frame, 300: frame}, {0: 30, 300: 3}, "emulated")
+    assert list(table["authorizer invocations"]) == [30, 3]
+    assert list(table["invocations per request"]) == [1.0, 0.1]
+    assert table.iloc[0]["answers"] == {200: 30} and table.iloc[0]["p50 ms (emulated)"] == 20
+
+
+def test_authorizer_invocations_counts_this_apis_lines_once_they_stop_growing(monkeypatch):
+    import labkit.lessons.front_door_lesson as door
+
+    arrived = iter([1, 2, 3, 3, 3, 3, 3])                      # log lines arrive late, then settle
+
+    def read_json_lines(logs, function, since, kind=None):
+        n = next(arrived)
+        return pd.DataFrame({"kind": ["authorize"] * (n + 2), "api": ["mine"] * n + ["other"] * 2})
+    monkeypatch.setattr(door, "read_json_lines", read_json_lines)
+    assert door.authorizer_invocations(None, "authorizer", "mine", since=0.0, minimum=3) == 3
+
+
+def test_the_seed_workloads_priced():
+    from labkit.lessons.front_door_lesson import SEED_WORKLOADS
+
+    prices = price_comparison(SEED_WORKLOADS).set_index("workload")
+    assert prices.loc["seed 004 workload 3 (2M/day)", "HTTP API $"] == 60.0
+    assert prices.loc["seed 004 workload 3 (2M/day)", "REST API $"] == 210.0
+    assert prices.loc["seed 003 after (10M/month)", "REST API $"] == 35.0
+
+
+def test_the_plots_can_still_be_imported_from_the_lesson_module():
+    from labkit.lessons import front_door_figures, front_door_lesson
+
+    assert front_door_lesson.plot_latency_groups is front_door_figures.plot_latency_groups
+    with pytest.raises(AttributeError):
+        front_door_lesson.nothing_here  # noqa: B018
+
+
 # ---------------------------------------------------------------- building APIs (on the test backend)
 ECHO = """
 import json
@@ -183,3 +341,17 @@ def test_http_and_rest_apis_proxy_to_the_function(aws, server):
     assert (answer["status"], answer["body"]) == (201, {"method": "POST", "version": "1.0"})
     assert http_call(invoke_url(server.url, "us-east-1", http_id) + "/nothing")["status"] == 404
 
+
+
+def test_the_orders_table_counts_charges(aws, server):
+    import boto3
+
+    from labkit.lessons.front_door_lesson import charge_counter, make_orders_table
+
+    ddb = aws("dynamodb")
+    table = make_orders_table(ddb, "front-door-orders")
+    ddb.update_item(TableName=table, Key={"pk": {"S": "o-1"}}, UpdateExpression="ADD charged :one",
+                    ExpressionAttributeValues={":one": {"N": "1"}})
+    dynamodb = boto3.resource("dynamodb", endpoint_url=server.url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+    assert charge_counter(dynamodb, table)("o-1", "o-2") == {"o-1": 1, "o-2": 0}

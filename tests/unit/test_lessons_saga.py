@@ -1,16 +1,25 @@
-"""Lesson 05 helpers: execution history -> timeline, compensation order, saga consistency.
+"""Lesson 05 helpers: execution history -> timeline, compensation order, saga consistency, the
+ledger and transition tables, the plumbing around a saga, and the modelled Step Functions prices.
 
 The histories below are written by hand in the shape GetExecutionHistory returns (Step Functions
 API Reference, HistoryEvent: ids in order, `type`, `timestamp`, `previousEventId` and one
 `...EventDetails` object; a Lambda task logs LambdaFunctionScheduled/Started and then
 Succeeded, Failed or TimedOut; a retry schedules the function again *without* re-entering the
 state; a Fail state has no StateExited event, the execution ends in it)."""
+import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from labkit.lessons import run_prefix
 from labkit.lessons.saga_lesson import (attempts_per_state, compensation_order,
-                                        execution_timeline, saga_problems, states_entered)
+                                        create_state_machine, execution_timeline,
+                                        express_budget_table, items_table, late_call_logged,
+                                        peek_messages, refund_ledger, run_all, saga_problems,
+                                        seed_004_transition_costs, settle, states_entered,
+                                        transitions_paid_by, transitions_table)
+from labkit.lessons.tables import make_tables
 
 T0 = datetime(2026, 11, 22, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -138,3 +147,136 @@ def test_every_kind_of_half_finished_saga_is_named():
     assert saga_problems(uncharged, booked=False) == ["refund paid without a charge"]
     confirmed = {"flight": None, "hotel": None, "payment": None, "booking": {"status": "CONFIRMED"}}
     assert saga_problems(confirmed, booked=False) == ["booking confirmed for a trip that failed"]
+
+
+# ---- the plumbing around the saga and the modelled prices -----------------------------------
+
+def test_refund_ledger_reads_attempts_from_the_history_and_money_from_the_payment_table(
+        hotel_fails_then_compensations_retry):
+    refund = history((0, "ExecutionStarted", {"input": "{}"}),
+                     *lambda_task("RefundCard", 0.0, ["ServiceUnavailable", "ok"]))
+    paid_twice = {"events": refund, "problems": ["card refunded 2 times for one charge"],
+                  "items": {"payment": {"status": "REFUNDED", "amount": 420, "refunds": 2}}}
+    paid_once = {"events": refund, "problems": [],
+                 "items": {"payment": {"status": "REFUNDED", "amount": 420, "refunds": 1}}}
+    ledger = refund_ledger({"refund_naive": paid_twice, "refund_once": paid_once})
+    assert ledger.to_dict("records") == [
+        {"refund": "refund_naive", "RefundCard attempts": 2, "refunds paid": 2, "charged": 420,
+         "customer got back": 840, "problems": "card refunded 2 times for one charge"},
+        {"refund": "refund_once", "RefundCard attempts": 2, "refunds paid": 1, "charged": 420,
+         "customer got back": 420, "problems": "none"}]
+
+
+def test_transitions_table_counts_every_state_entered_and_every_retry(
+        hotel_fails_then_compensations_retry):
+    table = transitions_table({"failed": {"events": hotel_fails_then_compensations_retry,
+                                          "seconds": 8.1}})
+    # 6 states entered, + 2 retries of CancelHotel and 1 of CancelFlight
+    assert table.to_dict("records") == [{"run": "failed", "state transitions": 9,
+                                         "seconds (emulated)": 8.1}]
+
+
+def test_items_table_shows_nothing_for_a_missing_item_and_hides_keys_and_times():
+    table = items_table({"items": {"flight": {"saga_id": "t", "status": "CANCELLED", "at": 1,
+                                              "cancelled_at": 2},
+                                   "payment": {"saga_id": "t", "status": "VOID", "refunds": 0},
+                                   "hotel": None}})
+    assert list(table.columns) == ["status", "refunds"]
+    assert table.loc["hotel", "status"] == "(nothing)" and table.loc["flight", "refunds"] == ""
+
+
+def test_run_all_keeps_the_order_of_the_cases():
+    assert run_all(lambda n: n * n, [3, 1, 2], "squares", workers=3) == [9, 1, 4]
+
+
+class _Sfn:
+    """create_state_machine answers: a role not usable yet (AWS, a few seconds after the role
+    was created), then the ARN."""
+    class exceptions:
+        class InvalidDefinition(Exception):
+            pass
+
+    def __init__(self, failures):
+        self.failures, self.calls = list(failures), []
+
+    def create_state_machine(self, **request):
+        self.calls.append(request)
+        if self.failures:
+            raise self.failures.pop(0)
+        return {"stateMachineArn": f"arn:sfn:{request['name']}"}
+
+
+def test_a_state_machine_waits_for_its_role_but_not_for_a_definition_error(monkeypatch):
+    import labkit.lessons.saga_lesson as saga
+
+    monkeypatch.setattr(saga.time, "sleep", lambda s: None)
+    sfn = _Sfn([RuntimeError("Neither the global service principal states.amazonaws.com, nor "
+                              "the regional one is authorized to assume the provided role.")])
+    assert create_state_machine(sfn, "trip", {"StartAt": "A"}, "arn:role") == "arn:sfn:trip"
+    assert len(sfn.calls) == 2 and sfn.calls[0]["type"] == "STANDARD"
+    assert sfn.calls[0]["definition"] == '{"StartAt": "A"}'
+    with pytest.raises(_Sfn.exceptions.InvalidDefinition):
+        create_state_machine(_Sfn([_Sfn.exceptions.InvalidDefinition("no")]), "x", {}, "arn:role")
+    with pytest.raises(RuntimeError, match="throttled"):
+        create_state_machine(_Sfn([RuntimeError("throttled")]), "x", {}, "arn:role")
+
+
+def test_a_340_dollar_standard_bill_pays_for_13_6_million_transitions():
+    # $0.025 per 1,000 state transitions (Step Functions pricing)
+    assert transitions_paid_by(340) == pytest.approx(13_600_000)
+
+
+def test_the_express_budget_spends_the_budget():
+    table = express_budget_table(13_600_000, express_usd=18, per_execution=(5, 10, 20))
+    assert list(table["executions/month"]) == [2_720_000, 1_360_000, 680_000]
+    # what is left after the requests buys GB-s: recomputed with labkit.cost, it costs the
+    # budget, a few cents more once each duration is rounded up to 100 ms
+    recomputed = table["Express recomputed ($)"]
+    assert (recomputed >= 18).all() and (recomputed <= 18.1).all()
+    seconds = table["Express $18 leaves s per execution (64 MB)"]
+    assert seconds.is_monotonic_increasing        # fewer, longer executions for the same money
+
+
+def test_seed_004_figures_are_recomputed():
+    text = seed_004_transition_costs()
+    assert "1,000,000 transitions -> $25.00 ($24.90 after the 4,000 free ones)" in text
+    assert "40-50 transitions: $100.00-$125.00" in text
+
+
+def test_settle_reads_the_items_and_names_the_problems(aws):
+    ddb, logs = aws("dynamodb"), aws("logs")
+    tables = {service: run_prefix(f"t-saga-{service}") for service in ("flight", "hotel")}
+    make_tables(ddb, {table: "saga_id" for table in tables.values()})
+    ddb.put_item(TableName=tables["flight"], Item={"saga_id": {"S": "trip-1"},
+                                                   "status": {"S": "RESERVED"}, "at": {"N": "5"}})
+    run = settle({"saga_id": "trip-1", "faults": {}, "status": "FAILED", "started": 0}, ddb, logs,
+                 tables, "unused")
+    assert run["items"] == {"flight": {"saga_id": "trip-1", "status": "RESERVED", "at": 5},
+                            "hotel": None}
+    assert run["problems"] == ["flight reserved without a booking"]
+
+
+def test_a_late_call_is_found_in_its_service_s_log(aws):
+    logs = aws("logs")
+    function = run_prefix("t-saga-hotel")
+    group, stream = f"/aws/lambda/{function}", "2026/01/01/[$LATEST]abc"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    started = time.time()
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[{
+        "timestamp": int(started * 1000) + 500,
+        "message": json.dumps({"kind": "done", "saga_id": "trip-1", "action": "reserve"})}])
+    assert late_call_logged(logs, function, "reserve", {"saga_id": "trip-1", "started": started})
+    assert not late_call_logged(logs, function, "cancel", {"saga_id": "trip-1", "started": started})
+    assert not late_call_logged(logs, function, "reserve", {"saga_id": "trip-2", "started": started})
+
+
+def test_parked_messages_are_peeked_not_hidden(aws):
+    sqs = aws("sqs")
+    url = sqs.create_queue(QueueName=run_prefix("t-stuck"))["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"saga_id": "trip-1",
+                                                           "compensation": "CancelHotel"}))
+    first = peek_messages(sqs, url)
+    assert [(m["saga_id"], m["compensation"]) for m in first] == [("trip-1", "CancelHotel")]
+    assert "receipt" in first[0]
+    assert len(peek_messages(sqs, url)) == 1          # still visible: the alarm counts it
