@@ -62,6 +62,10 @@ def parse_log_event(event: dict, function: str) -> dict[str, Any]:
             m["Name"] for d in doc["_aws"].get("CloudWatchMetrics", []) for m in d.get("Metrics", [])))
         return row
     message = doc.get("message")
+    if message is None and "errorType" in doc:
+        # the runtime's own line for an unhandled error (JSON log format): errorType,
+        # errorMessage, stackTrace and requestId, no "message" (awslambdaric's log_error)
+        message = f"{doc['errorType']}: {doc.get('errorMessage', '')}"
     row.update(type="app", level=doc.get("level"),
                message=message if isinstance(message, str) else json.dumps(message),
                correlation_id=doc.get("correlation_id"),

@@ -33,6 +33,15 @@ def test_powertools_line_gives_level_correlation_and_request_id():
         ("app", "ERROR", "out of stock", "c-1", "r1")
 
 
+def test_the_runtimes_error_line_says_the_error():
+    """An unhandled error, JSON log format: the runtime logs errorType and errorMessage, no
+    "message" (the lesson's widget once printed "ERROR in fulfil: null")."""
+    row = parse_log_event(_event({"timestamp": "2026-12-07T10:00:00Z", "level": "ERROR",
+                                  "errorType": "OutOfStock", "errorMessage": "no widgets left",
+                                  "requestId": "r7", "stackTrace": ["  File ..."]}), "fulfil")
+    assert (row["level"], row["message"], row["request_id"]) == ("ERROR", "OutOfStock: no widgets left", "r7")
+
+
 def test_standard_logging_json_line_uses_requestId():
     row = parse_log_event(_event({"level": "INFO", "message": "m", "requestId": "r9"}), "fn")
     assert row["request_id"] == "r9" and row["correlation_id"] is None
