@@ -114,6 +114,10 @@ def _reuse_burst(s: Scenario) -> tuple[Database, str, pd.DataFrame, int]:
 
 def _expect_one_each(s: Scenario, frame: pd.DataFrame, opened: int, when: str) -> None:
     environments = _served_in(frame)
+    if max(environments, 1) < opened <= environments + int((frame["outcome"] != "ok").sum()):
+        # the extra connections may be those of environments whose requests timed out: no answer
+        # names them (run 26c: 4 requests timed out, 5 connections for 4 environments answering)
+        _unless_machine_slow(frame)
     s.expect(opened <= max(environments, 1),
              observed=f"{when}: {len(frame)} requests in {environments} execution environments "
                       f"opened {opened} connections (counted by PostgreSQL)",
