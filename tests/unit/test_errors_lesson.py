@@ -13,7 +13,21 @@ from labkit.lessons.errors_lesson import (AlarmInbox, DepthRecorder, attempts_al
                                           customer_orders, ends_in_dlq, make_orders,
                                           move_task_status, poison_ids, read_all,
                                           redrive_plan, send_orders, summarise)
-from labkit.lessons.queues import messages_left, queue_depth
+from labkit.lessons.queues import make_queue, messages_left, queue_depth
+
+
+@pytest.fixture
+def queue(aws):
+    """queue(name, **make_queue settings) -> url: a fresh queue, deleted after the test."""
+    sqs, made = aws("sqs"), []
+
+    def make(name: str, **settings) -> str:
+        made.append(make_queue(sqs, run_prefix(name), **settings)[0])
+        return made[-1]
+
+    yield make
+    for url in made:
+        sqs.delete_queue(QueueUrl=url)
 
 
 def test_poison_message_is_attempted_max_receive_count_times():
@@ -37,45 +51,39 @@ def test_max_receive_count_below_one_is_rejected():
         attempts_allowed(0, None)
 
 
-def test_depths_reads_and_recording(aws):
+def test_depths_reads_and_recording(aws, queue):
     sqs = aws("sqs")
-    url = sqs.create_queue(QueueName=run_prefix("t-depth"), Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
-    try:
-        with DepthRecorder(sqs, {"q": url}, interval=0.05) as recorder:
-            for i in range(3):
-                sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"id": i}))
-            # the background thread samples on its own: wait until it has seen the full queue
-            wait_until(lambda: (recorder.frame()["visible"] == 3).any(), timeout=20)
-            taken = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
-            assert queue_depth(sqs, url) == {"visible": 2, "in_flight": 1}
-        frame = recorder.frame()
-        assert list(frame.columns) == ["t", "queue", "visible", "in_flight"]
-        assert frame["t"].is_monotonic_increasing
-        assert frame.iloc[-1][["visible", "in_flight"]].tolist() == [2, 1]  # ends on a fresh sample
-        assert frame["visible"].max() == 3                          # it saw the queue fill up
-        peeked = read_all(sqs, url, delete=False)
-        ids = sorted(m["body"]["id"] for m in peeked) + [json.loads(taken[0]["Body"])["id"]]
-        assert sorted(ids) == [0, 1, 2]
-        assert len(peeked) == 2 and messages_left(sqs, url) == 3   # peeking deletes nothing
-    finally:
-        sqs.delete_queue(QueueUrl=url)
+    url = queue("t-depth", visibility_s=30)
+    with DepthRecorder(sqs, {"q": url}, interval=0.05) as recorder:
+        for i in range(3):
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"id": i}))
+        # the background thread samples on its own: wait until it has seen the full queue
+        wait_until(lambda: (recorder.frame()["visible"] == 3).any(), timeout=20)
+        taken = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+        assert queue_depth(sqs, url) == {"visible": 2, "in_flight": 1}
+    frame = recorder.frame()
+    assert list(frame.columns) == ["t", "queue", "visible", "in_flight"]
+    assert frame["t"].is_monotonic_increasing
+    assert frame.iloc[-1][["visible", "in_flight"]].tolist() == [2, 1]  # ends on a fresh sample
+    assert frame["visible"].max() == 3                          # it saw the queue fill up
+    peeked = read_all(sqs, url, delete=False)
+    ids = sorted(m["body"]["id"] for m in peeked) + [json.loads(taken[0]["Body"])["id"]]
+    assert sorted(ids) == [0, 1, 2]
+    assert len(peeked) == 2 and messages_left(sqs, url) == 3   # peeking deletes nothing
 
 
-def test_read_all_deletes_and_parses(aws):
+def test_read_all_deletes_and_parses(aws, queue):
     sqs = aws("sqs")
-    url = sqs.create_queue(QueueName=run_prefix("t-read"))["QueueUrl"]
-    try:
-        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"id": "a"}), MessageAttributes={
-            "error_type": {"DataType": "String", "StringValue": "PermanentError"}})
-        sqs.send_message(QueueUrl=url, MessageBody="not json")
-        got = read_all(sqs, url)
-        assert sorted(str(m["body"]) for m in got) == ["not json", "{'id': 'a'}"]
-        with_attr = next(m for m in got if isinstance(m["body"], dict))
-        assert with_attr["message_attributes"]["error_type"]["StringValue"] == "PermanentError"
-        assert with_attr["attributes"]["ApproximateReceiveCount"] == "1"
-        assert messages_left(sqs, url) == 0
-    finally:
-        sqs.delete_queue(QueueUrl=url)
+    url = queue("t-read")
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"id": "a"}), MessageAttributes={
+        "error_type": {"DataType": "String", "StringValue": "PermanentError"}})
+    sqs.send_message(QueueUrl=url, MessageBody="not json")
+    got = read_all(sqs, url)
+    assert sorted(str(m["body"]) for m in got) == ["not json", "{'id': 'a'}"]
+    with_attr = next(m for m in got if isinstance(m["body"], dict))
+    assert with_attr["message_attributes"]["error_type"]["StringValue"] == "PermanentError"
+    assert with_attr["attributes"]["ApproximateReceiveCount"] == "1"
+    assert messages_left(sqs, url) == 0
 
 
 def test_orders_and_what_the_redrive_rule_predicts_for_them():
@@ -119,31 +127,25 @@ def test_move_task_status_of_the_latest_task():
     assert move_task_status(FakeSqs([{"Status": "RUNNING"}]), "arn") == "RUNNING"
 
 
-def test_send_orders_in_batches_and_fifo_groups(aws):
+def test_send_orders_in_batches_and_fifo_groups(aws, queue):
     sqs = aws("sqs")
-    url = sqs.create_queue(QueueName=run_prefix("t-send") + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
-    try:
-        orders = customer_orders("r") + [{**o, "id": o["id"] + "x"} for o in customer_orders("r")]
-        send_orders(sqs, url, orders, fifo=True)                      # 16 orders: two batches
-        got = read_all(sqs, url)
-        assert sorted(m["body"]["id"] for m in got) == sorted(o["id"] for o in orders)
-        assert {m["attributes"]["MessageGroupId"] for m in got} == {"A", "B"}
-    finally:
-        sqs.delete_queue(QueueUrl=url)
+    url = queue("t-send", fifo=True)
+    orders = customer_orders("r") + [{**o, "id": o["id"] + "x"} for o in customer_orders("r")]
+    send_orders(sqs, url, orders, fifo=True)                      # 16 orders: two batches
+    got = read_all(sqs, url)
+    assert sorted(m["body"]["id"] for m in got) == sorted(o["id"] for o in orders)
+    assert {m["attributes"]["MessageGroupId"] for m in got} == {"A", "B"}
 
 
-def test_alarm_inbox_waits_for_a_state_after_a_time(aws):
+def test_alarm_inbox_waits_for_a_state_after_a_time(aws, queue):
     sqs = aws("sqs")
-    url = sqs.create_queue(QueueName=run_prefix("t-inbox"))["QueueUrl"]
-    try:
-        inbox = AlarmInbox(sqs, url, started=time.time())
-        for state in ("OK", "ALARM"):   # an SNS envelope around CloudWatch's JSON
-            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"Message": json.dumps(
-                {"AlarmName": "a", "NewStateValue": state})}))
-        alarm = inbox.wait_for("ALARM", after=0, timeout=20)
-        assert alarm["AlarmName"] == "a" and alarm["t"] >= 0
-        assert [n["NewStateValue"] for n in inbox.notifications] == ["OK", "ALARM"]
-        with pytest.raises(TimeoutError):   # the early OK does not count as one after now
-            inbox.wait_for("OK", after=time.time() - inbox.started + 60, timeout=1)
-    finally:
-        sqs.delete_queue(QueueUrl=url)
+    url = queue("t-inbox")
+    inbox = AlarmInbox(sqs, url, started=time.time())
+    for state in ("OK", "ALARM"):   # an SNS envelope around CloudWatch's JSON
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"Message": json.dumps(
+            {"AlarmName": "a", "NewStateValue": state})}))
+    alarm = inbox.wait_for("ALARM", after=0, timeout=20)
+    assert alarm["AlarmName"] == "a" and alarm["t"] >= 0
+    assert [n["NewStateValue"] for n in inbox.notifications] == ["OK", "ALARM"]
+    with pytest.raises(TimeoutError):   # the early OK does not count as one after now
+        inbox.wait_for("OK", after=time.time() - inbox.started + 60, timeout=1)
