@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from labkit.deploy import deploy_function
-from labkit.lessons.queues import queue_arn
+from labkit.lessons.queues import queue_arn, subscribe_queue
 
 if TYPE_CHECKING:
     from labkit.checks.framework import Scenario
@@ -95,9 +95,10 @@ class ScenarioResources:
         return name
 
     def inbox(self, suffix: str, topic_arn: str) -> str:
-        """A queue subscribed to an SNS topic, to read what the topic publishes; -> its URL."""
+        """A queue subscribed to an SNS topic, to read what the topic publishes (its policy lets
+        the topic send, as AWS requires); -> its URL."""
         sqs, url = self.s.client("sqs"), self.queue(suffix)
-        self.s.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn(sqs, url))
+        subscribe_queue(self.s.client("sns"), sqs, topic_arn, url, queue_arn(sqs, url))
         return url
 
 
