@@ -82,10 +82,15 @@ class EmbeddedServer:
         self._routes.append((matches, wsgi_app))
 
     def component(self, name: str) -> Any:
-        for c in self.components:
-            if c.name == name:
-                return c
-        raise KeyError(name)
+        found = self.find_component(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def find_component(self, name: str) -> Any | None:
+        """The component called ``name``, or None where the patch that adds it is disabled (to
+        prove that patch's own test): a patch extending it then has nothing to extend."""
+        return next((c for c in self.components if c.name == name), None)
 
     def start(self) -> "EmbeddedServer":
         from werkzeug.serving import make_server

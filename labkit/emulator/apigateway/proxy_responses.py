@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 from labkit.emulator.apigateway.http_messages import ApiResponse
 
@@ -55,11 +56,15 @@ def _body(doc: dict) -> bytes:
     return body.encode()
 
 
-def response_v1(payload: bytes) -> ApiResponse:
+def _document(payload: bytes) -> Any:
     try:
-        doc = json.loads(payload or b"null")
+        return json.loads(payload or b"null")
     except ValueError:
         raise MalformedResponse("not JSON") from None
+
+
+def response_v1(payload: bytes) -> ApiResponse:
+    doc = _document(payload)
     if not isinstance(doc, dict) or "statusCode" not in doc:
         raise MalformedResponse("no statusCode")
     if set(doc) - _V1_FIELDS:
@@ -68,10 +73,7 @@ def response_v1(payload: bytes) -> ApiResponse:
 
 
 def response_v2(payload: bytes) -> ApiResponse:
-    try:
-        doc = json.loads(payload or b"null")
-    except ValueError:
-        raise MalformedResponse("not JSON") from None
+    doc = _document(payload)
     if not isinstance(doc, dict) or "statusCode" not in doc:
         # the function returned JSON without a statusCode: API Gateway infers the response
         return ApiResponse(200, [("Content-Type", "application/json")],

@@ -9,6 +9,8 @@ from typing import Any
 
 from moto.core.common_models import CloudFormationModel
 
+from labkit.emulator.cloudformation.declared_models import DeclaredModel
+
 
 def _backend(account_id: str, region: str):
     from moto.cloudwatch.models import cloudwatch_backends
@@ -16,25 +18,15 @@ def _backend(account_id: str, region: str):
     return cloudwatch_backends[account_id][region]
 
 
-class StackCloudWatchAlarm(CloudFormationModel):
+class StackCloudWatchAlarm(DeclaredModel, CloudFormationModel):
+    TYPE, NAME_PROPERTY, GETATT = "AWS::CloudWatch::Alarm", "AlarmName", ("Arn",)
+
     def __init__(self, alarm) -> None:
         self.alarm = alarm
 
     @property
     def physical_resource_id(self) -> str:
         return self.alarm.name
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
 
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         return self.alarm.alarm_arn

@@ -11,6 +11,8 @@ from typing import Any
 
 from moto.core.common_models import CloudFormationModel
 
+from labkit.emulator.cloudformation.declared_models import DeclaredModel
+
 
 def _backend(account_id: str, region: str):
     from moto.awslambda.utils import get_backend  # the no-Docker "simple" one on our server
@@ -28,8 +30,11 @@ def routing_config(properties: dict[str, Any]) -> dict[str, Any] | None:
         for w in weights}}
 
 
-class StackLambdaAlias(CloudFormationModel):
-    """A stack's alias: its physical id (what Ref answers) is the alias ARN."""
+class StackLambdaAlias(DeclaredModel, CloudFormationModel):
+    """A stack's alias: its physical id (what Ref answers) is the alias ARN. Its name is no
+    generated physical name: CloudFormation takes it from the Name property."""
+
+    TYPE, GETATT = "AWS::Lambda::Alias", ("AliasArn",)
 
     def __init__(self, account_id: str, region: str, function_name: str, alias) -> None:
         self.account_id, self.region = account_id, region
@@ -39,18 +44,6 @@ class StackLambdaAlias(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.alias.arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Alias"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""  # CloudFormation takes the alias's Name from its properties
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("AliasArn",)
 
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         from moto.cloudformation.exceptions import UnformattedGetAttTemplateException

@@ -11,6 +11,8 @@ from typing import Any
 
 from moto.core.common_models import CloudFormationModel
 
+from labkit.emulator.cloudformation.declared_models import DeclaredModel
+
 ATTRIBUTES = ("FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy",
               "DeliveryPolicy")
 
@@ -27,25 +29,15 @@ def _attribute_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-class StackSnsSubscription(CloudFormationModel):
+class StackSnsSubscription(DeclaredModel, CloudFormationModel):
+    TYPE, GETATT = "AWS::SNS::Subscription", ("Arn",)
+
     def __init__(self, arn: str) -> None:
         self.arn = arn
 
     @property
     def physical_resource_id(self) -> str:
         return self.arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
 
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         return self.arn

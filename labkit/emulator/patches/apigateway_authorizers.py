@@ -24,8 +24,7 @@ AWS_BEHAVIOUR = (
 
 
 def apply(ctx) -> None:
-    try:
-        door = ctx.component("apigateway")
-    except KeyError:   # apigateway_lambda_proxy disabled: there is no front door to extend
+    door = ctx.find_component("apigateway")
+    if door is None:   # apigateway_lambda_proxy disabled: there is no front door to extend
         return
     door.authorizers = Authorizers(door.runtime)

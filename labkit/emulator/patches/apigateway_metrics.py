@@ -20,9 +20,8 @@ AWS_BEHAVIOUR = (
 
 
 def apply(ctx) -> None:
-    try:
-        door = ctx.component("apigateway")
-    except KeyError:   # apigateway_lambda_proxy disabled: there is no front door to extend
+    door = ctx.find_component("apigateway")
+    if door is None:   # apigateway_lambda_proxy disabled: there is no front door to extend
         return
     period = float(os.environ.get("LABKIT_METRICS_PERIOD", "10"))
     metrics = ctx.add_component(ApiGatewayMetrics(period))

@@ -14,9 +14,7 @@ AWS_BEHAVIOUR = (
 
 
 def apply(ctx) -> None:
-    from moto.cloudformation import parsing
+    from labkit.emulator.cloudformation import cloudwatch_alarms  # noqa: F401 defines the model
+    from labkit.emulator.cloudformation.declared_models import list_models_again
 
-    from labkit.emulator.cloudformation import cloudwatch_alarms  # noqa: F401 registers the model
-
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()  # moto lists CloudFormationModel subclasses once
+    list_models_again()

@@ -17,10 +17,8 @@ AWS_BEHAVIOUR = (
 
 
 def apply(ctx) -> None:
-    from moto.cloudformation import parsing
-
-    from labkit.emulator.cloudformation import lambda_aliases  # defining the model registers it
+    from labkit.emulator.cloudformation import lambda_aliases  # defines the model
+    from labkit.emulator.cloudformation.declared_models import list_models_again
 
     lambda_aliases.give_versions_ref_and_getatt()
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()  # moto lists CloudFormationModel subclasses once
+    list_models_again()

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import sys
-import threading
 from datetime import datetime, timezone
 
 from labkit.emulator.alarms import AlarmEvaluator, alarm_period
+from labkit.emulator.background_jobs import BackgroundJobs
 
 NAME = "cloudwatch_alarms"
 AWS_BEHAVIOUR = (
@@ -97,52 +96,34 @@ def _query(q) -> dict:
     return {**shown, "ReturnData": bool(q.return_data)}
 
 
-class AlarmActions:
-    """Publishes alarm notifications in the background (never inside the caller's request)."""
+class AlarmActions(BackgroundJobs):
+    """Publishes alarm notifications (topic ARN, subject, message) in the background."""
 
     name = "alarm-actions"
 
     def __init__(self, ctx):
+        super().__init__(workers=1)
         self.ctx = ctx
-        self._queue: queue.Queue = queue.Queue()
-        self._thread: threading.Thread | None = None
         self._sns = None
         self.published = 0
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._work, name="alarm-actions", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._queue.put(None)
-        if self._thread:
-            self._thread.join(timeout=5)
 
     def reset(self) -> None:
         self.published = 0
 
     def health(self) -> dict:
-        return {"pending": self._queue.qsize(), "published": self.published}
+        return {"pending": self.pending, "published": self.published}
 
-    def submit(self, topic_arn: str, subject: str, message: str) -> None:
-        self._queue.put((topic_arn, subject, message))
-
-    def _work(self) -> None:
+    def do(self, topic_arn: str, subject: str, message: str) -> None:
         import boto3
 
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            topic_arn, subject, message = job
-            try:
-                if self._sns is None:
-                    self._sns = boto3.client("sns", endpoint_url=self.ctx.url, region_name="us-east-1",
-                                             aws_access_key_id="test", aws_secret_access_key="test")
-                self._sns.publish(TopicArn=topic_arn, Subject=subject[:100], Message=message)
-                self.published += 1
-            except Exception as exc:
-                print(f"labkit: alarm action {topic_arn} failed: {exc!r}", file=sys.stderr)
+        try:
+            if self._sns is None:
+                self._sns = boto3.client("sns", endpoint_url=self.ctx.url, region_name="us-east-1",
+                                         aws_access_key_id="test", aws_secret_access_key="test")
+            self._sns.publish(TopicArn=topic_arn, Subject=subject[:100], Message=message)
+            self.published += 1
+        except Exception as exc:
+            print(f"labkit: alarm action {topic_arn} failed: {exc!r}", file=sys.stderr)
 
 
 def apply(ctx) -> None:

@@ -10,12 +10,12 @@ other buses) stay with moto.
 from __future__ import annotations
 
 import copy
-import queue
 import sys
 import threading
 import time
 import uuid
 
+from labkit.emulator.background_jobs import BackgroundJobs
 from labkit.emulator.events_input import aws_event, target_input
 
 NAME = "events_targets"
@@ -33,66 +33,37 @@ ATTEMPTS = 3          # AWS retries for up to 24 h; a lab needs to see failures 
 RETRY_PAUSE_S = 1.0
 
 
-class EventDelivery:
-    """Delivers (target, input) pairs in the background through the server's own API."""
+class EventDelivery(BackgroundJobs):
+    """Delivers (target, input, event id) in the background through the server's own API."""
 
     name = "events-delivery"
 
     def __init__(self, ctx, workers: int = 2):
+        super().__init__(workers)
         self.ctx = ctx
-        self.workers = workers
-        self._queue: queue.Queue = queue.Queue()
-        self._threads: list[threading.Thread] = []
         self._local = threading.local()
         self.delivered = 0
         self.failed = 0
 
-    # -- component -----------------------------------------------------------------------
-    def start(self) -> None:
-        for i in range(self.workers):
-            t = threading.Thread(target=self._work, name=f"events-delivery-{i}", daemon=True)
-            t.start()
-            self._threads.append(t)
-
-    def stop(self) -> None:
-        for _ in self._threads:
-            self._queue.put(None)
-        for t in self._threads:
-            t.join(timeout=5)
-        self._threads = []
-
     def reset(self) -> None:
-        try:
-            while True:
-                self._queue.get_nowait()
-        except queue.Empty:
-            pass
+        self.drop_pending()
         self.delivered = self.failed = 0
 
     def health(self) -> dict:
-        return {"pending": self._queue.qsize(), "delivered": self.delivered, "failed": self.failed}
+        return {"pending": self.pending, "delivered": self.delivered, "failed": self.failed}
 
-    # -- work ----------------------------------------------------------------------------
-    def submit(self, target: dict, text: str, event_id: str) -> None:
-        self._queue.put((target, text, event_id))
-
-    def _work(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
+    def do(self, target: dict, text: str, event_id: str) -> None:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                self._deliver(target, text, event_id)
+                self.delivered += 1
                 return
-            target, text, event_id = job
-            for attempt in range(1, ATTEMPTS + 1):
-                try:
-                    self._deliver(target, text, event_id)
-                    self.delivered += 1
-                    break
-                except Exception as exc:
-                    if attempt == ATTEMPTS:
-                        self.failed += 1
-                        self._dead_letter(target, text, exc)
-                    else:
-                        time.sleep(RETRY_PAUSE_S * attempt)
+            except Exception as exc:
+                if attempt == ATTEMPTS:
+                    self.failed += 1
+                    self._dead_letter(target, text, exc)
+                else:
+                    time.sleep(RETRY_PAUSE_S * attempt)
 
     def _client(self, service: str):
         clients = self._local.__dict__.setdefault("clients", {})
@@ -109,10 +80,7 @@ class EventDelivery:
         parts = arn.split(":")
         service, account, resource = parts[2], parts[4], ":".join(parts[5:])
         if service == "lambda":
-            try:
-                runtime = self.ctx.component("lambda-runtime")
-            except KeyError:
-                runtime = None
+            runtime = self.ctx.find_component("lambda-runtime")
             if runtime is not None:
                 runtime.invoke(arn, text.encode(), invocation_type="Event")
             else:

@@ -81,9 +81,8 @@ def apply(ctx) -> None:
 
     # The runtime is a component added by the lambda_runtime patch. With that patch
     # disabled (to prove its own test) nothing runs, so there is nothing to measure.
-    try:
-        runtime = ctx.component("lambda-runtime")
-    except KeyError:
+    runtime = ctx.find_component("lambda-runtime")
+    if runtime is None:
         print("labkit lambda_metrics: no lambda-runtime component, no Lambda metrics",
               file=sys.stderr)
         return

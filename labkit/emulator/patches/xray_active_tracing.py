@@ -30,9 +30,8 @@ def apply(ctx) -> None:
 
     daemon = ctx.add_component(XRayDaemon())
     _keep_tracing_config_on_update(LambdaFunction)
-    try:
-        runtime = ctx.component("lambda-runtime")
-    except KeyError:   # lambda_runtime disabled: nothing runs, so nothing is traced
+    runtime = ctx.find_component("lambda-runtime")
+    if runtime is None:   # lambda_runtime disabled: nothing runs, so nothing is traced
         print("labkit xray_active_tracing: no lambda-runtime component, no Lambda traces",
               file=sys.stderr)
         return

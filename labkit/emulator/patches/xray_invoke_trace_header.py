@@ -8,7 +8,7 @@ An asynchronous (Event) invocation keeps the header in the runtime's queue and c
 """
 from __future__ import annotations
 
-import threading
+from labkit.emulator.xray_trace_header import ServedTraceHeader
 
 NAME = "xray_invoke_trace_header"
 AWS_BEHAVIOUR = (
@@ -18,35 +18,14 @@ AWS_BEHAVIOUR = (
     "invocations using AWS X-Ray'; AWS X-Ray Developer Guide, 'Tracing header')."
 )
 
-TRACE_HTTP_HEADER = "X-Amzn-Trace-Id"
-_invoke = threading.local()
+_invoke = ServedTraceHeader()     # the header of the Invoke being served
 
 
 def apply(ctx) -> None:
-    import functools
-
     from moto.awslambda.responses import LambdaResponse
 
-    try:
-        runtime = ctx.component("lambda-runtime")
-    except KeyError:
+    runtime = ctx.find_component("lambda-runtime")
+    if runtime is None:
         return   # lambda_runtime disabled: nothing runs, nothing to continue
-    serve_invoke = LambdaResponse.invoke
-    runtime_dispatch = runtime.dispatch
-
-    @functools.wraps(serve_invoke)
-    def invoke(self):
-        _invoke.header = self.headers.get(TRACE_HTTP_HEADER)
-        try:
-            return serve_invoke(self)
-        finally:
-            _invoke.header = None
-
-    @functools.wraps(runtime_dispatch)
-    def dispatch(fn, payload, qualifier, invocation_type, request_id=None, *,
-                 trace_header=None):
-        return runtime_dispatch(fn, payload, qualifier, invocation_type, request_id,
-                                trace_header=trace_header or getattr(_invoke, "header", None))
-
-    LambdaResponse.invoke = invoke
-    runtime.dispatch = dispatch
+    LambdaResponse.invoke = _invoke.noted_while(LambdaResponse.invoke)
+    _invoke.continued_by(runtime)

@@ -24,10 +24,9 @@ def apply(ctx) -> None:
     from labkit.emulator.xray_daemon import XRayDaemon
     from labkit.emulator.xray_otlp import otlp_traces_app
 
-    try:   # the daemon knows which function's account and region a trace belongs to
-        sink = ctx.component("xray-daemon")
-    except KeyError:   # xray_active_tracing disabled: write to the default account/region
-        sink = XRayDaemon()
+    # the daemon knows which function's account and region a trace belongs to; with
+    # xray_active_tracing disabled there is none: write to the default account/region
+    sink = ctx.find_component("xray-daemon") or XRayDaemon()
 
     def record(documents: list[dict]) -> None:
         by_owner: dict[tuple[str, str], list[str]] = {}

@@ -9,8 +9,7 @@ trace_header=...)``, kept in the async queue), which continue the publisher's tr
 """
 from __future__ import annotations
 
-import functools
-import threading
+from labkit.emulator.xray_trace_header import ServedTraceHeader
 
 NAME = "xray_sns_trace_header"
 AWS_BEHAVIOUR = (
@@ -19,40 +18,19 @@ AWS_BEHAVIOUR = (
     "the topic (AWS X-Ray Developer Guide, 'Amazon SNS and AWS X-Ray')."
 )
 
-TRACE_HTTP_HEADER = "X-Amzn-Trace-Id"
-_publish = threading.local()     # the header of the Publish(Batch) being served
-
-
-def _noting_header(action):
-    @functools.wraps(action)
-    def serve(self):
-        _publish.header = self.headers.get(TRACE_HTTP_HEADER)
-        try:
-            return action(self)
-        finally:
-            _publish.header = None
-    return serve
+_publish = ServedTraceHeader()     # the header of the Publish(Batch) being served
 
 
 def apply(ctx) -> None:
     from moto.sns.responses import SNSResponse
 
-    from labkit.emulator.patches.xray_sqs_trace_header import remembering_header
+    from labkit.emulator.patches.xray_sqs_trace_header import sending
 
     for action in ("publish", "publish_batch"):
         setattr(SNSResponse, action,
-                _noting_header(remembering_header(getattr(SNSResponse, action))))
-    try:
-        runtime = ctx.component("lambda-runtime")
-    except KeyError:
+                _publish.noted_while(sending.noted_while(getattr(SNSResponse, action))))
+    runtime = ctx.find_component("lambda-runtime")
+    if runtime is None:
         return   # lambda_runtime disabled: no function runs, no trace to continue
-    runtime_dispatch = runtime.dispatch
-
-    @functools.wraps(runtime_dispatch)
-    def dispatch(fn, payload, qualifier, invocation_type, request_id=None, *,
-                 trace_header=None):
-        # moto delivers to a topic's lambda subscribers inside Publish, on this thread
-        return runtime_dispatch(fn, payload, qualifier, invocation_type, request_id,
-                                trace_header=trace_header or getattr(_publish, "header", None))
-
-    runtime.dispatch = dispatch
+    # moto delivers to a topic's lambda subscribers inside Publish, on this thread
+    _publish.continued_by(runtime)

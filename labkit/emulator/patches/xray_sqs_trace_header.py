@@ -10,7 +10,8 @@ function in the record's attributes and continues the trace (pollers/sqs_event_s
 from __future__ import annotations
 
 import functools
-import threading
+
+from labkit.emulator.xray_trace_header import ServedTraceHeader
 
 NAME = "xray_sqs_trace_header"
 AWS_BEHAVIOUR = (
@@ -20,8 +21,9 @@ AWS_BEHAVIOUR = (
     "Developer Guide, 'Amazon SQS and AWS X-Ray')."
 )
 
-TRACE_HTTP_HEADER = "X-Amzn-Trace-Id"
-_request = threading.local()     # the header of the SendMessage(Batch) being served
+# the header of the SendMessage(Batch) being served, or of an SNS Publish that sends to queues
+# (xray_sns_trace_header)
+sending = ServedTraceHeader()
 
 
 def with_trace_header(system_attributes: dict | None, header: str | None) -> dict | None:
@@ -32,19 +34,6 @@ def with_trace_header(system_attributes: dict | None, header: str | None) -> dic
             "AWSTraceHeader": {"DataType": "String", "StringValue": header}}
 
 
-def remembering_header(action):
-    """Wrap a moto response method: while it runs, its request's X-Ray header is known to
-    the SQS sends it makes (also used for SNS deliveries: xray_sns_trace_header)."""
-    @functools.wraps(action)
-    def serve(self):
-        _request.header = self.headers.get(TRACE_HTTP_HEADER)
-        try:
-            return action(self)
-        finally:
-            _request.header = None
-    return serve
-
-
 def apply(ctx) -> None:
     from moto.sqs.models import SQSBackend
     from moto.sqs.responses import SQSResponse
@@ -53,11 +42,10 @@ def apply(ctx) -> None:
 
     @functools.wraps(moto_send)
     def send_message(self, queue_name, message_body, *args, system_attributes=None, **kwargs):
-        system_attributes = with_trace_header(system_attributes,
-                                              getattr(_request, "header", None))
+        system_attributes = with_trace_header(system_attributes, sending.value)
         return moto_send(self, queue_name, message_body, *args,
                          system_attributes=system_attributes, **kwargs)
 
-    SQSResponse.send_message = remembering_header(SQSResponse.send_message)
-    SQSResponse.send_message_batch = remembering_header(SQSResponse.send_message_batch)
+    SQSResponse.send_message = sending.noted_while(SQSResponse.send_message)
+    SQSResponse.send_message_batch = sending.noted_while(SQSResponse.send_message_batch)
     SQSBackend.send_message = send_message

@@ -49,6 +49,7 @@ import time
 from dataclasses import dataclass, field
 
 from labkit.emulator.runtime.trace_segments import new_segment_id, new_trace_id, parse_header
+from labkit.emulator.xray_trace_header import TRACE_HTTP_HEADER, ServedTraceHeader
 
 NAME = "xray_stepfunctions_trace_header"
 AWS_BEHAVIOUR = (
@@ -59,9 +60,11 @@ AWS_BEHAVIOUR = (
     "Step Functions request data in AWS X-Ray'; API Reference, StartExecution)."
 )
 
-TRACE_HTTP_HEADER = "X-Amzn-Trace-Id"
 TRACE_ID = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")   # Root=1-<8 hex time>-<24 hex>
-_request = threading.local()     # the header of the StartExecution being served
+# the header of the StartExecution being served: the HTTP header is preferred over the request
+# body's traceHeader
+_request = ServedTraceHeader(lambda response: response.headers.get(TRACE_HTTP_HEADER)
+                             or response._get_param("traceHeader"))
 _calling = threading.local()     # the header of the Lambda Invoke a Task state is making
 
 
@@ -105,22 +108,10 @@ def apply(ctx) -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    try:
-        daemon = ctx.component("xray-daemon")
-    except KeyError:
+    daemon = ctx.find_component("xray-daemon")
+    if daemon is None:
         return   # xray_active_tracing disabled: nowhere to send traces
     traces: dict[str, ExecutionTrace] = {}    # execution ARN -> its trace, while it runs
-
-    serve_start = StepFunctionResponse.start_execution
-
-    @functools.wraps(serve_start)
-    def start_execution_response(self):
-        # the HTTP header is preferred over the request body's traceHeader
-        _request.header = self.headers.get(TRACE_HTTP_HEADER) or self._get_param("traceHeader")
-        try:
-            return serve_start(self)
-        finally:
-            _request.header = None
 
     moto_start_execution = StepFunctionsParserBackend.start_execution
 
@@ -128,7 +119,7 @@ def apply(ctx) -> None:
     def start_execution(self, state_machine_arn, name=None, execution_input=None,
                         trace_header=None):
         return moto_start_execution(self, state_machine_arn, name, execution_input,
-                                    trace_header=getattr(_request, "header", None) or trace_header)
+                                    trace_header=_request.value or trace_header)
 
     moto_start = Execution.start
 
@@ -183,7 +174,8 @@ def apply(ctx) -> None:
                 lambda request, **_: request.headers.__setitem__(TRACE_HTTP_HEADER, header))
         return client
 
-    StepFunctionResponse.start_execution = start_execution_response
+    StepFunctionResponse.start_execution = _request.noted_while(
+        StepFunctionResponse.start_execution)
     StepFunctionsParserBackend.start_execution = start_execution
     Execution.start = start
     ExecutionWorker._execution_logic = execution_logic
