@@ -10,10 +10,8 @@ dependency does to whoever calls it synchronously).
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -41,31 +39,14 @@ class Provider:
         self.hangs_cut_short = 0      # hanging charges answered at HANG_LIMIT_S, not released
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(local_http.StandInHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
-                length = int(self.headers.get("Content-Length") or 0)
-                try:
-                    order = json.loads(self.rfile.read(length) or b"{}")
-                except ValueError:
-                    order = {}
-                hangs = owner._record(order if isinstance(order, dict) else {})
+                hangs = owner._record(self.json_body())
                 owner._released.wait(HOLD_LIMIT_S)
                 if hangs and not owner._hangs_over.wait(HANG_LIMIT_S):
                     with owner._lock:
                         owner.hangs_cut_short += 1
-                body = json.dumps({"charged": True}).encode()
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.send_header("Connection", "close")
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, *args):
-                pass
+                self.answer_json(200, {"charged": True})
 
         self._server = local_http.serve_in_background(Handler, "lab10-provider")
 

@@ -15,7 +15,6 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from labkit.isolation import local_http
@@ -31,7 +30,7 @@ class DynamoMeter:
         self._calls: list[dict[str, Any]] = []
         meter = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(local_http.StandInHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 target = self.headers.get("X-Amz-Target", "")
@@ -40,17 +39,8 @@ class DynamoMeter:
                 status, headers, answer = meter._forward(self.path, self.headers, request)
                 if operation:
                     meter._record(operation, body, status, answer)
-                self.send_response(status)
-                for key, value in headers:
-                    if key.lower() not in HOP_BY_HOP:
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(answer)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):
-                pass
+                self.answer(status, answer, [(key, value) for key, value in headers
+                                             if key.lower() not in HOP_BY_HOP])
 
         self._server = local_http.serve_in_background(Handler, "lab11-meter")
 

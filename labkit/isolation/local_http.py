@@ -10,10 +10,46 @@ getting the service's own answer, such as a 503 when its slots are full.
 """
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 BACKLOG = 1024   # connections the kernel queues before the service's handler sees them
+
+
+class StandInHandler(BaseHTTPRequestHandler):
+    """A stand-in's request handler: quiet, one answer per connection, and a caller that went
+    away before its answer (a function that timed out, an environment that was stopped) is no
+    error of the service's."""
+
+    def json_body(self) -> dict[str, Any]:
+        """The request's body as a JSON object ({} for a body that is not one)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            value = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def answer(self, status: int, body: bytes, headers: Iterable[tuple[str, str]] = ()) -> None:
+        try:
+            self.send_response(status)
+            for key, value in headers:
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass   # the caller went away: nothing to answer
+
+    def answer_json(self, status: int, value: Any) -> None:
+        self.answer(status, json.dumps(value).encode(), [("Content-Type", "application/json")])
+
+    def log_message(self, *args) -> None:   # keep notebooks and test logs quiet
+        pass
 
 
 def make_server(handler: type[BaseHTTPRequestHandler], bind: tuple[str, int] = ("127.0.0.1", 0),

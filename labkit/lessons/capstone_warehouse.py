@@ -10,11 +10,10 @@ the reservations per order.
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from labkit.isolation import local_http
 
@@ -35,27 +34,9 @@ class Warehouse:
     def start(self) -> "Warehouse":
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(local_http.StandInHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
-                length = int(self.headers.get("Content-Length") or 0)
-                try:
-                    request = json.loads(self.rfile.read(length) or b"{}")
-                except ValueError:
-                    request = {}
-                status, body = owner._reserve(request if isinstance(request, dict) else {})
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.send_header("Connection", "close")
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass   # the caller went away (its environment was killed): nothing to answer
-
-            def log_message(self, *args):   # keep notebooks and test logs quiet
-                pass
+                self.answer_json(*owner._reserve(self.json_body()))
 
         self._server = local_http.serve_in_background(Handler, "warehouse")   # 503s from the handler
         return self
