@@ -195,6 +195,17 @@ def p95_of(o: Observation) -> float:
     return inv.p95(list(inv.latencies(o).values()))
 
 
+def try_row(label: str, o: Observation, table: pd.DataFrame, timing: str) -> dict[str, Any]:
+    """One row of the widget's table of tries: what was changed, and what held."""
+    return {"try": label, "warehouse slots": o.schedule["capacity"],
+            "MaximumConcurrency": o.settings["maximum_concurrency"],
+            "crashes": o.schedule["crashes"],
+            "invariants held": f"{int(table['ok'].sum())} of {len(table)}",
+            f"p95 s ({timing})": round(p95_of(o), 1),
+            "peak at the warehouse": o.warehouse.get("peak_in_flight"),
+            "refused for overload": o.warehouse.get("overloaded")}
+
+
 def bill_table(observations: dict[str, Observation]) -> pd.DataFrame:
     """The modelled Lambda bill of each run, from its REPORT lines (x86, us-east-1)."""
     rows = []

@@ -110,3 +110,15 @@ def test_the_plots_draw_one_panel_per_run():
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert len(texts) == 2 * len(lesson.INVARIANTS) and set(texts) <= {"PASS", "FAIL"}
     plt.close(fig)
+
+
+def test_a_try_row_says_what_was_changed_and_what_held():
+    o = observation()
+    o.settings = {**o.settings, "maximum_concurrency": 3}
+    table = lesson.invariant_table({"try 1": o})
+    row = lesson.try_row("try 1: hardened", o, table, "emulated")
+    assert row["try"] == "try 1: hardened"
+    assert (row["warehouse slots"], row["MaximumConcurrency"], row["crashes"]) == (2, 3, 1)
+    assert row["invariants held"] == f"{int(table['ok'].sum())} of {len(lesson.INVARIANTS)}"
+    assert row["p95 s (emulated)"] == math.inf          # o-e was never done
+    assert (row["peak at the warehouse"], row["refused for overload"]) == (1, 0)
