@@ -1,10 +1,12 @@
-"""Building REST and HTTP APIs with Lambda integrations, and calling their invoke URLs."""
+"""Building REST and HTTP APIs with Lambda integrations, calling their invoke URLs, and counting
+how often a function behind them ran."""
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.request
 import uuid
+from datetime import datetime, timedelta, timezone
 
 REGION = "us-east-1"
 
@@ -77,3 +79,13 @@ def call(url: str, method: str = "GET", body: bytes | None = None,
 def call_json(url: str, **kwargs) -> tuple[int, object]:
     status, _, body = call(url, **kwargs)
     return status, json.loads(body) if body else None
+
+
+def invocations(cw, name: str) -> float:
+    """The function's Invocations metric over the last half hour: whether a request reached it."""
+    now = datetime.now(timezone.utc)
+    points = cw.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="Invocations", Statistics=["Sum"], Period=3600,
+        StartTime=now - timedelta(minutes=30), EndTime=now + timedelta(minutes=5),
+        Dimensions=[{"Name": "FunctionName", "Value": name}])["Datapoints"]
+    return sum(p["Sum"] for p in points)

@@ -1,4 +1,5 @@
-"""Fixtures the alarm tests share: clients, and an SNS topic whose notifications land in SQS."""
+"""Fixtures the conformance tests share: clients, and an SNS topic whose notifications land in
+SQS (for the alarm tests)."""
 from __future__ import annotations
 
 import uuid
@@ -14,6 +15,11 @@ def cw(aws):
 @pytest.fixture(scope="module")
 def sqs(aws):
     return aws("sqs")
+
+
+@pytest.fixture(scope="module")
+def ddb(aws):
+    return aws("dynamodb")
 
 
 @pytest.fixture

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.config import Config
 
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
-from tests.conformance.apigateway_helpers import (REGION, call_json, http_api, lambda_uri,
-                                                  rest_api, unique)
+from tests.conformance.apigateway_helpers import (REGION, call_json, http_api, invocations,
+                                                  lambda_uri, rest_api, unique)
 
 TOKEN_AUTHORIZER = """
 def handler(event, context):
@@ -48,15 +47,6 @@ def lam(aws):
 @pytest.fixture(scope="module")
 def echo_arn(lam):
     return deploy_function(lam, unique("authz-echo"), ECHO)
-
-
-def _invocations(cw, name) -> float:
-    now = datetime.now(timezone.utc)
-    points = cw.get_metric_statistics(
-        Namespace="AWS/Lambda", MetricName="Invocations", Statistics=["Sum"], Period=3600,
-        StartTime=now - timedelta(minutes=30), EndTime=now + timedelta(minutes=5),
-        Dimensions=[{"Name": "FunctionName", "Value": name}])["Datapoints"]
-    return sum(p["Sum"] for p in points)
 
 
 def _rest_with_authorizer(aws, lam, echo_arn, ttl: int, kind: str = "TOKEN"):
@@ -97,8 +87,8 @@ def test_token_authorizer_allow_deny_unauthorized_and_missing(aws, guarded):
     assert call_json(f"{base}/secret", headers={"Authorization": "unauthorized"}) == (
         401, {"message": "Unauthorized"})
     cw = aws("cloudwatch")
-    wait_until(lambda: _invocations(cw, name) >= 3, 60, what="3 authorizer invocations")
-    assert _invocations(cw, name) == 3      # the request without a token never called it
+    wait_until(lambda: invocations(cw, name) >= 3, 60, what="3 authorizer invocations")
+    assert invocations(cw, name) == 3      # the request without a token never called it
 
 
 def test_authorizer_results_are_cached_for_the_ttl(aws, guarded):
@@ -115,10 +105,10 @@ def test_authorizer_results_are_cached_for_the_ttl(aws, guarded):
     for _ in range(3):
         assert call_json(f"{uncached}/secret", headers={"Authorization": "bob"})[0] == 200
     cw = aws("cloudwatch")
-    wait_until(lambda: _invocations(cw, cached_name) >= 2 and _invocations(cw, uncached_name) >= 3,
+    wait_until(lambda: invocations(cw, cached_name) >= 2 and invocations(cw, uncached_name) >= 3,
                60, what="authorizer invocations")
-    assert _invocations(cw, cached_name) == 2        # bob once (then cached), carol once
-    assert _invocations(cw, uncached_name) == 3
+    assert invocations(cw, cached_name) == 2        # bob once (then cached), carol once
+    assert invocations(cw, uncached_name) == 3
 
 
 def test_request_authorizer_gets_the_request(aws, guarded):
@@ -157,5 +147,5 @@ def test_http_api_simple_response_authorizer(aws, server, lam, echo_arn):
         status, authorizer = call_json(url, headers={"Authorization": "ok-erin"})
         assert status == 200 and authorizer == {"lambda": {"who": "ok-erin"}}
     cw = aws("cloudwatch")
-    wait_until(lambda: _invocations(cw, name) >= 2, 60, what="authorizer invocations")
-    assert _invocations(cw, name) == 2       # "nope" once, "ok-erin" once (then cached)
+    wait_until(lambda: invocations(cw, name) >= 2, 60, what="authorizer invocations")
+    assert invocations(cw, name) == 2       # "nope" once, "ok-erin" once (then cached)

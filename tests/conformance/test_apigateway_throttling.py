@@ -2,14 +2,13 @@
 (patch apigateway_throttling)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 from botocore.config import Config
 
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
-from tests.conformance.apigateway_helpers import call, call_json, http_api, rest_api, unique
+from tests.conformance.apigateway_helpers import (call, call_json, http_api, invocations,
+                                                  rest_api, unique)
 
 OK = """
 def handler(event, context):
@@ -22,15 +21,6 @@ def function(aws):
     lam = aws("lambda", config=Config(retries={"max_attempts": 0}))
     name = unique("throttled")
     return name, deploy_function(lam, name, OK)
-
-
-def _invocations(cw, name) -> float:
-    now = datetime.now(timezone.utc)
-    points = cw.get_metric_statistics(
-        Namespace="AWS/Lambda", MetricName="Invocations", Statistics=["Sum"], Period=3600,
-        StartTime=now - timedelta(minutes=30), EndTime=now + timedelta(minutes=5),
-        Dimensions=[{"Name": "FunctionName", "Value": name}])["Datapoints"]
-    return sum(p["Sum"] for p in points)
 
 
 def test_rest_stage_limits_answer_429_without_invoking(aws, server, function):
@@ -50,8 +40,8 @@ def test_rest_stage_limits_answer_429_without_invoking(aws, server, function):
     assert statuses[3:] == [429, 429, 429]
     assert call_json(url) == (429, {"message": "Too Many Requests"})
     cw = aws("cloudwatch")
-    wait_until(lambda: _invocations(cw, name) >= 3, 60, what="3 Invocations")
-    assert _invocations(cw, name) == 3      # the throttled requests never reached Lambda
+    wait_until(lambda: invocations(cw, name) >= 3, 60, what="3 Invocations")
+    assert invocations(cw, name) == 3      # the throttled requests never reached Lambda
 
 
 def test_http_api_route_settings_answer_429(aws, server, function):

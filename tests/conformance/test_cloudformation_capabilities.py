@@ -5,18 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conformance.test_cloudformation_deploying import ROLE, settled, unique
-
-SAM = """
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      Handler: index.handler
-      InlineCode: "def handler(event, context):\\n    return None\\n"
-"""
+from tests.conformance.test_cloudformation_deploying import ROLE, SAM_NO_OP, settled, unique
 
 
 def refusal(call) -> str:
@@ -40,11 +29,11 @@ def test_iam_resources_need_capability_iam(aws):
             ChangeSetType="CREATE", Capabilities=list(capabilities))
 
     assert refusal(change_set(plain)) == "Requires capabilities : [CAPABILITY_IAM]"
-    assert refusal(change_set(SAM)) == "Requires capabilities : [CAPABILITY_IAM]"
+    assert refusal(change_set(SAM_NO_OP)) == "Requires capabilities : [CAPABILITY_IAM]"
     named = plain.replace("Properties:\n", "Properties:\n      RoleName: my-role\n", 1)
     assert refusal(change_set(named, "CAPABILITY_IAM")) == \
         "Requires capabilities : [CAPABILITY_NAMED_IAM]"
-    assert change_set(SAM, "CAPABILITY_IAM")()["Id"]  # a SAM change set needs no AUTO_EXPAND
+    assert change_set(SAM_NO_OP, "CAPABILITY_IAM")()["Id"]  # a SAM change set needs no AUTO_EXPAND
 
 
 def test_a_transform_deployed_without_a_change_set_needs_auto_expand(aws):
@@ -53,10 +42,10 @@ def test_a_transform_deployed_without_a_change_set_needs_auto_expand(aws):
     without first reviewing the changes in a change set, you must acknowledge this
     capability."""
     cf, stack = aws("cloudformation"), unique("direct")
-    assert refusal(lambda: cf.create_stack(StackName=stack, TemplateBody=SAM,
+    assert refusal(lambda: cf.create_stack(StackName=stack, TemplateBody=SAM_NO_OP,
                                            Capabilities=["CAPABILITY_IAM"])) == \
         "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"
-    cf.create_stack(StackName=stack, TemplateBody=SAM,
+    cf.create_stack(StackName=stack, TemplateBody=SAM_NO_OP,
                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
     assert settled(cf, stack)["StackStatus"] == "CREATE_COMPLETE"
     cf.delete_stack(StackName=stack)

@@ -21,6 +21,30 @@ ROLE = """
       ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]
 """
 
+# A function `Fn` running as ROLE, up to its own properties (timeout, code, ...): the part every
+# template with a plain Lambda function repeats; each template goes on with what it tests.
+FUNCTION = ROLE + """
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt Role.Arn"""
+
+# The same for an AWS SAM function (the transform makes its role)...
+SAM_FUNCTION = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+"""
+# ...and the smallest SAM template that deploys: that function, returning None.
+SAM_NO_OP = SAM_FUNCTION + """      InlineCode: "def handler(event, context):\\n    return None\\n"
+"""
+
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"

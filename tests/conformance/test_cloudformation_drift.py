@@ -3,7 +3,7 @@ cloudformation_drift_detection)."""
 from __future__ import annotations
 
 from tests.conformance.test_cloudformation_deploying import (
-    ROLE, deploy, physical_ids, settled, unique,
+    FUNCTION, deploy, physical_ids, settled, unique,
 )
 
 TEMPLATE = """
@@ -17,13 +17,7 @@ Resources:
       BillingMode: PAY_PER_REQUEST
       AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
       KeySchema: [{AttributeName: pk, KeyType: HASH}]
-ROLE
-  Fn:
-    Type: AWS::Lambda::Function
-    Properties:
-      Runtime: python3.12
-      Handler: index.handler
-      Role: !GetAtt Role.Arn
+FUNCTION
       Timeout: TIMEOUT
       MemorySize: 128
       Environment: {Variables: {MODE: !Ref AWS::Region}}
@@ -32,7 +26,7 @@ ROLE
 
 
 def template(timeout: int = 5) -> str:
-    return TEMPLATE.replace("ROLE", ROLE).replace("TIMEOUT", str(timeout))
+    return TEMPLATE.replace("FUNCTION", FUNCTION).replace("TIMEOUT", str(timeout))
 
 
 def detect(cf, stack: str) -> tuple[dict, dict[str, dict]]:

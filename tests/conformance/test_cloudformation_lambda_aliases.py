@@ -3,20 +3,15 @@ cloudformation_update_order)."""
 from __future__ import annotations
 
 from tests.conformance.test_cloudformation_deploying import (
-    ROLE, changes, create_change_set, deploy, invoke, outputs, physical_ids, unique,
+    FUNCTION, SAM_FUNCTION, changes, create_change_set, deploy, invoke, outputs, physical_ids,
+    unique,
 )
 
 TEMPLATE = """
 Parameters:
   CanaryWeight: {Type: Number, Default: 0.2}
 Resources:
-ROLE
-  Fn:
-    Type: AWS::Lambda::Function
-    Properties:
-      Runtime: python3.12
-      Handler: index.handler
-      Role: !GetAtt Role.Arn
+FUNCTION
       Code:
         ZipFile: |
           def handler(event, context):
@@ -50,13 +45,14 @@ ROUTING = """      RoutingConfig:
 
 
 def first_release() -> str:
-    return TEMPLATE.replace("ROLE", ROLE).replace("RELEASE", "1").replace("SECOND", "") \
+    return TEMPLATE.replace("FUNCTION", FUNCTION).replace("RELEASE", "1").replace("SECOND", "") \
         .replace("LIVE_VERSION", "!GetAtt Version1.Version").replace("ROUTING", "")
 
 
 def canary_release() -> str:
-    return TEMPLATE.replace("ROLE", ROLE).replace("RELEASE", "2").replace("SECOND", SECOND) \
-        .replace("LIVE_VERSION", "!GetAtt Version2.Version").replace("ROUTING", ROUTING)
+    return TEMPLATE.replace("FUNCTION", FUNCTION).replace("RELEASE", "2") \
+        .replace("SECOND", SECOND).replace("LIVE_VERSION", "!GetAtt Version2.Version") \
+        .replace("ROUTING", ROUTING)
 
 
 def test_versions_and_a_weighted_alias_from_a_template(aws):
@@ -91,15 +87,7 @@ def test_versions_and_a_weighted_alias_from_a_template(aws):
     assert fn not in {f["FunctionName"] for f in lam.list_functions()["Functions"]}
 
 
-SAM_ALIAS = """
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      Handler: index.handler
-      AutoPublishAlias: live
+SAM_ALIAS = SAM_FUNCTION + """      AutoPublishAlias: live
       InlineCode: |
         def handler(event, context):
             return {"release": RELEASE}

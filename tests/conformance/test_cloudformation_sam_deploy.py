@@ -8,7 +8,8 @@ import zipfile
 
 from labkit.lessons.polling import wait_until
 from tests.conformance.test_cloudformation_deploying import (
-    changes, create_change_set, deploy, invoke, outputs, physical_ids, settled, unique,
+    SAM_NO_OP, changes, create_change_set, deploy, invoke, outputs, physical_ids, settled,
+    unique,
 )
 
 SAM_APP = """
@@ -147,16 +148,7 @@ def test_deleting_the_stack_deletes_its_resources(aws):
     assert orders not in sqs.list_queues().get("QueueUrls", [])
 
 
-SCHEDULED = """
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      Handler: index.handler
-      InlineCode: "def handler(event, context):\\n    return None\\n"
-      Events:
+SCHEDULED = SAM_NO_OP + """      Events:
         Hourly: {Type: Schedule, Properties: {Schedule: rate(1 hour)}}
         Orders: {Type: EventBridgeRule, Properties: {Pattern: {source: [shop.orders]}}}
 """

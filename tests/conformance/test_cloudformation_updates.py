@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conformance.test_cloudformation_deploying import (
-    ROLE, changes, create_change_set, deploy, invoke, outputs, physical_ids, settled, unique,
+    FUNCTION, changes, create_change_set, deploy, invoke, outputs, physical_ids, settled, unique,
 )
 
 APP = """
@@ -21,13 +21,7 @@ Resources:
   Queue:
     Type: AWS::SQS::Queue
     Properties: {QueueName: QUEUE_NAME}
-ROLE
-  Fn:
-    Type: AWS::Lambda::Function
-    Properties:
-      Runtime: python3.12
-      Handler: index.handler
-      Role: !GetAtt Role.Arn
+FUNCTION
       Timeout: TIMEOUT
       MemorySize: !If [IsProd, 256, 128]
       Code:
@@ -42,7 +36,7 @@ Outputs:
 
 def app(queue: str, timeout: int = 5, release: int = 1, code: str | None = None,
         extra: str = "") -> str:
-    template = APP.replace("ROLE", ROLE).replace("QUEUE_NAME", queue).replace(
+    template = APP.replace("FUNCTION", FUNCTION).replace("QUEUE_NAME", queue).replace(
         "TIMEOUT", str(timeout)).replace("RELEASE", str(release)).replace("EXTRA", extra)
     if code:  # a Code block pointing somewhere else
         template = template.replace(template[template.index("      Code:"):

@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 
 from labkit.emulator.server import ServerProcess
+from tests.conformance import dynamodb_tables
 from tests.conftest import client_factory
 
 THREADS = 8
@@ -40,21 +41,10 @@ def busy_aws(tmp_path_factory, request):
         yield client_factory(busy.url)
 
 
-def _create_table(ddb):
-    name = f"atomic-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-    ddb.get_waiter("table_exists").wait(TableName=name)
-    return name
-
-
 @pytest.fixture(scope="module")
-def table(aws):
-    ddb = aws("dynamodb")
-    name = _create_table(ddb)
-    yield name
-    ddb.delete_table(TableName=name)
+def table(ddb):
+    with dynamodb_tables.table(ddb, "atomic") as name:
+        yield name
 
 
 def _clients(aws, n):
@@ -79,7 +69,7 @@ def test_counter_increments_from_8_threads_are_never_lost(busy_aws):
     """AWS: "UpdateExpression 'ADD c :one' / 'SET c = c + :one' are atomic per item"
     (DynamoDB Developer Guide, "Atomic counters": "the
     counter increments each time you call UpdateItem"). 8 threads x 125 ADDs = 1000."""
-    table = _create_table(busy_aws("dynamodb"))
+    table = dynamodb_tables.create_table(busy_aws("dynamodb"), "atomic")
     _increment_from_threads(busy_aws, table, "ADD n :one")
 
 

@@ -11,9 +11,9 @@ string values, in UTF-8 bytes), 10,240 bytes in all, which rounds up to 12 KB = 
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
+
+from tests.conformance import dynamodb_tables
 
 ITEMS, ITEM_BYTES = 10, 1024
 IN_G0 = 3          # items 0..2 are in group g0 of the index, the others in g1
@@ -27,24 +27,14 @@ def _item(i: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def ddb(aws):
-    return aws("dynamodb")
-
-
-@pytest.fixture(scope="module")
 def table(ddb):
-    name = f"rcu-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                           {"AttributeName": "grp", "AttributeType": "S"}],
-                     GlobalSecondaryIndexes=[{"IndexName": INDEX, "Projection": {"ProjectionType": "ALL"},
-                                              "KeySchema": [{"AttributeName": "grp", "KeyType": "HASH"}]}])
-    ddb.get_waiter("table_exists").wait(TableName=name)
-    for i in range(ITEMS):
-        ddb.put_item(TableName=name, Item=_item(i))
-    yield name
-    ddb.delete_table(TableName=name)
+    grp = {"AttributeName": "grp", "AttributeType": "S"}
+    index = {"IndexName": INDEX, "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": "grp", "KeyType": "HASH"}]}
+    with dynamodb_tables.table(ddb, "rcu", (grp,), GlobalSecondaryIndexes=[index]) as name:
+        for i in range(ITEMS):
+            ddb.put_item(TableName=name, Item=_item(i))
+        yield name
 
 
 def _units(answer: dict) -> float:

@@ -5,21 +5,13 @@ import uuid
 
 import pytest
 
-
-@pytest.fixture(scope="module")
-def ddb(aws):
-    return aws("dynamodb")
+from tests.conformance import dynamodb_tables
 
 
 @pytest.fixture(scope="module")
 def table(ddb):
-    name = f"tx-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-    ddb.get_waiter("table_exists").wait(TableName=name)
-    yield name
-    ddb.delete_table(TableName=name)
+    with dynamodb_tables.table(ddb, "tx") as name:
+        yield name
 
 
 def _increment(table, pk):

@@ -12,27 +12,18 @@ import uuid
 import pytest
 
 from labkit.lessons.polling import wait_until
+from tests.conformance import dynamodb_tables
 
 DEADLINE = 60.0
 
 
 @pytest.fixture(scope="module")
-def ddb(aws):
-    return aws("dynamodb")
-
-
-@pytest.fixture(scope="module")
 def table(ddb):
-    name = f"ttl-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
-    ddb.get_waiter("table_exists").wait(TableName=name)
-    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
-        "Enabled": True, "AttributeName": "expiresAt"})
-    yield name
-    ddb.delete_table(TableName=name)
+    stream = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    with dynamodb_tables.table(ddb, "ttl", StreamSpecification=stream) as name:
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": "expiresAt"})
+        yield name
 
 
 def _exists(ddb, table, pk):

@@ -17,11 +17,6 @@ def events(aws):
     return aws("events")
 
 
-@pytest.fixture(scope="module")
-def sqs(aws):
-    return aws("sqs")
-
-
 def _queue(sqs, prefix="eb"):
     url = sqs.create_queue(QueueName=f"{prefix}-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -11,11 +11,6 @@ from botocore.exceptions import ClientError
 from labkit.lessons.polling import wait_until
 
 
-@pytest.fixture(scope="module")
-def sqs(aws):
-    return aws("sqs")
-
-
 def _arn(sqs, url):
     return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 

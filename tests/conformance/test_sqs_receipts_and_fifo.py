@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from labkit.lessons.polling import wait_until
-
-
-@pytest.fixture(scope="module")
-def sqs(aws):
-    return aws("sqs")
 
 
 def _counts(sqs, url):

@@ -13,6 +13,7 @@ from botocore.config import Config
 
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
+from tests.conformance.xray_helpers import trace_documents, walk
 
 HEADER = re.compile(r"^Root=(1-[0-9a-f]{8}-[0-9a-f]{24});Parent=([0-9a-f]{16});Sampled=1$")
 
@@ -61,19 +62,8 @@ def _invoke(lam, name, event):
     return answer, json.loads(answer["Payload"].read())
 
 
-def _documents(xray, trace_id):
-    traces = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
-    return [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
-
-
 def _by_origin(documents, origin):
     return [d for d in documents if d.get("origin") == origin]
-
-
-def _walk(entity):
-    yield entity
-    for sub in entity.get("subsegments") or []:
-        yield from _walk(sub)
 
 
 def _summary(xray, trace_id):
@@ -101,8 +91,9 @@ def test_active_function_gets_a_sampled_header_and_lambda_records_its_segments(l
     assert re.match(r"^127\.0\.0\.1:\d+$", cold["AWS_XRAY_DAEMON_ADDRESS"] or "")
     assert cold["AWS_XRAY_CONTEXT_MISSING"] == "LOG_ERROR"
 
-    documents = wait_until(lambda: len(_documents(xray, trace_id)) >= 2 and _documents(xray, trace_id),
-                           30, what="the trace's two segments")
+    documents = wait_until(
+        lambda: len(trace_documents(xray, trace_id)) >= 2 and trace_documents(xray, trace_id),
+        30, what="the trace's two segments")
     [service] = _by_origin(documents, "AWS::Lambda")
     [function] = _by_origin(documents, "AWS::Lambda::Function")
     assert function["id"] == parent                      # the code's Parent is this segment
@@ -116,7 +107,7 @@ def test_active_function_gets_a_sampled_header_and_lambda_records_its_segments(l
     _, warm = _invoke(lam, name, {})
     warm_trace, _ = HEADER.match(warm["_X_AMZN_TRACE_ID"]).groups()
     assert warm_trace != trace_id                        # a new trace per invocation
-    warm_docs = wait_until(lambda: _documents(xray, warm_trace), 30, what="the warm trace")
+    warm_docs = wait_until(lambda: trace_documents(xray, warm_trace), 30, what="the warm trace")
     [warm_function] = _by_origin(warm_docs, "AWS::Lambda::Function")
     assert not [s for s in warm_function.get("subsegments", []) if s["name"] == "Initialization"]
 
@@ -134,7 +125,7 @@ def test_a_function_error_marks_the_function_segment(lam, xray):
         EndTime=datetime.now(timezone.utc) + timedelta(minutes=5))["TraceSummaries"]
         if s["HasFault"] and name in [i["Name"] for i in s.get("ServiceIds", [])]), None),
         30, what="a faulted trace of the function")
-    [function] = _by_origin(_documents(xray, summary["Id"]), "AWS::Lambda::Function")
+    [function] = _by_origin(trace_documents(xray, summary["Id"]), "AWS::Lambda::Function")
     assert function["fault"] is True
     [exception] = function["cause"]["exceptions"]
     assert exception["type"] == "ValueError" and exception["message"] == "card declined"
@@ -169,7 +160,7 @@ def test_powertools_tracer_subsegments_nest_under_the_function_segment(lam, xray
     trace_id, parent = HEADER.match(body["trace"]).groups()
 
     def handler_subsegment():
-        documents = _documents(xray, trace_id)
+        documents = trace_documents(xray, trace_id)
         functions = _by_origin(documents, "AWS::Lambda::Function")
         subs = [s for f in functions for s in f.get("subsegments", [])
                 if s["name"] == "## handler"]
@@ -179,7 +170,7 @@ def test_powertools_tracer_subsegments_nest_under_the_function_segment(lam, xray
     assert [d for d in documents if d.get("type") == "subsegment"] == []  # all nested
     assert {d["origin"] for d in documents} == {"AWS::Lambda", "AWS::Lambda::Function"}
     assert handler["annotations"]["order_id"] == "o-17"
-    names = [s["name"] for s in _walk(handler)]
+    names = [s["name"] for s in walk(handler)]
     assert "## app.charge" in names and "card-network" in names   # Powertools: "## module.name"
 
     summary = wait_until(lambda: _summary(xray, trace_id), 30, what="the trace's summary")

@@ -7,6 +7,7 @@ import uuid
 
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
+from tests.conformance.xray_helpers import trace_documents
 
 HANDLER = """
 import os
@@ -43,11 +44,6 @@ def handler(event, context):
 """
 
 
-def _documents(xray, trace_id):
-    traces = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
-    return [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
-
-
 def test_otlp_spans_become_segments_and_subsegments(aws):
     """AWS (X-Ray Developer Guide, "OpenTelemetry Protocol (OTLP) endpoints"; CloudWatch
     User Guide, "X-Ray OTLP endpoint"): X-Ray accepts OTLP/HTTP trace exports at
@@ -63,14 +59,14 @@ def test_otlp_spans_become_segments_and_subsegments(aws):
     assert "FunctionError" not in answer, body
 
     standalone = body["standalone"]
-    [report] = wait_until(lambda: _documents(xray, f"1-{standalone[:8]}-{standalone[8:]}"),
+    [report] = wait_until(lambda: trace_documents(xray, f"1-{standalone[:8]}-{standalone[8:]}"),
                           30, what="the standalone OTLP trace")
     assert report["name"] == "otel-orders" and "parent_id" not in report
 
     lambda_trace = body["lambda_trace"].split(";")[0].removeprefix("Root=")
 
     def process_order():
-        functions = [d for d in _documents(xray, lambda_trace)
+        functions = [d for d in trace_documents(xray, lambda_trace)
                      if d.get("origin") == "AWS::Lambda::Function"]
         return next((s for f in functions for s in f.get("subsegments", [])
                      if s["name"] == "process-order"), None)

@@ -8,6 +8,7 @@ import uuid
 
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
+from tests.conformance.xray_helpers import trace_documents, walk
 
 PRODUCER = """
 import os
@@ -64,6 +65,22 @@ def _root(header):
     return dict(part.split("=", 1) for part in header.split(";"))["Root"]
 
 
+def _invoked(lam, name) -> dict:
+    """What the function answered to a synchronous Invoke (no function error allowed)."""
+    answer = lam.invoke(FunctionName=name, Payload=b"{}")
+    body = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, body
+    return body
+
+
+def _under(documents, function, caller) -> bool:
+    """Whether the function's AWS::Lambda segment sits under one of the caller's segments or
+    subsegments (its call to Lambda, SNS, ...)."""
+    [service] = [d for d in documents if d["name"] == function and d.get("origin") == "AWS::Lambda"]
+    return service.get("parent_id") in {e["id"] for d in documents if d["name"] == caller
+                                        for e in walk(d)}
+
+
 def test_sqs_carries_the_trace_to_the_consumer_function(aws):
     """AWS (X-Ray Developer Guide, "Amazon SQS and AWS X-Ray"): the X-Ray SDK sends the
     trace header with SendMessage as X-Amzn-Trace-Id; SQS keeps it with the message as the
@@ -81,9 +98,7 @@ def test_sqs_carries_the_trace_to_the_consumer_function(aws):
     lam.create_event_source_mapping(EventSourceArn=mapped_arn, FunctionName=consumer,
                                     BatchSize=1)
 
-    answer = lam.invoke(FunctionName=producer, Payload=b"{}")
-    body = json.loads(answer["Payload"].read())
-    assert "FunctionError" not in answer, body
+    body = _invoked(lam, producer)
     trace_id = _root(body["trace"])
 
     [message] = sqs.receive_message(QueueUrl=inbox_url, WaitTimeSeconds=5,
@@ -93,10 +108,9 @@ def test_sqs_carries_the_trace_to_the_consumer_function(aws):
     def consumer_under_the_producers_call():
         # the producer's SendMessage subsegment comes from its X-Ray SDK over UDP, apart from
         # the segments Lambda records: wait for the link itself
-        traces = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
-        documents = [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
+        documents = trace_documents(xray, trace_id)
         services = [d for d in documents if d["name"] == consumer and d.get("origin") == "AWS::Lambda"]
-        ids = {e["id"] for d in documents for e in _walk(d)}
+        ids = {e["id"] for d in documents for e in walk(d)}
         functions = {d["name"] for d in documents if d.get("origin") == "AWS::Lambda::Function"}
         return (functions == {producer, consumer} and len(services) == 1
                 and services[0].get("parent_id") in ids)
@@ -118,9 +132,7 @@ def test_sns_carries_the_trace_to_subscribed_queues(aws):
     deploy_function(lam, producer, PRODUCER, TracingConfig={"Mode": "Active"}, Timeout=30,
                     Environment={"Variables": {"TOPIC_ARN": topic}})
 
-    answer = lam.invoke(FunctionName=producer, Payload=b"{}")
-    body = json.loads(answer["Payload"].read())
-    assert "FunctionError" not in answer, body
+    body = _invoked(lam, producer)
     [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5,
                                     MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"]
     assert _root(message["Attributes"]["AWSTraceHeader"]) == _root(body["trace"])
@@ -136,38 +148,21 @@ def test_a_traced_invoke_continues_the_callers_trace_even_in_passthrough(aws):
     deploy_function(lam, callee, CALLEE, Timeout=10)     # PassThrough, the default
     deploy_function(lam, caller, CALLER, TracingConfig={"Mode": "Active"}, Timeout=30,
                     Environment={"Variables": {"CALLEE": callee}})
-    answer = lam.invoke(FunctionName=caller, Payload=b"{}")
-    body = json.loads(answer["Payload"].read())
-    assert "FunctionError" not in answer, body
+    body = _invoked(lam, caller)
     trace_id = _root(body["trace"])
     assert _root(body["callee"]) == trace_id and body["callee"].endswith("Sampled=1")
 
     def callee_under_the_callers_invoke():
         # the caller's Invoke subsegment comes from its X-Ray SDK over UDP, apart from (and
         # maybe after) the segments Lambda records: wait for the link, not just both functions
-        traces = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
-        documents = [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
+        documents = trace_documents(xray, trace_id)
         names = {d["name"] for d in documents if d.get("origin") == "AWS::Lambda::Function"}
         if names != {caller, callee}:
             return None
-        [callee_service] = [d for d in documents
-                            if d["name"] == callee and d.get("origin") == "AWS::Lambda"]
-        ids = {e["id"] for d in documents if d["name"] == caller for e in _walk(d)}
-        return callee_service["parent_id"] in ids
+        return _under(documents, callee, caller)
 
     wait_until(callee_under_the_callers_invoke, 30,
                what="the callee's segment under the caller's Invoke subsegment, in one trace")
-
-
-def _walk(entity):
-    yield entity
-    for sub in entity.get("subsegments") or []:
-        yield from _walk(sub)
-
-
-def _trace_documents(xray, trace_id):
-    traces = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
-    return [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
 
 
 def test_sns_carries_the_trace_to_subscribed_functions(aws):
@@ -184,21 +179,16 @@ def test_sns_carries_the_trace_to_subscribed_functions(aws):
     deploy_function(lam, publisher, PRODUCER, TracingConfig={"Mode": "Active"}, Timeout=30,
                     Environment={"Variables": {"TOPIC_ARN": topic}})
 
-    answer = lam.invoke(FunctionName=publisher, Payload=b"{}")
-    body = json.loads(answer["Payload"].read())
-    assert "FunctionError" not in answer, body
+    body = _invoked(lam, publisher)
     trace_id = _root(body["trace"])
 
     def both_functions():
-        documents = _trace_documents(xray, trace_id)
+        documents = trace_documents(xray, trace_id)
         names = {d["name"] for d in documents if d.get("origin") == "AWS::Lambda::Function"}
         return names == {publisher, subscriber} and documents
 
     documents = wait_until(both_functions, 60, what="publisher and subscriber in one trace")
-    [subscriber_service] = [d for d in documents
-                            if d["name"] == subscriber and d.get("origin") == "AWS::Lambda"]
-    ids = {e["id"] for d in documents if d["name"] == publisher for e in _walk(d)}
-    assert subscriber_service.get("parent_id") in ids   # under the publisher's Publish call
+    assert _under(documents, subscriber, publisher)   # under the publisher's Publish call
 
 
 def test_an_asynchronous_invoke_continues_the_callers_trace(aws):
@@ -221,7 +211,7 @@ def test_an_asynchronous_invoke_continues_the_callers_trace(aws):
     assert answer["StatusCode"] == 202
 
     def callee_segments():
-        documents = _trace_documents(xray, trace_id)
+        documents = trace_documents(xray, trace_id)
         return len([d for d in documents if d.get("name") == callee]) >= 2 and documents
 
     documents = wait_until(callee_segments, 60, what="the async invocation in the caller's trace")

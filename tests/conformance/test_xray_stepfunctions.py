@@ -14,6 +14,7 @@ import pytest
 
 from labkit.deploy import deploy_function
 from labkit.lessons.polling import wait_until
+from tests.conformance.xray_helpers import trace_documents, walk
 
 DEADLINE = 120.0
 ROLE = "arn:aws:iam::123456789012:role/labkit-sfn"
@@ -64,28 +65,27 @@ def _fields(header):
     return dict(part.split("=", 1) for part in header.split(";") if "=" in part)
 
 
-def _walk(entity):
-    yield entity
-    for sub in entity.get("subsegments") or []:
-        yield from _walk(sub)
-
-
-def _documents(xray, trace_id):
-    traces = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
-    return [json.loads(s["Document"]) for t in traces for s in t["Segments"]]
-
-
 def _functions_under_the_execution(xray, trace_id, machine, function, calls=2):
     """The trace's documents once the execution's segment holds ``calls`` Lambda calls and each
     of the function's AWS::Lambda segments sits under one of them; else None."""
-    documents = _documents(xray, trace_id)
+    documents = trace_documents(xray, trace_id)
     executions = [d for d in documents if d.get("name") == machine]
     services = [d for d in documents
                 if d.get("name") == function and d.get("origin") == "AWS::Lambda"]
     if len(executions) != 1 or len(services) != calls:
         return None
-    calls_made = {e["id"] for e in _walk(executions[0])} - {executions[0]["id"]}
+    calls_made = {e["id"] for e in walk(executions[0])} - {executions[0]["id"]}
     return all(s.get("parent_id") in calls_made for s in services) and documents
+
+
+def _assert_under_the_callers_segment(aws, trace_id, parent, machine, function, what):
+    """The execution and its invocations join the caller's trace, the execution's segment under
+    the caller's (`parent`)."""
+    documents = wait_until(
+        lambda: _functions_under_the_execution(aws("xray"), trace_id, machine, function), DEADLINE,
+        what=what)
+    [execution] = [d for d in documents if d.get("name") == machine]
+    assert execution["parent_id"] == parent
 
 
 def _new_header():
@@ -131,11 +131,9 @@ def test_start_execution_trace_header_continues_the_callers_trace(aws, function)
 
     charge, notify = _run(aws("stepfunctions"), machine_arn, traceHeader=header)
     assert charge["Root"] == notify["Root"] == trace_id
-    documents = wait_until(
-        lambda: _functions_under_the_execution(aws("xray"), trace_id, machine, name), DEADLINE,
+    _assert_under_the_callers_segment(
+        aws, trace_id, parent, machine, name,
         what="the execution and both invocations in the caller's trace")
-    [execution] = [d for d in documents if d.get("name") == machine]
-    assert execution["parent_id"] == parent
 
 
 def test_an_untraced_state_machine_sends_traces_when_the_caller_passes_a_trace_id(aws, function):
@@ -158,11 +156,8 @@ def test_an_untraced_state_machine_sends_traces_when_the_caller_passes_a_trace_i
     sfn.meta.events.register("before-sign.sfn.StartExecution", add_trace_header)
     charge, notify = _run(sfn, machine_arn, traceHeader=body_header)
     assert charge["Root"] == notify["Root"] == trace_id
-    documents = wait_until(
-        lambda: _functions_under_the_execution(aws("xray"), trace_id, machine, name), DEADLINE,
-        what="the untraced machine's execution in the caller's trace")
-    [execution] = [d for d in documents if d.get("name") == machine]
-    assert execution["parent_id"] == parent
+    _assert_under_the_callers_segment(aws, trace_id, parent, machine, name,
+                                      what="the untraced machine's execution in the caller's trace")
 
 
 def test_an_untraced_state_machine_without_a_callers_trace_sends_none(aws, function):
@@ -179,7 +174,7 @@ def test_an_untraced_state_machine_without_a_callers_trace_sends_none(aws, funct
     assert charge["Root"] != notify["Root"]    # two invocations, two traces of their own
 
     def function_segments():
-        documents = _documents(xray, charge["Root"])
+        documents = trace_documents(xray, charge["Root"])
         return any(d.get("origin") == "AWS::Lambda::Function" for d in documents) and documents
 
     documents = wait_until(function_segments, DEADLINE, what="the function's own trace")

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from labkit.checks.framework import Lab, Target, hidden_params, run_checks
-from tests.grading.conftest import ROOT, write_mutant
+from tests.grading.conftest import ROOT, mutant_specs, write_mutant
 
 # Two instructors' seeds: hidden scenarios drawn twice per check (most checks draw 2-3 a seed).
 # test_grade_every_lab grades every solution notebook end to end under SEEDS[0]; the
@@ -253,6 +253,27 @@ def planted_bug_verdicts(request: pytest.FixtureRequest, lab: Lab, server_url: s
 
 # -- the tests every lab's self-test file shares ------------------------------------------------
 
+def one_basic_control(lab: Lab, basic: str, its_own: str | None) -> dict[str, str | None]:
+    """Controls for a lab with one basic check every planted bug must still pass, but a bug
+    aimed at the basic check itself: `its_own` (None: nothing else to compare with)."""
+    return {**{c.id: basic for c in lab.checks}, basic: its_own}
+
+
+def lab_self_test_suite(lab: Lab, topic: str, control: str | Mapping[str, str | None]) -> dict:
+    """A lab's usual self-tests, for its file to adopt (as planted_bug_and_wrong_design_tests):
+    the solution's full marks on the hidden scenarios of OTHER_SEEDS, and the planted bugs under
+    mutants/`topic` and the wrong designs under wrong_designs/`topic`."""
+
+    @pytest.mark.parametrize("seed", OTHER_SEEDS)
+    def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
+        solution_full_marks_hidden(lab, server.url, lab_code["solution"], seed)
+
+    return {"test_solution_gets_full_marks_on_hidden_scenarios":
+                test_solution_gets_full_marks_on_hidden_scenarios,
+            **planted_bug_and_wrong_design_tests(lab, mutant_specs(topic), wrong_designs(topic),
+                                                 control)}
+
+
 def planted_bug_and_wrong_design_tests(lab: Lab, mutants: list[Path], designs: list[Path],
                                        control: str | Mapping[str, str | None]) -> dict:
     """A lab's planted-bug and wrong-design tests (each spec file one test id) and the module
@@ -270,6 +291,15 @@ def planted_bug_and_wrong_design_tests(lab: Lab, mutants: list[Path], designs: l
     def test_planted_bug_fails_the_check_aimed_at_it(planted_bugs, mutant):
         planted_bugs.of(mutant)
 
+    return {"planted_bugs_fixture": planted_bugs_fixture,
+            "test_planted_bug_fails_the_check_aimed_at_it": test_planted_bug_fails_the_check_aimed_at_it,
+            **wrong_design_tests(lab, designs)}
+
+
+def wrong_design_tests(lab: Lab, designs: list[Path]) -> dict:
+    """A lab's wrong-design tests and the module fixture that judges them all at once (alone:
+    for a self-test file whose planted-bug tests are its own)."""
+
     @pytest.fixture(scope="module", name="wrong_designs")
     def wrong_designs_fixture(request, server, tmp_path_factory):
         return wrong_design_verdicts(request, lab, server.url, tmp_path_factory)
@@ -278,8 +308,6 @@ def planted_bug_and_wrong_design_tests(lab: Lab, mutants: list[Path], designs: l
     def test_wrong_design_loses_the_points_public_and_hidden(wrong_designs, design):
         wrong_designs.of(design)
 
-    return {"planted_bugs_fixture": planted_bugs_fixture,
-            "test_planted_bug_fails_the_check_aimed_at_it": test_planted_bug_fails_the_check_aimed_at_it,
-            "wrong_designs_fixture": wrong_designs_fixture,
+    return {"wrong_designs_fixture": wrong_designs_fixture,
             "test_wrong_design_loses_the_points_public_and_hidden":
                 test_wrong_design_loses_the_points_public_and_hidden}

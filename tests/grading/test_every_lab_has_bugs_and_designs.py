@@ -31,21 +31,24 @@ def topic(number: str) -> str:
     return get_lab(number).notebook.removesuffix(".ipynb")
 
 
+def one_for_every_check(number: str, folder: Path, specs: str, spec: str) -> list[str]:
+    """The checks lab `number`'s specs under `folder` aim at, each one of its checks and every
+    check aimed at (`specs`, `spec`: what the failure messages call them)."""
+    checks = {c.id for c in get_lab(number).checks}
+    aimed = aimed_at(folder / topic(number))
+    assert not set(aimed) - checks, f"lab {number}: {specs} aimed at no check: {set(aimed) - checks}"
+    assert not checks - set(aimed), f"lab {number}: no {spec} aimed at {sorted(checks - set(aimed))}"
+    return aimed
+
+
 @pytest.mark.parametrize("number", LABS)
 def test_every_check_has_a_planted_bug(number):
-    checks = {c.id for c in get_lab(number).checks}
-    aimed = aimed_at(MUTANTS / topic(number))
-    assert not set(aimed) - checks, f"lab {number}: bugs aimed at no check: {set(aimed) - checks}"
-    assert not checks - set(aimed), f"lab {number}: no planted bug aimed at {sorted(checks - set(aimed))}"
-    assert len(aimed) >= 3
+    assert len(one_for_every_check(number, MUTANTS, "bugs", "planted bug")) >= 3
 
 
 @pytest.mark.parametrize("number", LABS)
 def test_every_check_has_a_wrong_design(number):
-    checks = {c.id for c in get_lab(number).checks}
-    aimed = aimed_at(WRONG_DESIGNS / topic(number))
-    assert not set(aimed) - checks, f"lab {number}: designs aimed at no check: {set(aimed) - checks}"
-    assert not checks - set(aimed), f"lab {number}: no wrong design aimed at {sorted(checks - set(aimed))}"
+    one_for_every_check(number, WRONG_DESIGNS, "designs", "wrong design")
 
 
 @pytest.mark.parametrize("number", LABS)

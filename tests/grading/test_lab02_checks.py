@@ -8,23 +8,12 @@ loses the points of the check it names on the public scenario and on the hidden 
 seed."""
 from __future__ import annotations
 
-import pytest
-
 from labkit.checks import get_lab
 from tests.grading import lab_self_tests as self_test
-from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("02")
-MUTANTS = mutant_specs("02_idempotency")
-DESIGNS = self_test.wrong_designs("02_idempotency")
 BASIC = "repeated-deliveries"   # the control check every planted bug must still pass...
 # ...but one aimed at it: the tampered retry (one order, one environment) counts charges too
-CONTROL = {**{c.id: BASIC for c in LAB.checks}, BASIC: "tampered-retry"}
+CONTROL = self_test.one_basic_control(LAB, BASIC, "tampered-retry")
 
-
-@pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
-def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
-    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
-
-
-globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, CONTROL))
+globals().update(self_test.lab_self_test_suite(LAB, "02_idempotency", CONTROL))

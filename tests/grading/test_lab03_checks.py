@@ -7,23 +7,12 @@ lesson would write) loses the points of the check it names on the public scenari
 hidden ones of the other seed."""
 from __future__ import annotations
 
-import pytest
-
 from labkit.checks import get_lab
 from tests.grading import lab_self_tests as self_test
-from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("03")
-MUTANTS = mutant_specs("03_errors_and_dlqs")
-DESIGNS = self_test.wrong_designs("03_errors_and_dlqs")
 BASIC = "permanent-parked"   # the control check every planted bug must still pass...
 # ...but one aimed at it: nothing-lost parks bad data too, without reading its attributes
-CONTROL = {**{c.id: BASIC for c in LAB.checks}, BASIC: "nothing-lost"}
+CONTROL = self_test.one_basic_control(LAB, BASIC, "nothing-lost")
 
-
-@pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
-def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
-    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
-
-
-globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, CONTROL))
+globals().update(self_test.lab_self_test_suite(LAB, "03_errors_and_dlqs", CONTROL))

@@ -8,23 +8,12 @@ lesson would write) loses the points of the check it names on the public scenari
 hidden ones of the other seed."""
 from __future__ import annotations
 
-import pytest
-
 from labkit.checks import get_lab
 from tests.grading import lab_self_tests as self_test
-from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("04")
-MUTANTS = mutant_specs("04_fan_out_fan_in")
-DESIGNS = self_test.wrong_designs("04_fan_out_fan_in")
 BASIC = "one-report"   # the control check every planted bug must still pass...
 # ...but one aimed at it: chunk-partials reads the partials, never the report
-CONTROL = {**{c.id: BASIC for c in LAB.checks}, BASIC: "chunk-partials"}
+CONTROL = self_test.one_basic_control(LAB, BASIC, "chunk-partials")
 
-
-@pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
-def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
-    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
-
-
-globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, CONTROL))
+globals().update(self_test.lab_self_test_suite(LAB, "04_fan_out_fan_in", CONTROL))

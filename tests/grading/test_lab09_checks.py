@@ -69,14 +69,8 @@ def test_planted_bug_fails_the_check_aimed_at_it(runs, mutant):
         assert results[CONTROL[target_check]].passed, "the bug must be specific, not total breakage"
 
 
-@pytest.fixture(scope="module")
-def wrong_designs(request, server, tmp_path_factory):
-    # side by side: a design that lets too many run at once may overlap fewer on a busy machine,
-    # but the checks it is aimed at also read back the configured caps (peak-within-limit:
-    # MaximumConcurrency and reserved concurrency; no-overload-errors: reserved concurrency)
-    return self_test.wrong_design_verdicts(request, LAB, server.url, tmp_path_factory)
-
-
-@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
-def test_wrong_design_loses_the_points_public_and_hidden(wrong_designs, design):
-    wrong_designs.of(design)
+# the wrong designs are judged side by side: a design that lets too many run at once may overlap
+# fewer on a busy machine, but the checks it is aimed at also read back the configured caps
+# (peak-within-limit: MaximumConcurrency and reserved concurrency; no-overload-errors: reserved
+# concurrency)
+globals().update(self_test.wrong_design_tests(LAB, DESIGNS))

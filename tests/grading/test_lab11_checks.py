@@ -7,24 +7,12 @@ round). Each plausible wrong design under wrong_designs/11_data_layer/ loses the
 check it names on the public scenario and on the hidden ones of the other seed."""
 from __future__ import annotations
 
-import pytest
-
 from labkit.checks import get_lab
 from tests.grading import lab_self_tests as self_test
-from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("11")
-MUTANTS = mutant_specs("11_data_layer")
-DESIGNS = self_test.wrong_designs("11_data_layer")
-CONTROL = {   # aimed check -> a (quick) check about another promise, which the bug must pass
-    **{c.id: "range-without-scan" for c in LAB.checks},
-    "range-without-scan": "one-connection-per-environment",
-}
+# the (quick) control check about another promise, which every planted bug must pass, and
+# the control of a bug aimed at it
+CONTROL = self_test.one_basic_control(LAB, "range-without-scan", "one-connection-per-environment")
 
-
-@pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
-def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
-    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
-
-
-globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, CONTROL))
+globals().update(self_test.lab_self_test_suite(LAB, "11_data_layer", CONTROL))

@@ -8,24 +8,13 @@ write) loses the points of the check it names on the public scenario and on the 
 the other seed."""
 from __future__ import annotations
 
-import pytest
-
 from labkit.checks import get_lab
 from tests.grading import lab_self_tests as self_test
-from tests.grading.conftest import mutant_specs
 
 LAB = get_lab("99")
-MUTANTS = mutant_specs("99_example")
-DESIGNS = self_test.wrong_designs("99_example")
 BASIC = "charges-and-records"   # task 1: the control check every planted bug must still pass
 # a bug aimed at task 1 has none: every other check asserts task 1's promise too
 # (_expect_charged_once: charged once, answered, recorded)
-CONTROL = {**{c.id: BASIC for c in LAB.checks}, BASIC: None}
+CONTROL = self_test.one_basic_control(LAB, BASIC, None)
 
-
-@pytest.mark.parametrize("seed", self_test.OTHER_SEEDS)
-def test_solution_gets_full_marks_on_hidden_scenarios(server, lab_code, seed):
-    self_test.solution_full_marks_hidden(LAB, server.url, lab_code["solution"], seed)
-
-
-globals().update(self_test.planted_bug_and_wrong_design_tests(LAB, MUTANTS, DESIGNS, CONTROL))
+globals().update(self_test.lab_self_test_suite(LAB, "99_example", CONTROL))

@@ -86,11 +86,4 @@ def test_planted_bug_is_caught_by_its_check(mutant: Path, server, tmp_path):
     assert results and not results[0].passed, f"{mutant.name} passed {caught_by}"
 
 
-@pytest.fixture(scope="module")
-def wrong_designs(request, server, tmp_path_factory):
-    return self_test.wrong_design_verdicts(request, LAB, server.url, tmp_path_factory)
-
-
-@pytest.mark.parametrize("design", DESIGNS, ids=self_test.design_ids(DESIGNS))
-def test_wrong_design_loses_the_points_public_and_hidden(wrong_designs, design):
-    wrong_designs.of(design)
+globals().update(self_test.wrong_design_tests(LAB, DESIGNS))

@@ -12,6 +12,7 @@ import time
 import uuid
 
 import boto3
+import psutil
 import pytest
 from botocore.config import Config
 
@@ -90,6 +91,14 @@ def wait_for(check, timeout=60.0, interval=0.1, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
+
+
+def process_gone(pid: int) -> bool:
+    """The process has exited (a zombie not yet reaped counts: it runs nothing)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def log_messages(logs, name) -> list[str]:

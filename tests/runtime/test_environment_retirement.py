@@ -1,9 +1,7 @@
 """Deleting or changing a function stops the execution environments that ran it."""
 from __future__ import annotations
 
-import psutil
-
-from tests.runtime.conftest import invoke, wait_for
+from tests.runtime.conftest import invoke, process_gone, wait_for
 
 PID = """
 import os
@@ -12,15 +10,8 @@ def handler(event, context):
 """
 
 
-def _gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
 def _alive(pid: int) -> bool:
-    return not _gone(pid)
+    return not process_gone(pid)
 
 
 def test_delete_function_stops_its_environments(lam, deploy):
@@ -32,7 +23,8 @@ def test_delete_function_stops_its_environments(lam, deploy):
     pid = invoke(lam, name)[2]["pid"]
     assert _alive(pid)
     lam.delete_function(FunctionName=name)
-    wait_for(lambda: _gone(pid), timeout=60, what="the deleted function's environment to stop")
+    wait_for(lambda: process_gone(pid), timeout=60,
+             what="the deleted function's environment to stop")
 
 
 def test_deleting_a_version_stops_only_that_versions_environments(lam, deploy):
@@ -45,7 +37,8 @@ def test_deleting_a_version_stops_only_that_versions_environments(lam, deploy):
     latest_pid = invoke(lam, name)[2]["pid"]
     assert version_pid != latest_pid
     lam.delete_function(FunctionName=name, Qualifier=version)
-    wait_for(lambda: _gone(version_pid), timeout=60, what="the deleted version's environment to stop")
+    wait_for(lambda: process_gone(version_pid), timeout=60,
+             what="the deleted version's environment to stop")
     assert _alive(latest_pid) and invoke(lam, name)[2]["pid"] == latest_pid
 
 
@@ -59,8 +52,10 @@ def test_code_and_configuration_updates_stop_latest_environments(lam, deploy):
     name = deploy(PID)
     pid = invoke(lam, name)[2]["pid"]
     lam.update_function_configuration(FunctionName=name, MemorySize=256)
-    wait_for(lambda: _gone(pid), timeout=60, what="the old-configuration environment to stop")
+    wait_for(lambda: process_gone(pid), timeout=60,
+             what="the old-configuration environment to stop")
     lam.get_waiter("function_updated_v2").wait(FunctionName=name)
     pid = invoke(lam, name)[2]["pid"]
     lam.update_function_code(FunctionName=name, ZipFile=zip_source(PID + "\n# v2\n"))
-    wait_for(lambda: _gone(pid), timeout=60, what="the old-code environment to stop")
+    wait_for(lambda: process_gone(pid), timeout=60,
+             what="the old-code environment to stop")

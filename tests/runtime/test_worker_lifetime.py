@@ -14,7 +14,7 @@ import signal
 import psutil
 
 from labkit.deploy import deploy_function
-from tests.runtime.conftest import invoke, make_client, start_server, wait_for
+from tests.runtime.conftest import invoke, make_client, process_gone, start_server, wait_for
 
 HANDLER = """
 import os, time
@@ -24,13 +24,6 @@ def handler(event, context):
         time.sleep(event["sleep"])          # busy: not waiting on the Runtime API
     return {"pid": os.getpid()}
 """
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
 
 
 def test_workers_die_when_their_server_is_sigkilled(tmp_path_factory, tmp_path):
@@ -55,7 +48,7 @@ def test_workers_die_when_their_server_is_sigkilled(tmp_path_factory, tmp_path):
         assert warm <= set(workers), (warm, workers)  # the warm environments are among them
         os.kill(server.proc.pid, signal.SIGKILL)
         server.proc.wait(30)
-        wait_for(lambda: all(_gone(pid) for pid in workers), timeout=60,
+        wait_for(lambda: all(process_gone(pid) for pid in workers), timeout=60,
                  what=f"worker processes {workers} to exit after their server was SIGKILLed")
     finally:
         server.stop()
