@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 
 class Progress:
@@ -9,6 +10,7 @@ class Progress:
 
     def __init__(self, total: int, label: str = ""):
         self.total, self.label, self.done = max(int(total), 1), label, 0
+        self._lock = threading.Lock()   # steps may come from worker threads (a burst, a pool)
         self._bar = None
         try:
             from IPython import get_ipython
@@ -26,11 +28,12 @@ class Progress:
             self._bar = None
 
     def step(self, n: int = 1) -> None:
-        self.done = min(self.done + n, self.total)
-        if self._bar is not None:
-            self._bar.value = self.done
-        else:
-            print(f"\r{self.label} {self.done}/{self.total}", end="", file=sys.stderr)
+        with self._lock:   # one step at a time: the bar never goes back
+            self.done = min(self.done + n, self.total)
+            if self._bar is not None:
+                self._bar.value = self.done
+            else:
+                print(f"\r{self.label} {self.done}/{self.total}", end="", file=sys.stderr)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -29,6 +29,19 @@ KERNEL_IDLE_JS = """() => {
 FINISHED_CELLS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]
     .filter(e => /\\[\\d+\\]/.test(e.textContent)).length"""
 
+# What the running cell (the first whose prompt is `[*]`: Run All queues the rest behind it) has
+# shown so far, its printed text and how far its progress bars have filled: a change is progress.
+RUNNING_CELL_SHOWS_JS = """() => {
+  const running = [...document.querySelectorAll('.jp-Notebook .jp-Cell')].find(c => {
+    const prompt = c.querySelector('.jp-InputPrompt');
+    return prompt && prompt.textContent.includes('*');
+  });
+  const out = running && running.querySelector('.jp-Cell-outputWrapper');
+  if (!out) return '';
+  const bars = [...out.querySelectorAll('.progress-bar')].map(b => b.style.width + b.style.height);
+  return out.innerText + '|' + bars.join(',');
+}"""
+
 # What the widget cell shows besides the controls themselves: plots, printed output, tables,
 # and the error tracebacks a callback printed into its Output widget.
 OUTPUT_STATE_JS = """(cellIndex) => {
@@ -86,28 +99,31 @@ class NotebookPage:
         # Wait for the *status bar* to say Idle: the toolbar says idle too early (design.md).
         self.page.wait_for_function(KERNEL_IDLE_JS, polling=500, timeout=left_ms())
 
-    def run_all(self, cell_deadline_s: float) -> None:
+    def run_all(self, progress_deadline_s: float) -> None:
         self.page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         self.page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         # The first cell must start before "idle" means "finished".
         self.page.wait_for_function(
             "() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
             ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))", timeout=UI_REACTION_S * 1000)
-        self.wait_idle(cell_deadline_s)
+        self.wait_idle(progress_deadline_s)
 
-    def wait_idle(self, cell_deadline_s: float) -> None:
-        """Until the kernel is idle. The deadline is per cell: it starts again whenever another
-        cell finishes, so a busy machine that runs every cell slowly passes and a cell that hangs
+    def wait_idle(self, progress_deadline_s: float) -> None:
+        """Until the kernel is idle. The deadline runs from the last progress seen: a cell that
+        finished, or the running cell showing something new (a line printed, a progress bar
+        moved). So a busy machine that runs every cell slowly passes, and a cell that hangs
         fails. (One deadline for a whole Run All was a guess of the machine's speed: CI's busy
-        machine took over 180 s for a lesson that runs in 43 s on a quiet one.)"""
-        finished, since = -1, time.monotonic()
+        machine took over 180 s for a lesson that runs in 43 s on a quiet one; so was one per
+        cell: lesson 13's planted bugs, 31 s on a quiet machine, took over 180 s in run 27a.)"""
+        seen, since = None, time.monotonic()
         while not self.page.evaluate(KERNEL_IDLE_JS):
-            now = self.page.evaluate(FINISHED_CELLS_JS)
-            if now != finished:
-                finished, since = now, time.monotonic()
-            elif time.monotonic() - since > cell_deadline_s:
-                raise AssertionError(f"the kernel is still busy, and no cell has finished for "
-                                     f"{cell_deadline_s:.0f} s ({finished} cells finished)")
+            now = (self.page.evaluate(FINISHED_CELLS_JS), self.page.evaluate(RUNNING_CELL_SHOWS_JS))
+            if now != seen:
+                seen, since = now, time.monotonic()
+            elif time.monotonic() - since > progress_deadline_s:
+                raise AssertionError(f"the kernel is still busy, and for {progress_deadline_s:.0f} s no "
+                                     f"cell has finished and the running one has shown nothing new "
+                                     f"({seen[0]} cells finished)")
             self.page.wait_for_timeout(250)
 
     def save(self) -> None:

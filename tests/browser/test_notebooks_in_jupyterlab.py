@@ -37,8 +37,9 @@ FIXTURES = sorted(p.relative_to(ROOT).as_posix()
 # lesson -> the runtime path its JupyterLab runs on: every other one portable (the harness's
 # fixture on awslambdaric)
 ON_PORTABLE_PATH = {path: i % 2 == 1 for i, path in enumerate(LESSONS)}
-# One cell's deadline (a Run All's restarts as each cell finishes), and one redraw's: it fails
-# what is stuck, not a slow machine. A lesson runs headless in about 90 s at most, quiet.
+# How long a Run All may go without progress (a cell finished, or the running cell showing
+# something new), and one redraw's deadline: it fails what is stuck, not a slow machine. A lesson
+# runs headless in about 90 s at most, quiet.
 RUN_DEADLINE_S = 180
 TIMES = ROOT / "test-output" / "browser_times.csv"
 
