@@ -17,10 +17,11 @@ from typing import Any, Iterator
 _STREAMED_ONLY = ("type", "parent_id", "trace_id")   # what a nested subsegment does not repeat
 
 
-def _walk(entity: dict) -> Iterator[dict]:
+def walk(entity: dict) -> Iterator[dict]:
+    """A segment or subsegment and all its subsegments, depth first."""
     yield entity
     for sub in entity.get("subsegments") or []:
-        yield from _walk(sub)
+        yield from walk(sub)
 
 
 def assemble(documents: list[dict]) -> list[dict]:
@@ -28,7 +29,7 @@ def assemble(documents: list[dict]) -> list[dict]:
     A subsegment whose parent never arrived stays a document of its own."""
     tops = [d for d in documents if d.get("type") != "subsegment"]
     pending = [d for d in documents if d.get("type") == "subsegment"]
-    index = {e["id"]: e for top in tops for e in _walk(top) if "id" in e}
+    index = {e["id"]: e for top in tops for e in walk(top) if "id" in e}
     progress = True
     while pending and progress:
         progress, waiting = False, []
@@ -44,7 +45,7 @@ def assemble(documents: list[dict]) -> list[dict]:
                 children.append(child)
             elif "end_time" in child or "end_time" not in children[same[0]]:
                 children[same[0]] = child   # the finished version replaces an in-progress one
-            index.update({e["id"]: e for e in _walk(child) if "id" in e})
+            index.update({e["id"]: e for e in walk(child) if "id" in e})
             progress = True
         pending = waiting
     return tops + pending
@@ -102,7 +103,7 @@ def summary_fields(documents: list[dict]) -> dict[str, Any]:
         service = _service_id(document)
         if service not in services:
             services.append(service)
-        for entity in _walk(document):
+        for entity in walk(document):
             for flag in flags:
                 flags[flag] = flags[flag] or bool(entity.get(flag))
             for key, value in (entity.get("annotations") or {}).items():

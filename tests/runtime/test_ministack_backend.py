@@ -16,10 +16,7 @@ import pytest
 from labkit import backends
 from labkit.isolation.ports import free_port
 from labkit.ministack import installed_version
-
-
-def _gone(pid: int) -> bool:
-    return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+from tests.runtime.conftest import process_gone
 
 
 @pytest.fixture
@@ -60,7 +57,7 @@ def test_connect_starts_ministack_and_plain_boto3_round_trips_sqs(monkeypatch, e
         ours = [psutil.Process(started.pid)] + psutil.Process(started.pid).children(recursive=True)
     finally:
         started.stop()
-    assert [p.pid for p in ours if not _gone(p.pid)] == []
+    assert [p.pid for p in ours if not process_gone(p.pid)] == []
 
 
 PARENT = """
@@ -75,14 +72,14 @@ def test_ministack_stops_when_the_process_that_started_it_is_killed():
     """A kernel killed with -9 runs no atexit: MiniStack must notice on its own."""
     parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
     pid = int(parent.stdout.readline())
-    assert not _gone(pid)
+    assert not process_gone(pid)
     parent.kill()
     parent.wait()
     parent.stdout.close()
     deadline = time.monotonic() + 30
-    while not _gone(pid) and time.monotonic() < deadline:
+    while not process_gone(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if not _gone(pid):
+    if not process_gone(pid):
         os.killpg(pid, signal.SIGKILL)
         raise AssertionError("MiniStack outlived the process that started it by 30 s")
 

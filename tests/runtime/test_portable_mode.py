@@ -17,7 +17,7 @@ import pytest
 
 from labkit import platform_support
 from labkit.emulator.runtime import client_choice, process_control
-from tests.runtime.conftest import invoke, wait_for
+from tests.runtime.conftest import invoke, process_gone, wait_for
 
 WHO_RUNS_ME = """
 import sys
@@ -135,8 +135,7 @@ def test_pause_resume_and_kill_reach_the_whole_tree(monkeypatch, portable):
         wait_for(lambda: psutil.STATUS_STOPPED not in statuses(), timeout=10, what="all resumed")
         process_control.kill_tree(proc.pid)
         assert proc.wait(10) == -9
-        wait_for(lambda: not any(psutil.pid_exists(pid) and psutil.Process(pid).status()
-                                 != psutil.STATUS_ZOMBIE for pid in tree), timeout=10,
+        wait_for(lambda: all(process_gone(pid) for pid in tree), timeout=10,
                  what="the whole tree to die")
     finally:
         for pid in tree:

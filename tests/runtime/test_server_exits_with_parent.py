@@ -6,6 +6,8 @@ import time
 
 import psutil
 
+from tests.runtime.conftest import process_gone
+
 PARENT = """
 import sys, time
 from labkit.emulator.server import ServerProcess
@@ -23,7 +25,7 @@ def test_backend_stops_when_parent_is_killed():
     parent.wait()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if not psutil.pid_exists(server_pid) or psutil.Process(server_pid).status() == psutil.STATUS_ZOMBIE:
+        if process_gone(server_pid):
             return
         time.sleep(0.2)
     psutil.Process(server_pid).kill()
